@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package chatvault's build, tests, fuzzing and benchmarks need.
+# Idempotent and quick when everything is there: apt is only touched for what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libexpected-dev          # tl::expected behind cv::Result
+  libfmt-dev               # formatting
+  libzip-dev               # reading .zip exports
+  libhowardhinnant-date-dev tzdata   # IANA time zones (date/tz.h over the system tzdb)
+  libcli11-dev             # command line
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers
+  python3                  # corpus-fact checker and golden runner
+  zip                      # tests build zip exports on the fly
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

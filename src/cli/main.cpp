@@ -1,0 +1,16 @@
+// chatvault: a self-hosted compliance archive for WhatsApp.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/parse_command.hpp"
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"chatvault: a self-hosted compliance archive for WhatsApp"};
+    app.require_subcommand(1);
+    int status = 0;
+    cv::cli::ParseArgs parse_args;
+    cv::cli::add_parse_command(app, parse_args, status);
+    CLI11_PARSE(app, argc, argv);
+    return status;
+}

@@ -1,0 +1,206 @@
+#include "cli/parse_command.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/json_writer.hpp"
+#include "sources/chat_export/chat_export.hpp"
+
+namespace cv::cli {
+
+namespace {
+
+void write_item(JsonWriter& w, const Item& item)
+{
+    w.begin_object();
+    w.field("index", static_cast<std::int64_t>(item.index));
+    w.field("line", static_cast<std::int64_t>(item.line));
+    w.field("kind", to_string(item.kind));
+    w.key("author");
+    if (item.author)
+        w.string(*item.author);
+    else
+        w.null();
+    w.field("wall_clock", format_iso(item.wall_clock));
+    w.field("utc", format_utc(item.utc));
+    if (item.dst != DstResolution::Unique)
+        w.field("dst", to_string(item.dst));
+    w.field("text", item.text);
+    w.begin_array("attachments");
+    for (const auto& a : item.attachments) {
+        w.begin_object();
+        w.field("name", a.name);
+        w.field("type", to_string(a.type));
+        w.field("present", a.present);
+        if (a.omitted)
+            w.field("omitted", true);
+        if (!a.locator.empty())
+            w.field("locator", a.locator);
+        if (a.size)
+            w.field("size", static_cast<std::int64_t>(*a.size));
+        w.end_object();
+    }
+    w.end_array();
+    w.field("deleted", item.deleted);
+    w.field("edited", item.edited);
+    if (item.placeholder != Placeholder::None)
+        w.field("placeholder", to_string(item.placeholder));
+    if (item.location) {
+        const auto& l = *item.location;
+        w.key("location");
+        w.begin_object();
+        w.field("url", l.url);
+        if (l.latitude)
+            w.field("latitude", *l.latitude);
+        if (l.longitude)
+            w.field("longitude", *l.longitude);
+        if (l.venue)
+            w.field("venue", *l.venue);
+        w.field("live", l.live);
+        w.end_object();
+    }
+    if (item.call) {
+        w.key("call");
+        w.begin_object();
+        w.field("media", to_string(item.call->media));
+        w.field("result", to_string(item.call->result));
+        w.end_object();
+    }
+    w.end_object();
+    w.end_line();
+}
+
+struct Tally {
+    std::uint64_t by_kind[3] = {0, 0, 0};
+    std::uint64_t attachments = 0, attachments_missing = 0, omitted = 0, deleted = 0, edited = 0;
+    std::map<std::string, std::uint64_t> authors;  // bounded: see kMaxAuthors
+    std::uint64_t authors_dropped = 0;
+    std::optional<LocalDateTime> first, last;
+    static constexpr std::size_t kMaxAuthors = 10000;
+
+    void add(const Item& item)
+    {
+        ++by_kind[static_cast<int>(item.kind)];
+        for (const auto& a : item.attachments) {
+            if (a.omitted)
+                ++omitted;
+            else if (a.present)
+                ++attachments;
+            else
+                ++attachments_missing;
+        }
+        deleted += item.deleted;
+        edited += item.edited;
+        if (item.author && item.kind != ItemKind::System) {
+            auto it = authors.find(*item.author);
+            if (it != authors.end())
+                ++it->second;
+            else if (authors.size() < kMaxAuthors)
+                authors.emplace(*item.author, 1);
+            else
+                ++authors_dropped;
+        }
+        if (!first)
+            first = item.wall_clock;
+        last = item.wall_clock;
+    }
+};
+
+void print_summary(std::FILE* out, const chat_export::Report& r, const Tally& t)
+{
+    fmt::print(out, "source:      {}\n", r.source);
+    if (r.chat_file != r.source)
+        fmt::print(out, "chat text:   {}\n", r.chat_file);
+    if (r.chat_name)
+        fmt::print(out, "chat name:   {}\n", *r.chat_name);
+    fmt::print(out, "platform:    {}\n", to_string(r.platform));
+    fmt::print(out, "date order:  {} ({})\n", to_string(r.date_order), r.date_order_evidence);
+    fmt::print(out, "time zone:   {}\n", r.time_zone);
+    if (t.first)
+        fmt::print(out, "first/last:  {} / {} (file order)\n", format_iso(*t.first), format_iso(*t.last));
+    fmt::print(out, "lines:       {} ({} bytes)\n", r.lines, r.bytes);
+    fmt::print(out, "items:       {} message, {} system, {} call\n", t.by_kind[0], t.by_kind[1], t.by_kind[2]);
+    fmt::print(out, "attachments: {} present, {} missing, {} omitted by the exporter\n", t.attachments,
+               t.attachments_missing, t.omitted);
+    fmt::print(out, "deleted:     {}   edited: {}\n", t.deleted, t.edited);
+    fmt::print(out, "participants ({}{}):\n", t.authors.size(), t.authors_dropped ? "+" : "");
+    for (const auto& [name, count] : t.authors)
+        fmt::print(out, "  {} ({})\n", name, count);
+    fmt::print(out, "warnings:    {}\n", r.warnings.size() + r.warnings_dropped);
+    for (const auto& w : r.warnings)
+        fmt::print(out, "  {}{}: {}\n", w.file, w.line ? fmt::format(":{}", w.line) : "", w.message);
+    if (r.warnings_dropped)
+        fmt::print(out, "  … and {} more\n", r.warnings_dropped);
+}
+
+}  // namespace
+
+void add_parse_command(CLI::App& app, ParseArgs& args, int& status)
+{
+    auto* cmd = app.add_subcommand("parse", "Read exports and print their items (the reader's printable stage)");
+    cmd->add_option("path", args.paths, "Export: .txt file, .zip, or unpacked folder")->required();
+    cmd->add_option("--tz", args.time_zone, "IANA time zone the export's clock times were written in")
+        ->capture_default_str();
+    cmd->add_option("--date-order", args.date_order, "Force the numeric date order instead of inferring it")
+        ->check(CLI::IsMember({"dmy", "mdy", "ymd"}));
+    cmd->add_option("--format", args.format, "jsonl: one JSON object per item; summary: what was found")
+        ->check(CLI::IsMember({"jsonl", "summary"}))
+        ->capture_default_str();
+    cmd->callback([&args, &status] { status = run_parse(args); });
+}
+
+int run_parse(const ParseArgs& args)
+{
+    chat_export::Options options;
+    options.time_zone = args.time_zone;
+    if (!args.date_order.empty()) {
+        auto order = chat_export::parse_date_order(args.date_order);
+        if (!order) {
+            fmt::print(stderr, "chatvault: {}\n", order.error().describe());
+            return exit_code(order.error().code());
+        }
+        options.date_order = *order;
+    }
+    const bool jsonl = args.format == "jsonl";
+    int status = 0;
+    JsonWriter json(stdout);
+    for (const auto& path : args.paths) {
+        auto reader = chat_export::Reader::open(path, options);
+        if (!reader) {
+            fmt::print(stderr, "chatvault: error: {}\n", reader.error().describe());
+            status = exit_code(reader.error().code());
+            continue;
+        }
+        Item item;
+        Tally tally;
+        std::uint64_t count = 0;
+        while (reader->next(item)) {
+            ++count;
+            if (jsonl)
+                write_item(json, item);
+            else
+                tally.add(item);
+        }
+        json.flush();
+        const auto& report = reader->report();
+        if (jsonl) {
+            for (const auto& w : report.warnings)
+                fmt::print(stderr, "chatvault: warning: {}{}: {}\n", w.file, w.line ? fmt::format(":{}", w.line) : "",
+                           w.message);
+            if (report.warnings_dropped)
+                fmt::print(stderr, "chatvault: warning: {} more warnings not shown\n", report.warnings_dropped);
+        } else {
+            print_summary(stdout, report, tally);
+        }
+        if (count == 0) {
+            fmt::print(stderr, "chatvault: error: {}: no items could be read\n", path);
+            status = exit_code(ErrorCode::Parse);
+        }
+    }
+    return status;
+}
+
+}  // namespace cv::cli

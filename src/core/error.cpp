@@ -1,0 +1,44 @@
+#include "core/error.hpp"
+
+namespace cv {
+
+std::string_view to_string(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::InvalidArgument: return "invalid_argument";
+    case ErrorCode::NotFound: return "not_found";
+    case ErrorCode::Io: return "io";
+    case ErrorCode::Parse: return "parse";
+    case ErrorCode::Unsupported: return "unsupported";
+    case ErrorCode::LimitExceeded: return "limit_exceeded";
+    case ErrorCode::Internal: return "internal";
+    }
+    return "internal";
+}
+
+int exit_code(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::InvalidArgument: return 64;  // EX_USAGE
+    case ErrorCode::NotFound: return 66;         // EX_NOINPUT
+    case ErrorCode::Io: return 74;               // EX_IOERR
+    case ErrorCode::Parse:
+    case ErrorCode::Unsupported:
+    case ErrorCode::LimitExceeded: return 65;    // EX_DATAERR
+    case ErrorCode::Internal: return 70;         // EX_SOFTWARE
+    }
+    return 70;
+}
+
+std::string Error::describe() const
+{
+    std::string out;
+    for (auto it = context_.rbegin(); it != context_.rend(); ++it) {
+        out += *it;
+        out += ": ";
+    }
+    out += message_;
+    return out;
+}
+
+}  // namespace cv

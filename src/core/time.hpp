@@ -1,0 +1,72 @@
+#pragma once
+/// Wall-clock times, UTC instants and IANA time zones. Nothing here exposes date/tz.h.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace cv {
+
+/// A calendar date and time of day with no zone, as written in a chat export.
+struct LocalDateTime {
+    int year = 1970;
+    int month = 1;   ///< 1..12
+    int day = 1;     ///< 1..31
+    int hour = 0;    ///< 0..23
+    int minute = 0;  ///< 0..59
+    int second = 0;  ///< 0..59 (60 is rejected: exports never carry leap seconds)
+
+    friend bool operator==(const LocalDateTime&, const LocalDateTime&) = default;
+};
+
+/// True when the fields name a real proleptic-Gregorian date and a valid time of day.
+bool is_valid(const LocalDateTime& t);
+
+/// Seconds since 1970-01-01T00:00:00 treating `t` as if it were UTC.
+std::int64_t as_if_utc(const LocalDateTime& t);
+
+/// "YYYY-MM-DDTHH:MM:SS".
+std::string format_iso(const LocalDateTime& t);
+
+/// "YYYY-MM-DDTHH:MM:SSZ" for seconds since the Unix epoch.
+std::string format_utc(std::int64_t unix_seconds);
+
+/// How a wall-clock time was placed on the time line.
+enum class DstResolution {
+    Unique,   ///< the wall-clock time exists exactly once in the zone
+    Gap,      ///< skipped by a forward transition; read with the offset in force before it
+              ///< (so 02:30 in a 02:00→03:00 gap becomes 03:30 local)
+    Overlap,  ///< repeated by a backward transition; the earlier instant is taken
+};
+
+std::string_view to_string(DstResolution r);
+
+struct ZonedInstant {
+    std::int64_t unix_seconds = 0;
+    DstResolution resolution = DstResolution::Unique;
+};
+
+/// An IANA time zone from the system tz database. Cheap to copy; thread-compatible.
+class TimeZone {
+public:
+    /// Looks a zone up by IANA name ("Europe/Madrid", "UTC").
+    /// Errors: InvalidArgument naming the zone when the tz database does not know it.
+    static Result<TimeZone> locate(std::string_view name);
+
+    /// The zone's IANA name as given to locate().
+    const std::string& name() const { return name_; }
+
+    /// Places a wall-clock time on the time line; gaps and overlaps are resolved the same
+    /// way every time (see DstResolution) and reported.
+    ZonedInstant to_utc(const LocalDateTime& t) const;
+
+private:
+    TimeZone(std::string name, const void* zone) : name_(std::move(name)), zone_(zone) {}
+    std::string name_;
+    const void* zone_;  // const date::time_zone*, owned by the process-wide tz database; null = UTC
+};
+
+}  // namespace cv

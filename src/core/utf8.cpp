@@ -1,0 +1,101 @@
+#include "core/utf8.hpp"
+
+namespace cv::utf8 {
+
+char32_t decode(std::string_view s, std::size_t pos, std::size_t& len)
+{
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + pos;
+    const std::size_t avail = s.size() - pos;
+    const unsigned char b0 = p[0];
+    len = 1;
+    if (b0 < 0x80)
+        return b0;
+    std::size_t need = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if ((b0 & 0xE0) == 0xC0) {
+        need = 2, cp = b0 & 0x1F, min = 0x80;
+    } else if ((b0 & 0xF0) == 0xE0) {
+        need = 3, cp = b0 & 0x0F, min = 0x800;
+    } else if ((b0 & 0xF8) == 0xF0) {
+        need = 4, cp = b0 & 0x07, min = 0x10000;
+    } else {
+        return kInvalid;
+    }
+    if (avail < need)
+        return kInvalid;
+    for (std::size_t i = 1; i < need; ++i) {
+        if ((p[i] & 0xC0) != 0x80)
+            return kInvalid;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return kInvalid;
+    len = need;
+    return cp;
+}
+
+std::size_t first_invalid(std::string_view s)
+{
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    while (i < n) {
+        // ASCII runs dominate chat text: skip 8 bytes at a time while none has the high bit.
+        while (i + 8 <= n) {
+            std::uint64_t w;
+            __builtin_memcpy(&w, s.data() + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        if (decode(s, i, len) == kInvalid)
+            return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+void append(std::string& out, char32_t cp)
+{
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+std::string sanitize(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::size_t len = 0;
+        const char32_t cp = decode(s, i, len);
+        if (cp == kInvalid)
+            append(out, 0xFFFD);
+        else
+            out.append(s.substr(i, len));
+        i += len;
+    }
+    return out;
+}
+
+}  // namespace cv::utf8

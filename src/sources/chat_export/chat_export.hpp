@@ -1,0 +1,82 @@
+#pragma once
+/// Reader for WhatsApp "Export chat" output: a .txt file, a .zip (with or without media), or
+/// an unpacked folder. Yields cv::Item in file order, streaming: memory stays bounded whatever
+/// the size of the export, and attachment bytes are never read.
+///
+/// Stages: bytes → lines → headers (two passes: the first collects every date to decide the
+/// day/month order once per file, the second yields items) → body classification → Item.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "model/item.hpp"
+
+namespace cv::chat_export {
+
+/// Order of the numeric date fields.
+enum class DateOrder { DayMonthYear, MonthDayYear, YearMonthDay };
+std::string_view to_string(DateOrder o);  ///< "dmy", "mdy", "ymd"
+Result<DateOrder> parse_date_order(std::string_view s);
+
+enum class Platform { Android, Ios, Unknown };
+std::string_view to_string(Platform p);  ///< "android", "ios", "unknown"
+
+struct Options {
+    std::string time_zone = "UTC";           ///< IANA zone the wall-clock times were written in
+    std::optional<DateOrder> date_order;     ///< forces the order instead of inferring it
+};
+
+/// Something worth telling the user that did not stop the read.
+struct Warning {
+    std::string file;        ///< the .txt, zip entry ("chat.zip:_chat.txt") or zip itself
+    std::uint64_t line = 0;  ///< 1-based; 0 when the warning is not about one line
+    std::string message;
+};
+
+/// What the reader learned about the export as a whole.
+struct Report {
+    std::string source;                 ///< path as given
+    std::string chat_file;              ///< the text file read (zip entry or path)
+    std::optional<std::string> chat_name;  ///< from the file name ("WhatsApp Chat with X.txt")
+    Platform platform = Platform::Unknown;
+    DateOrder date_order = DateOrder::DayMonthYear;
+    std::string date_order_evidence;    ///< how the order was decided, in words
+    std::string time_zone;
+    std::uint64_t lines = 0;
+    std::uint64_t bytes = 0;
+    std::vector<Warning> warnings;      ///< at most kMaxWarnings; the rest are counted
+    std::uint64_t warnings_dropped = 0;
+    static constexpr std::size_t kMaxWarnings = 1000;
+};
+
+class Reader {
+public:
+    /// Opens an export and runs the first pass (date evidence). Errors: NotFound (no such
+    /// path, or a zip/folder with no chat text), Parse (no line of the file is a WhatsApp
+    /// message header: not an export), Unsupported (encrypted zip), LimitExceeded (zip bomb),
+    /// InvalidArgument (unknown time zone), Io.
+    static Result<Reader> open(const std::filesystem::path& path, const Options& options);
+
+    Reader(Reader&&) noexcept;
+    Reader& operator=(Reader&&) noexcept;
+    ~Reader();
+
+    /// Fills `item` with the next item; false at the end. A read failure midway (truncated
+    /// zip) ends the stream with a warning, so what was read is kept.
+    bool next(Item& item);
+
+    /// Valid after open(); complete (warnings, line counts) once next() returned false.
+    const Report& report() const;
+
+private:
+    struct Impl;
+    explicit Reader(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cv::chat_export

@@ -1,0 +1,136 @@
+#include "sources/chat_export/detail/body.hpp"
+
+#include <cstring>
+
+#include "sources/chat_export/detail/markers.hpp"
+
+namespace cv::chat_export::detail {
+
+namespace {
+
+// Longest plausible author slot: WhatsApp caps push names at 25 characters, contact names are
+// longer but not paragraphs; a longer "slot" is a system sentence that contains ": ".
+constexpr std::size_t kMaxAuthorBytes = 256;
+
+std::size_t mark_length(std::string_view s, std::size_t i)
+{
+    const auto a = static_cast<unsigned char>(s[i]);
+    if (i + 2 < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i + 1]), c = static_cast<unsigned char>(s[i + 2]);
+        if (a == 0xE2 && b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE)))
+            return 3;
+        if (a == 0xE2 && b == 0x81 && c >= 0xA6 && c <= 0xA9)
+            return 3;
+        if (a == 0xEF && b == 0xBB && c == 0xBF)
+            return 3;
+    }
+    if (i + 1 < s.size() && a == 0xD8 && static_cast<unsigned char>(s[i + 1]) == 0x9C)
+        return 2;
+    return 0;
+}
+
+}  // namespace
+
+std::optional<std::size_t> split_author(std::string_view first_line, std::size_t& text_begin)
+{
+    const auto limit = std::min(first_line.size(), kMaxAuthorBytes + 1);
+    const char* base = first_line.data();
+    std::size_t from = 0;
+    while (from < limit) {
+        const auto* colon = static_cast<const char*>(std::memchr(base + from, ':', limit - from));
+        if (colon == nullptr)
+            return std::nullopt;
+        const auto at = static_cast<std::size_t>(colon - base);
+        if (at == 0)
+            return std::nullopt;
+        if (at + 1 == first_line.size()) {
+            text_begin = at + 1;
+            return at;
+        }
+        if (first_line[at + 1] == ' ') {
+            text_begin = at + 2;
+            return at;
+        }
+        // Old Android exports wrote a message whose media had expired as "Name:." (chat-miner's
+        // fixtures); the author slot is there, the text is ".".
+        if (first_line[at + 1] == '.' && at + 2 == first_line.size()) {
+            text_begin = at + 1;
+            return at;
+        }
+        from = at + 1;
+    }
+    return std::nullopt;
+}
+
+std::string clean_author(std::string_view author)
+{
+    std::string out;
+    out.reserve(author.size());
+    std::size_t i = 0;
+    while (i < author.size()) {
+        if (const auto n = mark_length(author, i)) {
+            i += n;
+            continue;
+        }
+        out += author[i++];
+    }
+    return out;
+}
+
+void classify(Item& item, const Container& media)
+{
+    const std::string_view text = item.text;
+    if (!item.author) {
+        item.kind = ItemKind::System;
+        return;
+    }
+    if (const auto call = missed_call(text)) {
+        item.kind = ItemKind::Call;
+        item.call = CallInfo{*call, CallResult::Missed};
+        return;
+    }
+    if (is_deleted_tombstone(text)) {
+        item.deleted = true;
+        return;
+    }
+    if (text.empty()) {
+        item.placeholder = Placeholder::Empty;
+        return;
+    }
+    if (text == "null") {
+        item.placeholder = Placeholder::Unrenderable;
+        return;
+    }
+    if (edited_marker_length(text) > 0)
+        item.edited = true;
+
+    const auto nl = text.find('\n');
+    const std::string_view first_line = text.substr(0, nl);
+    if (const auto type = media_omitted(first_line)) {
+        Attachment a;
+        a.type = *type;
+        a.omitted = true;
+        item.attachments.push_back(std::move(a));
+        return;
+    }
+    if (auto marker = attachment_marker(first_line)) {
+        Attachment a;
+        a.type = marker->type;
+        if (const auto found = media.find_media(marker->name)) {
+            a.present = true;
+            a.locator = found->locator;
+            a.size = found->size;
+        }
+        a.name = std::move(marker->name);
+        item.attachments.push_back(std::move(a));
+        return;
+    }
+    if (auto loc = location(text)) {
+        item.location = std::move(*loc);
+        return;
+    }
+    if (is_system_notice(text))
+        item.kind = ItemKind::System;
+}
+
+}  // namespace cv::chat_export::detail

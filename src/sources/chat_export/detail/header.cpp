@@ -1,0 +1,423 @@
+#include "sources/chat_export/detail/header.hpp"
+
+namespace cv::chat_export::detail {
+
+namespace {
+
+// Walks the header bytes. Written by hand rather than with std::regex: it runs on every
+// line of multi-gigabyte exports, and the grammar needs Unicode-aware "space", "invisible
+// mark" and "digit" classes that no regex engine in Debian offers at this speed.
+class Cursor {
+public:
+    explicit Cursor(std::string_view s) : s_(s) {}
+
+    std::size_t pos() const { return p_; }
+    void set_pos(std::size_t p) { p_ = p; }
+    bool done() const { return p_ >= s_.size(); }
+    unsigned char peek(std::size_t ahead = 0) const
+    {
+        return p_ + ahead < s_.size() ? static_cast<unsigned char>(s_[p_ + ahead]) : 0;
+    }
+
+    // Invisible formatting marks exports scatter through headers: LRM, RLM, ALM, LRE..RLO,
+    // LRI..PDI, BOM.
+    std::size_t mark_len() const
+    {
+        const unsigned char a = peek(), b = peek(1), c = peek(2);
+        if (a == 0xE2 && b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE)))
+            return 3;
+        if (a == 0xE2 && b == 0x81 && c >= 0xA6 && c <= 0xA9)
+            return 3;
+        if (a == 0xEF && b == 0xBB && c == 0xBF)
+            return 3;
+        if (a == 0xD8 && b == 0x9C)
+            return 2;
+        return 0;
+    }
+    void skip_marks()
+    {
+        while (std::size_t n = mark_len())
+            p_ += n;
+    }
+
+    // Any Unicode space separator (Zs) exports use: SPACE, NBSP, U+2000..U+200A (THIN SPACE
+    // among them), NNBSP, MMSP, IDEOGRAPHIC SPACE.
+    std::size_t space_len() const
+    {
+        const unsigned char a = peek(), b = peek(1), c = peek(2);
+        if (a == ' ')
+            return 1;
+        if (a == 0xC2 && b == 0xA0)
+            return 2;
+        if (a == 0xE2 && b == 0x80 && ((c >= 0x80 && c <= 0x8A) || c == 0xAF))
+            return 3;
+        if (a == 0xE2 && b == 0x81 && c == 0x9F)
+            return 3;
+        if (a == 0xE3 && b == 0x80 && c == 0x80)
+            return 3;
+        return 0;
+    }
+    // Skips spaces and marks; true when at least one space was among them.
+    bool skip_spaces()
+    {
+        bool any = false;
+        for (;;) {
+            if (std::size_t n = space_len()) {
+                p_ += n;
+                any = true;
+            } else if (std::size_t m = mark_len()) {
+                p_ += m;
+            } else {
+                return any;
+            }
+        }
+    }
+
+    // A decimal digit: ASCII, Arabic-Indic (U+0660..) or Extended Arabic-Indic (U+06F0..).
+    int digit(std::size_t& len) const
+    {
+        const unsigned char a = peek(), b = peek(1);
+        if (a >= '0' && a <= '9') {
+            len = 1;
+            return a - '0';
+        }
+        if (a == 0xD9 && b >= 0xA0 && b <= 0xA9) {
+            len = 2;
+            return b - 0xA0;
+        }
+        if (a == 0xDB && b >= 0xB0 && b <= 0xB9) {
+            len = 2;
+            return b - 0xB0;
+        }
+        return -1;
+    }
+    // Reads 1..max_digits digits; returns the count (0 if none) and the value.
+    int number(int& value, int max_digits)
+    {
+        value = 0;
+        int count = 0;
+        std::size_t len = 0;
+        int d;
+        while ((d = digit(len)) >= 0) {
+            if (count == max_digits)
+                return -1;  // too many digits for this field
+            value = value * 10 + d;
+            ++count;
+            p_ += len;
+        }
+        return count;
+    }
+
+    bool lit(char c)
+    {
+        if (peek() == static_cast<unsigned char>(c)) {
+            ++p_;
+            return true;
+        }
+        return false;
+    }
+    bool lit(std::string_view w)
+    {
+        if (s_.substr(p_, w.size()) == w) {
+            p_ += w.size();
+            return true;
+        }
+        return false;
+    }
+    bool is_letter_ahead() const
+    {
+        const unsigned char a = peek();
+        return (a >= 'A' && a <= 'Z') || (a >= 'a' && a <= 'z');
+    }
+
+private:
+    std::string_view s_;
+    std::size_t p_ = 0;
+};
+
+constexpr int kYearAbsent = -1;
+
+// One date field: digits, or a Japanese era year ("R4" = Reiwa 4 = 2022).
+bool date_field(Cursor& c, int& value, int& digits, bool& era)
+{
+    era = false;
+    const unsigned char a = c.peek();
+    int base = 0;
+    switch (a) {
+    case 'R': base = 2018; break;  // Reiwa 1 = 2019
+    case 'H': base = 1988; break;  // Heisei 1 = 1989
+    case 'S': base = 1925; break;  // Showa 1 = 1926
+    default: break;
+    }
+    if (base != 0) {
+        const auto save = c.pos();
+        c.set_pos(save + 1);
+        int n = 0;
+        if (c.number(n, 2) > 0 && n > 0) {
+            value = base + n;
+            digits = 4;
+            era = true;
+            return true;
+        }
+        c.set_pos(save);
+        return false;
+    }
+    digits = c.number(value, 4);
+    return digits > 0;
+}
+
+bool is_date_sep(unsigned char ch) { return ch == '/' || ch == '.' || ch == '-'; }
+
+// date := field SEP [spaces] field SEP [spaces] field ['.'] [" BE"]
+bool parse_date(Cursor& c, Header& h)
+{
+    int digits[3] = {0, 0, 0};
+    bool era[3] = {false, false, false};
+    for (int i = 0; i < 3; ++i) {
+        c.skip_marks();
+        if (!date_field(c, h.field[i], digits[i], era[i]))
+            return false;
+        if (i == 2)
+            break;
+        c.skip_marks();
+        const unsigned char sep = c.peek();
+        if (!is_date_sep(sep))
+            return false;
+        if (i == 0)
+            h.date_sep = static_cast<char>(sep);
+        else if (sep != static_cast<unsigned char>(h.date_sep))
+            return false;
+        c.set_pos(c.pos() + 1);
+        if (sep == '.') {
+            const auto save = c.pos();
+            c.skip_spaces();  // "13. 6. 2018."
+            std::size_t digit_len = 0;
+            if (c.digit(digit_len) < 0 && !c.is_letter_ahead())
+                c.set_pos(save);
+        }
+    }
+    // Exactly zero or one field may be the year (3-4 digits or an era); 3-digit fields are not
+    // dates at all.
+    h.year_pos = kYearAbsent;
+    for (int i = 0; i < 3; ++i) {
+        if (digits[i] == 3)
+            return false;
+        if (digits[i] == 4) {
+            if (h.year_pos != kYearAbsent)
+                return false;
+            h.year_pos = i;
+        }
+    }
+    // Trailing dot after the date ("13. 6. 2018.") when the separator is a dot.
+    if (h.date_sep == '.')
+        c.lit('.');
+    // Thai Buddhist era: "3/18/2565 BE".
+    {
+        const auto save = c.pos();
+        c.skip_spaces();
+        if (c.lit("BE") && !c.is_letter_ahead()) {
+            const int y = h.year_pos >= 0 ? h.year_pos : 2;
+            h.field[y] -= 543;
+            h.year_pos = y;
+        } else {
+            c.set_pos(save);
+        }
+    }
+    return true;
+}
+
+// AM/PM in every spelling exports use: AM PM am pm a.m. p.m. "a. m." "p.<NBSP>m." and the
+// Arabic ص (AM) / م (PM). Returns 0 none, 1 AM, 2 PM.
+int parse_meridiem(Cursor& c)
+{
+    const auto save = c.pos();
+    c.skip_spaces();
+    const unsigned char a = c.peek();
+    int which = 0;
+    if (a == 'a' || a == 'A')
+        which = 1;
+    else if (a == 'p' || a == 'P')
+        which = 2;
+    if (which != 0) {
+        c.set_pos(c.pos() + 1);
+        c.lit('.');
+        c.skip_spaces();
+        if (c.lit('m') || c.lit('M')) {
+            c.lit('.');
+            if (!c.is_letter_ahead())
+                return which;
+        }
+    } else if (a == 0xD8 && c.peek(1) == 0xB5) {  // ص
+        c.set_pos(c.pos() + 2);
+        return 1;
+    } else if (a == 0xD9 && c.peek(1) == 0x85) {  // م
+        c.set_pos(c.pos() + 2);
+        return 2;
+    }
+    c.set_pos(save);
+    return 0;
+}
+
+// time := h (':'|'.') mm [SEP ss] [meridiem]
+bool parse_time(Cursor& c, Header& h)
+{
+    c.skip_marks();
+    if (c.number(h.hour, 2) <= 0)
+        return false;
+    const unsigned char sep = c.peek();
+    if (sep != ':' && sep != '.')
+        return false;
+    c.set_pos(c.pos() + 1);
+    if (c.number(h.minute, 2) != 2)
+        return false;
+    h.second = 0;
+    if (c.peek() == sep && c.peek(1) >= '0') {
+        const auto save = c.pos();
+        c.set_pos(save + 1);
+        if (c.number(h.second, 2) != 2)
+            c.set_pos(save);
+    }
+    const int meridiem = parse_meridiem(c);
+    if (meridiem != 0) {
+        if (h.hour > 23)
+            return false;
+        // "13:37:00 p.m." exists in the wild: an hour past 12 keeps its value.
+        if (meridiem == 2 && h.hour < 12)
+            h.hour += 12;
+        else if (meridiem == 1 && h.hour == 12)
+            h.hour = 0;
+    }
+    return h.hour <= 23 && h.minute <= 59 && h.second <= 59;
+}
+
+// Between date and time: ',' or the Arabic comma, spaces, or the Finnish "klo".
+bool parse_date_time_gap(Cursor& c)
+{
+    const auto start = c.pos();
+    c.skip_marks();
+    bool any = c.lit(',') || c.lit("\xD8\x8C");
+    any = c.skip_spaces() || any;
+    if (c.lit("klo")) {
+        if (!c.skip_spaces())
+            return false;
+        any = true;
+    }
+    return any && c.pos() > start;
+}
+
+}  // namespace
+
+std::optional<Header> parse_header(std::string_view line)
+{
+    if (!may_start_header(line))
+        return std::nullopt;
+    Header h;
+    Cursor c(line);
+    c.skip_marks();
+    h.family = c.lit('[') ? Family::Bracket : Family::Dash;
+    c.skip_spaces();
+    h.stamp_begin = c.pos();
+
+    const auto stamp_start = c.pos();
+    bool ok = parse_date(c, h) && parse_date_time_gap(c) && parse_time(c, h);
+    if (!ok && h.family == Family::Bracket) {
+        // Vietnamese iOS: time first, "[14:56:01, 3/18/22]".
+        c.set_pos(stamp_start);
+        ok = parse_time(c, h) && parse_date_time_gap(c) && parse_date(c, h);
+    }
+    if (!ok)
+        return std::nullopt;
+    h.stamp_end = c.pos();
+    c.skip_marks();
+
+    if (h.family == Family::Bracket) {
+        if (!c.lit(']'))
+            return std::nullopt;
+        // One space separates "]" from the body; the body keeps anything after it.
+        if (const auto n = c.space_len())
+            c.set_pos(c.pos() + n);
+        else if (!c.done())
+            return std::nullopt;
+        h.body = c.pos();
+        return h;
+    }
+
+    // Dash family: " - ", ": ", ". - " (trailing dot), or only a space before "Author: ".
+    c.lit('.');
+    const bool spaced = c.skip_spaces();
+    if (c.lit('-') || c.lit("\xE2\x80\x93")) {  // hyphen or EN DASH
+        if (!c.skip_spaces() && !c.done())
+            return std::nullopt;
+        h.body = c.pos();
+        return h;
+    }
+    if (!spaced && c.lit(':')) {
+        if (!c.skip_spaces())
+            return std::nullopt;
+        h.body = c.pos();
+        return h;
+    }
+    if (spaced && !c.done()) {
+        // No separator at all ("13. 6. 2018. 21:25:15 a: m"): accept only when an author
+        // slot follows, else "12.5.2020 10:30 meeting notes" would open a message.
+        const auto rest = line.substr(c.pos());
+        const auto colon = rest.find(": ");
+        if (colon != std::string_view::npos && colon > 0 && rest.substr(0, colon).find(' ') == std::string_view::npos) {
+            h.body = c.pos();
+            return h;
+        }
+    }
+    return std::nullopt;
+}
+
+DayMonthPair day_month_pair(const Header& h)
+{
+    DayMonthPair p;
+    switch (h.year_pos) {
+    case 0:
+        p = {h.field[1], h.field[2], h.field[0], true};
+        break;
+    case 1:
+        p = {h.field[0], h.field[2], h.field[1], false};
+        break;
+    default:
+        p = {h.field[0], h.field[1], h.field[2], false};
+        break;
+    }
+    if (p.year < 100)
+        p.year += 2000;
+    return p;
+}
+
+std::optional<LocalDateTime> resolve(const Header& h, FieldOrder order)
+{
+    LocalDateTime t;
+    if (order == FieldOrder::YearMonthDay && h.year_pos == kYearAbsent) {
+        t.year = h.field[0] + 2000;
+        t.month = h.field[1];
+        t.day = h.field[2];
+    } else {
+        const DayMonthPair p = day_month_pair(h);
+        t.year = p.year;
+        // A 4-digit year in the middle or at the end overrides a "ymd" order: the user can only
+        // have meant the order of the other two, and day-first is the common one.
+        if (p.year_first) {
+            t.month = p.first;
+            t.day = p.second;
+        } else if (order != FieldOrder::MonthDay) {
+            t.day = p.first;
+            t.month = p.second;
+        } else {
+            t.month = p.first;
+            t.day = p.second;
+        }
+    }
+    t.hour = h.hour;
+    t.minute = h.minute;
+    t.second = h.second;
+    if (!is_valid(t))
+        return std::nullopt;
+    return t;
+}
+
+}  // namespace cv::chat_export::detail

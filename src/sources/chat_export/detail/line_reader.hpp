@@ -1,0 +1,53 @@
+#pragma once
+/// Splits a ByteSource into lines with bounded memory: one fixed buffer, plus a spill string
+/// for a line that crosses the buffer's end. A line longer than kMaxLineBytes is cut there
+/// (the reader warns); the rest of it is skipped, so a 100 MB line costs no more memory than
+/// a short one.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sources/chat_export/detail/byte_source.hpp"
+
+namespace cv::chat_export::detail {
+
+inline constexpr std::size_t kMaxLineBytes = 4u << 20;
+
+struct Line {
+    std::string_view text;      ///< without "\n" and a "\r" before it; valid until next()
+    std::uint64_t number = 0;   ///< 1-based
+    bool truncated = false;     ///< longer than kMaxLineBytes; cut
+    bool had_crlf = false;
+};
+
+class LineReader {
+public:
+    explicit LineReader(std::unique_ptr<ByteSource> source, std::size_t buffer_bytes = 256u << 10);
+
+    /// The next line; false at the end or on a read error (then error() says why).
+    bool next(Line& line);
+
+    /// Set when the source failed midway: lines before it were delivered.
+    const std::optional<Error>& error() const { return error_; }
+    std::uint64_t bytes_read() const { return bytes_read_; }
+    std::uint64_t lines_read() const { return number_; }
+
+private:
+    bool fill();  // refills from the source; false at the end or on error
+
+    std::unique_ptr<ByteSource> source_;
+    std::vector<char> buf_;
+    std::size_t begin_ = 0;  // first unconsumed byte in buf_
+    std::size_t end_ = 0;    // one past the last valid byte in buf_
+    bool eof_ = false;
+    std::string spill_;      // a line that crossed the end of buf_
+    std::uint64_t number_ = 0;
+    std::uint64_t bytes_read_ = 0;
+    std::optional<Error> error_;
+};
+
+}  // namespace cv::chat_export::detail

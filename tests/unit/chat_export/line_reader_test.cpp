@@ -1,0 +1,68 @@
+#include "sources/chat_export/detail/line_reader.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+namespace cv::chat_export::detail {
+namespace {
+
+// Hands out its bytes in small, uneven pieces so lines straddle every buffer boundary.
+class ChunkedSource final : public ByteSource {
+public:
+    ChunkedSource(std::string data, std::size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
+    Result<std::size_t> read(std::span<char> buf) override
+    {
+        const auto n = std::min({buf.size(), chunk_, data_.size() - pos_});
+        std::memcpy(buf.data(), data_.data() + pos_, n);
+        pos_ += n;
+        return n;
+    }
+
+private:
+    std::string data_;
+    std::size_t chunk_;
+    std::size_t pos_ = 0;
+};
+
+std::vector<std::string> read_all(std::string data, std::size_t chunk, std::size_t buffer)
+{
+    LineReader r(std::make_unique<ChunkedSource>(std::move(data), chunk), buffer);
+    std::vector<std::string> out;
+    Line line;
+    while (r.next(line))
+        out.emplace_back(line.text);
+    return out;
+}
+
+TEST(LineReader, SplitsLfCrlfAndKeepsBlankLinesAndLastLineWithoutNewline)
+{
+    for (std::size_t chunk : {1, 2, 3, 7, 64}) {
+        for (std::size_t buffer : {4, 16, 1024}) {
+            const auto lines = read_all("a\r\n\r\nbb\ncc  \r\nlast", chunk, buffer);
+            EXPECT_EQ(lines, (std::vector<std::string>{"a", "", "bb", "cc  ", "last"}))
+                << "chunk " << chunk << " buffer " << buffer;
+        }
+    }
+}
+
+TEST(LineReader, EmptyInputHasNoLines) { EXPECT_TRUE(read_all("", 8, 16).empty()); }
+
+TEST(LineReader, CutsOverlongLineAndGoesOn)
+{
+    std::string data(kMaxLineBytes + 100, 'x');
+    data += "\nnext\n";
+    LineReader r(std::make_unique<ChunkedSource>(data, 1 << 20), 1 << 16);
+    Line line;
+    ASSERT_TRUE(r.next(line));
+    EXPECT_TRUE(line.truncated);
+    EXPECT_EQ(line.text.size(), kMaxLineBytes);
+    ASSERT_TRUE(r.next(line));
+    EXPECT_EQ(line.text, "next");
+    EXPECT_FALSE(line.truncated);
+    EXPECT_EQ(line.number, 2u);
+}
+
+}  // namespace
+}  // namespace cv::chat_export::detail
