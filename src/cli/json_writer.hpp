@@ -24,11 +24,14 @@ public:
 
     void key(std::string_view k);
     void string(std::string_view v);          ///< an element or a value after key()
+    /// A string known to need no escaping (timestamps, enum names): copied as is.
+    void plain_string(std::string_view v);
     void number(std::int64_t v);
     void boolean(bool v);
     void null();
 
     void field(std::string_view k, std::string_view v) { key(k); string(v); }
+    void plain_field(std::string_view k, std::string_view v) { key(k); plain_string(v); }
     void field(std::string_view k, std::int64_t v) { key(k); number(v); }
     void field(std::string_view k, bool v) { key(k); boolean(v); }
 

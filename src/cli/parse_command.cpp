@@ -18,14 +18,18 @@ void write_item(JsonWriter& w, const Item& item)
     w.begin_object();
     w.field("index", static_cast<std::int64_t>(item.index));
     w.field("line", static_cast<std::int64_t>(item.line));
-    w.field("kind", to_string(item.kind));
+    w.plain_field("kind", to_string(item.kind));
     w.key("author");
     if (item.author)
         w.string(*item.author);
     else
         w.null();
-    w.field("wall_clock", format_iso(item.wall_clock));
-    w.field("utc", format_utc(item.utc));
+    char wall[kIsoLength];
+    write_iso(item.wall_clock, wall);
+    w.plain_field("wall_clock", std::string_view(wall, kIsoLength));
+    char utc[kUtcLength];
+    write_utc(item.utc, utc);
+    w.plain_field("utc", std::string_view(utc, kUtcLength));
     if (item.dst != DstResolution::Unique)
         w.field("dst", to_string(item.dst));
     w.field("text", item.text);

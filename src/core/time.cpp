@@ -1,5 +1,7 @@
 #include "core/time.hpp"
 
+#include <algorithm>
+
 #include <date/date.h>
 #include <date/tz.h>
 
@@ -32,21 +34,55 @@ std::int64_t as_if_utc(const LocalDateTime& t)
     return to_local_seconds(t).time_since_epoch().count();
 }
 
+void write_iso(const LocalDateTime& t, char (&out)[kIsoLength])
+{
+    // Hand-rolled rather than fmt::format: this runs twice per item on the parse hot path and
+    // the fixed layout needs no parsing of a format string.
+    auto two = [](char* p, int v) {
+        p[0] = static_cast<char>('0' + v / 10 % 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
+    const int year = std::clamp(t.year, 0, 9999);
+    two(out, year / 100);
+    two(out + 2, year % 100);
+    out[4] = '-';
+    two(out + 5, t.month);
+    out[7] = '-';
+    two(out + 8, t.day);
+    out[10] = 'T';
+    two(out + 11, t.hour);
+    out[13] = ':';
+    two(out + 14, t.minute);
+    out[16] = ':';
+    two(out + 17, t.second);
+}
+
+void write_utc(std::int64_t unix_seconds, char (&out)[kUtcLength])
+{
+    const auto tp = date::sys_seconds{std::chrono::seconds{unix_seconds}};
+    const auto day = date::floor<date::days>(tp);
+    const date::year_month_day ymd{day};
+    const auto secs = (tp - day).count();
+    LocalDateTime t{int(ymd.year()), int(unsigned(ymd.month())), int(unsigned(ymd.day())),
+                    int(secs / 3600), int(secs / 60 % 60), int(secs % 60)};
+    char iso[kIsoLength];
+    write_iso(t, iso);
+    std::copy(std::begin(iso), std::end(iso), out);
+    out[kIsoLength] = 'Z';
+}
+
 std::string format_iso(const LocalDateTime& t)
 {
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute,
-                       t.second);
+    char buf[kIsoLength];
+    write_iso(t, buf);
+    return std::string(buf, kIsoLength);
 }
 
 std::string format_utc(std::int64_t unix_seconds)
 {
-    auto tp = date::sys_seconds{std::chrono::seconds{unix_seconds}};
-    auto day = date::floor<date::days>(tp);
-    date::year_month_day ymd{day};
-    date::hh_mm_ss hms{tp - day};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", int(ymd.year()), unsigned(ymd.month()),
-                       unsigned(ymd.day()), hms.hours().count(), hms.minutes().count(),
-                       hms.seconds().count());
+    char buf[kUtcLength];
+    write_utc(unix_seconds, buf);
+    return std::string(buf, kUtcLength);
 }
 
 std::string_view to_string(DstResolution r)

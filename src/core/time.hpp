@@ -34,6 +34,13 @@ std::string format_iso(const LocalDateTime& t);
 /// "YYYY-MM-DDTHH:MM:SSZ" for seconds since the Unix epoch.
 std::string format_utc(std::int64_t unix_seconds);
 
+/// The same texts written into a caller's buffer (no allocation: the reader's output path
+/// writes two per item). Years outside 0..9999 are clamped to four digits.
+inline constexpr std::size_t kIsoLength = 19;
+inline constexpr std::size_t kUtcLength = 20;
+void write_iso(const LocalDateTime& t, char (&out)[kIsoLength]);
+void write_utc(std::int64_t unix_seconds, char (&out)[kUtcLength]);
+
 /// How a wall-clock time was placed on the time line.
 enum class DstResolution {
     Unique,   ///< the wall-clock time exists exactly once in the zone

@@ -15,7 +15,8 @@ per non-empty line), it yields zero items, or any item breaks the contract:
                    "present":true}],
    "deleted":false,"edited":false}
   optional: "dst":"gap"|"overlap"; "placeholder":"empty"|"unrenderable";
-            "location":{"url","latitude","longitude","venue","live"}; "call":{"media","result"};
+            "location":{"url","latitude","longitude","venue","live"} (url may be "" only when
+            live: "live location shared" has no link); "call":{"media","result"};
             per attachment: "omitted" (then name is ""), "locator", "size".
 
 Checks across items and against the contract's rules:
@@ -192,8 +193,9 @@ def check_item(it: dict, pos: int, prev_line, notes: set) -> list[str]:
             for k in loc:
                 if k not in LOC_KEYS:
                     notes.add(f"location key {k!r}")
-            if not isinstance(loc.get("url"), str) or not loc.get("url"):
-                err(f"location.url {loc.get('url')!r}")
+            # "live location shared" carries no link, so an empty url is fine only when live
+            if not isinstance(loc.get("url"), str) or (not loc.get("url") and loc.get("live") is not True):
+                err(f"location.url {loc.get('url')!r} (live {loc.get('live')!r})")
             for k in ("latitude", "longitude"):
                 v = loc.get(k)
                 if v is None:

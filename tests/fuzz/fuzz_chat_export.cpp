@@ -10,6 +10,8 @@
 
 #include "sources/chat_export/chat_export.hpp"
 
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const int fd = memfd_create("fuzz-export", MFD_CLOEXEC);

@@ -1,5 +1,6 @@
 #include "sources/chat_export/detail/body.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "sources/chat_export/detail/markers.hpp"
@@ -64,6 +65,12 @@ std::optional<std::size_t> split_author(std::string_view first_line, std::size_t
 
 std::string clean_author(std::string_view author)
 {
+    // Most authors carry no marks at all: every mark's UTF-8 starts with 0xE2, 0xEF or 0xD8.
+    if (std::none_of(author.begin(), author.end(), [](char ch) {
+            const auto b = static_cast<unsigned char>(ch);
+            return b == 0xE2 || b == 0xEF || b == 0xD8;
+        }))
+        return std::string(author);
     std::string out;
     out.reserve(author.size());
     std::size_t i = 0;

@@ -346,7 +346,8 @@ std::optional<Header> parse_header(std::string_view line)
     c.lit('.');
     const bool spaced = c.skip_spaces();
     if (c.lit('-') || c.lit("\xE2\x80\x93")) {  // hyphen or EN DASH
-        if (!c.skip_spaces() && !c.done())
+        // Something must follow: WhatsApp never writes a header with nothing after it.
+        if (!c.skip_spaces() || c.done())
             return std::nullopt;
         h.body = c.pos();
         return h;

@@ -111,15 +111,18 @@ std::string_view trim(std::string_view s)
     return s;
 }
 
+// memchr must not see the null data() of an empty view.
 std::string_view first_line_of(std::string_view s)
 {
+    if (s.empty())
+        return s;
     const auto* nl = static_cast<const char*>(std::memchr(s.data(), '\n', s.size()));
     return nl == nullptr ? s : s.substr(0, static_cast<std::size_t>(nl - s.data()));
 }
 
 bool has_newline(std::string_view s)
 {
-    return std::memchr(s.data(), '\n', s.size()) != nullptr;
+    return !s.empty() && std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 
 bool ends_with(std::string_view s, std::string_view suffix)
@@ -1170,7 +1173,7 @@ bool is_foursquare_url(std::string_view s)
 
 bool has_space(std::string_view s)
 {
-    return std::memchr(s.data(), ' ', s.size()) != nullptr;
+    return !s.empty() && std::memchr(s.data(), ' ', s.size()) != nullptr;
 }
 
 // One-line location: "LABEL: https://maps.google.…" or iOS Foursquare "Name (Address): URL".
