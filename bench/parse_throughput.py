@@ -117,8 +117,9 @@ class Runner:
             return "not pinned"
         return f"taskset -c {self.cpu}" if self.taskset else f"sched_setaffinity({{{self.cpu}}})"
 
-    def run(self, argv: list[str], env: dict[str, str] | None = None, use_time: bool = True) -> RunResult:
-        """Runs argv in a fresh child, stdout to /dev/null; wall time and peak RSS."""
+    def run(self, argv: list[str], env: dict[str, str] | None = None, use_time: bool = True,
+            stdout: str = os.devnull) -> RunResult:
+        """Runs argv in a fresh child, stdout to `stdout` (/dev/null); wall time and peak RSS."""
         rss_path = os.path.join(self.tmp, "rss")
         err_path = os.path.join(self.tmp, "stderr")
         full = list(argv)
@@ -128,13 +129,13 @@ class Runner:
         if timed:
             full = [self.gnu_time, "-f", "%M", "-o", rss_path] + full
         exe = shutil.which(full[0]) or full[0]
-        devnull = os.open(os.devnull, os.O_WRONLY)
+        outfd = os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         errfd = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         t0 = time.perf_counter()
         pid = os.fork()
         if pid == 0:  # child: no Python-level cleanup, only exec or _exit
             try:
-                os.dup2(devnull, 1)
+                os.dup2(outfd, 1)
                 os.dup2(errfd, 2)
                 if self.cpu is not None and not self.taskset:
                     os.sched_setaffinity(0, {self.cpu})
@@ -147,7 +148,7 @@ class Runner:
             os._exit(127)
         _, status, ru = os.wait4(pid, 0)
         wall = time.perf_counter() - t0
-        os.close(devnull)
+        os.close(outfd)
         os.close(errfd)
         rc = os.waitstatus_to_exitcode(status)
         with open(err_path, "rb") as f:
@@ -276,8 +277,16 @@ def main(argv: list[str] | None = None) -> int:
                     if grep:
                         env = dict(os.environ, LC_ALL="C")
                         row = Row("reference: grep -c -E HEADER (LC_ALL=C)", family, messages, size, reference=True)
+                        # Not /dev/null: GNU grep stops at the first match when its output is
+                        # /dev/null, which would measure nothing.
+                        count_path = os.path.join(runner.tmp, "grep-count")
                         for _ in range(args.runs):
-                            row.runs.append(runner.run([grep, "-c", "-E", GREP_RE, str(path)], env=env))
+                            row.runs.append(runner.run([grep, "-c", "-E", GREP_RE, str(path)], env=env,
+                                                       stdout=count_path))
+                        try:
+                            row.items = int(Path(count_path).read_text().strip())
+                        except (OSError, ValueError):
+                            pass
                         rows.append(row)
     finally:
         runner.close()

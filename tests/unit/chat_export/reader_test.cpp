@@ -232,3 +232,24 @@ TEST(Reader, UnknownZoneIsRejectedBeforeReading)
 
 }  // namespace
 }  // namespace cv::chat_export
+
+namespace cv::chat_export {
+namespace {
+
+// iOS writes LRM before its own notices, but people's messages can start with one too: only
+// the first line (the encryption notice, in any language) is filed as system on that sign alone.
+TEST(Reader, LrmUserMessageStaysAMessageButFirstLineNoticeIsSystem)
+{
+    TempDir dir;
+    const auto items = read_all(dir.write(
+        "_chat.txt",
+        "[1/29/18, 12:24:03] Grupo: \xE2\x80\x8E" "Un aviso en un idioma sin tabla\r\n"
+        "[1/29/18, 12:25:00] Mallory: \xE2\x80\x8ENo idea, lets try it out!\r\n"));
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].kind, ItemKind::System);
+    EXPECT_EQ(items[1].kind, ItemKind::Message);
+    EXPECT_EQ(items[1].author.value_or(""), "Mallory");
+}
+
+}  // namespace
+}  // namespace cv::chat_export

@@ -136,7 +136,9 @@ void classify(Item& item, const Container& media)
         item.location = std::move(*loc);
         return;
     }
-    if (is_system_notice(text))
+    // The first line of an iOS chat is WhatsApp's encryption notice under the chat's name; in a
+    // language our tables lack, its leading LRM is the only sign.
+    if (is_system_notice(text) || (item.index == 0 && is_marked_generated_text(text)))
         item.kind = ItemKind::System;
 }
 

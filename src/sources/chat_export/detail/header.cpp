@@ -23,7 +23,10 @@ public:
     // LRI..PDI, BOM.
     std::size_t mark_len() const
     {
-        const unsigned char a = peek(), b = peek(1), c = peek(2);
+        const unsigned char a = peek();
+        if (a < 0xD8)  // every mark's UTF-8 starts with D8, E2 or EF: the common case is out
+            return 0;
+        const unsigned char b = peek(1), c = peek(2);
         if (a == 0xE2 && b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE)))
             return 3;
         if (a == 0xE2 && b == 0x81 && c >= 0xA6 && c <= 0xA9)
@@ -44,9 +47,12 @@ public:
     // among them), NNBSP, MMSP, IDEOGRAPHIC SPACE.
     std::size_t space_len() const
     {
-        const unsigned char a = peek(), b = peek(1), c = peek(2);
+        const unsigned char a = peek();
         if (a == ' ')
             return 1;
+        if (a < 0xC2)
+            return 0;
+        const unsigned char b = peek(1), c = peek(2);
         if (a == 0xC2 && b == 0xA0)
             return 2;
         if (a == 0xE2 && b == 0x80 && ((c >= 0x80 && c <= 0x8A) || c == 0xAF))

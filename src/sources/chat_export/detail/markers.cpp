@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -12,7 +13,7 @@
 //  [export]  seen in a real device export under ../shared/corpus (whats_json's scripted chat in
 //            ~16 UI languages, WhatsR's en/de test phones, Pustur's fixtures);
 //  [strings] WhatsApp's own string tables (iOS Localizable.strings, Android strings.xml) as
-//            collected into starkdmi/whats_json's lib/src/parser/patterns.dart;
+//            collected in starkdmi/whats_json lib/src/patterns.dart (their keys are named there);
 //  [peer]    another parser's table (chat-analytics' media-omitted list, the spec's lists) or,
 //            for the edited marker, the wording the brief gives: no licensed export with it exists.
 // Tables are grouped per language; a comment names the platform when the forms differ.
@@ -29,8 +30,10 @@ namespace {
 // Arabic letter mark. Exports put these around markers; they never carry meaning for us.
 std::size_t mark_at(std::string_view s, std::size_t i)
 {
-    const std::size_t n = s.size() - i;
     const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0xC2)  // ASCII and continuation bytes: the common case
+        return 0;
+    const std::size_t n = s.size() - i;
     if (n >= 2) {
         const auto b1 = static_cast<unsigned char>(s[i + 1]);
         if ((b0 == 0xC2 && b1 == 0xA0) || (b0 == 0xD8 && b1 == 0x9C))
@@ -134,9 +137,14 @@ bool ends_with(std::string_view s, std::string_view suffix)
 // their own stops.
 std::string_view drop_final_stop(std::string_view s)
 {
-    if (!s.empty() && s.back() == '.')
+    if (s.empty())
+        return s;
+    if (s.back() == '.')
         return s.substr(0, s.size() - 1);
-    for (const std::string_view stop : {"\u3002", "\u0964", "\u06D4"})
+    if (static_cast<unsigned char>(s.back()) < 0x80)
+        return s;
+    constexpr std::array<std::string_view, 3> kStops = {"\u3002", "\u0964", "\u06D4"};
+    for (const auto stop : kStops)
         if (ends_with(s, stop))
             return s.substr(0, s.size() - stop.size());
     return s;
@@ -221,7 +229,9 @@ bool ends_with_folded(std::string_view s, std::string_view suffix)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tables searched by byte size (binary search, then a folded compare of the few same-size rows)
+// Tables searched by byte size (binary search, then a folded compare of the few same-size rows),
+// behind a 4096-bit filter on (size, first byte, last byte) that turns away almost every ordinary
+// body before the search: these lookups run several times per message.
 
 struct Phrase {
     std::string_view text;
@@ -237,23 +247,47 @@ struct CallPhrase {
     CallMedia media = CallMedia::Voice;
 };
 
-template <class E, std::size_t N>
-constexpr std::array<E, N> by_size(std::array<E, N> a)
+template <class E, std::size_t N> struct Table {
+    std::array<E, N> rows;  ///< sorted by byte size
+    std::array<std::uint64_t, 64> filter;
+};
+
+// A byte as the filter sees it: ASCII folded to lower case; every non-ASCII byte alike, because
+// folding a non-ASCII letter can change its lead byte (Cyrillic Р..Я) and always its last byte.
+constexpr std::size_t filter_byte(char c)
+{
+    const auto b = static_cast<unsigned char>(c);
+    return b >= 0x80 ? 0x80 : (b >= 'A' && b <= 'Z') ? b + 32U : b;
+}
+
+constexpr std::size_t filter_slot(std::string_view s)
+{
+    return (s.size() * 131 + filter_byte(s.front()) * 7 + filter_byte(s.back())) & 4095;
+}
+
+template <class E, std::size_t N> constexpr Table<E, N> make_table(std::array<E, N> a)
 {
     for (std::size_t i = 1; i < N; ++i)
         for (std::size_t j = i; j > 0 && a[j].text.size() < a[j - 1].text.size(); --j)
             std::swap(a[j], a[j - 1]);
-    return a;
+    Table<E, N> t{a, {}};
+    for (const auto& e : t.rows) {
+        const auto slot = filter_slot(e.text);
+        t.filter[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    }
+    return t;
 }
 
-template <class E, std::size_t N>
-const E* find_folded(const std::array<E, N>& table, std::string_view s)
+template <class E, std::size_t N> const E* find_folded(const Table<E, N>& table, std::string_view s)
 {
-    if (s.empty() || s.size() > table.back().text.size())
+    if (s.empty() || s.size() > table.rows.back().text.size())
         return nullptr;
-    auto it = std::lower_bound(table.begin(), table.end(), s.size(),
+    const auto slot = filter_slot(s);
+    if (((table.filter[slot / 64] >> (slot % 64)) & 1U) == 0)
+        return nullptr;
+    auto it = std::lower_bound(table.rows.begin(), table.rows.end(), s.size(),
                                [](const E& e, std::size_t n) { return e.text.size() < n; });
-    for (; it != table.end() && it->text.size() == s.size(); ++it)
+    for (; it != table.rows.end() && it->text.size() == s.size(); ++it)
         if (equal_folded(it->text, s))
             return &*it;
     return nullptr;
@@ -262,7 +296,7 @@ const E* find_folded(const std::array<E, N>& table, std::string_view s)
 // ---------------------------------------------------------------------------------------------
 // Deleted-message tombstones, without the final stop (drop_final_stop removes it from the body).
 
-constexpr auto kTombstones = by_size(std::to_array<Phrase>({
+constexpr auto kTombstones = make_table(std::to_array<Phrase>({
     // English. [export] Android and iOS; [strings] the admin forms.
     {"This message was deleted"},
     {"You deleted this message"},
@@ -359,7 +393,7 @@ constexpr std::string_view kDeletedByAdminPrefix = "This message was deleted by 
 // the wording every peer quotes; the other languages are WhatsApp's wording as the brief and
 // other parsers' tables give it, with the shorter pt/it forms those tables also list.
 
-constexpr auto kEdited = by_size(std::to_array<Phrase>({
+constexpr auto kEdited = make_table(std::to_array<Phrase>({
     {"This message was edited"},              // English
     {"Se editó este mensaje"},                // Spanish
     {"Diese Nachricht wurde bearbeitet"},     // German
@@ -376,7 +410,7 @@ constexpr auto kEdited = by_size(std::to_array<Phrase>({
 // Media left out of the export.
 
 // Android: the whole first line is "<TEXT>"; the type is not said.
-constexpr auto kAndroidOmitted = by_size(std::to_array<TypedPhrase>({
+constexpr auto kAndroidOmitted = make_table(std::to_array<TypedPhrase>({
     // English. [export] "<Media omitted>" (also lower case); [peer] the video note form.
     {"Media omitted"},
     {"Video message omitted", MediaType::Video},
@@ -436,7 +470,7 @@ constexpr auto kAndroidOmitted = by_size(std::to_array<TypedPhrase>({
 
 // iOS: the whole first line (after the LRM) names the type. [export] for every language down to
 // Arabic; [strings] for the rest and for Dutch.
-constexpr auto kIosOmitted = by_size(std::to_array<TypedPhrase>({
+constexpr auto kIosOmitted = make_table(std::to_array<TypedPhrase>({
     // English
     {"image omitted", MediaType::Image},
     {"video omitted", MediaType::Video},
@@ -598,34 +632,34 @@ constexpr auto kIosOmitted = by_size(std::to_array<TypedPhrase>({
 
 // iOS documents keep their name before the marker: "NAME <LRM>document omitted",
 // "NAME • <LRM>2 pages <LRM>document omitted". Same sources as kIosOmitted.
-constexpr auto kDocumentOmitted = std::to_array<std::string_view>({
-    "document omitted",        // English
-    "Dokument weggelassen",    // German
-    "documento omitido",       // Spanish
-    "document manquant",       // French
-    "documento omesso",        // Italian
-    "documento não revelado",  // Portuguese
-    "документ отсутствует",    // Russian
-    "документ пропущено",      // Ukrainian
-    "dokument vynechán",       // Czech
-    "dokumen tidak disertakan",  // Indonesian
-    "डॉक्यूमेंट छो\u095Cा गया",  // Hindi (as exported)
-    "डॉक्यूमेंट छोड\u093Cा गया",  // Hindi (NFC)
-    "ドキュメントは含まれていません",  // Japanese
-    "ละเว้นเอกสาร",            // Thai
-    "đã bỏ qua tài liệu",      // Vietnamese
-    "لم يتم إدراج المستند",    // Arabic
-    "document weggelaten",     // Dutch
-});
+constexpr auto kDocumentOmitted = make_table(std::to_array<Phrase>({
+    {"document omitted"},                // English
+    {"Dokument weggelassen"},            // German
+    {"documento omitido"},               // Spanish
+    {"document manquant"},               // French
+    {"documento omesso"},                // Italian
+    {"documento não revelado"},          // Portuguese
+    {"документ отсутствует"},            // Russian
+    {"документ пропущено"},              // Ukrainian
+    {"dokument vynechán"},               // Czech
+    {"dokumen tidak disertakan"},        // Indonesian
+    {"डॉक्यूमेंट छो\u095Cा गया"},            // Hindi (as exported)
+    {"डॉक्यूमेंट छोड\u093Cा गया"},           // Hindi (NFC)
+    {"ドキュメントは含まれていません"},  // Japanese
+    {"ละเว้นเอกสาร"},                     // Thai
+    {"đã bỏ qua tài liệu"},              // Vietnamese
+    {"لم يتم إدراج المستند"},            // Arabic
+    {"document weggelaten"},             // Dutch
+}));
 
 // ---------------------------------------------------------------------------------------------
 // Attachments
 
 // iOS "<LABEL: NAME>". [export] en, de (WhatsR), ar; [strings] the rest (Localizable key zQ+5d).
-constexpr auto kIosAttachedLabels = by_size(std::to_array<Phrase>({
+constexpr auto kIosAttachedLabels = make_table(std::to_array<Phrase>({
     {"attached"},      // English
     {"Anhang"},        // German
-    {"المُرفق"},       // Arabic
+    {"المُرفق"},        // Arabic
     {"adjunto"},       // Spanish
     {"pièce jointe"},  // French
     {"anexo"},         // Portuguese
@@ -661,49 +695,49 @@ constexpr auto kIosAttachedLabels = by_size(std::to_array<Phrase>({
 
 // Android "NAME (TEXT)". [export] en, de, nl, cs, ru; [peer] es "archivo adjunto"; [strings] the
 // rest (strings.xml key email_file_attached).
-constexpr auto kAndroidAttached = by_size(std::to_array<Phrase>({
-    {"(file attached)"},          // English
-    {"(Datei angehängt)"},        // German
-    {"(bestand bijgevoegd)"},     // Dutch
-    {"(soubor byl přiložen)"},    // Czech
-    {"(файл добавлен)"},          // Russian
-    {"(archivo adjunto)"},        // Spanish
-    {"(archivo adjuntado)"},      // Spanish
-    {"(fichier joint)"},          // French
-    {"(arquivo anexado)"},        // Portuguese (pt-BR)
-    {"(ficheiro anexado)"},       // Portuguese (pt-PT)
-    {"(file allegato)"},          // Italian
-    {"(файл додано)"},            // Ukrainian
-    {"(file terlampir)"},         // Indonesian
+constexpr auto kAndroidAttached = make_table(std::to_array<Phrase>({
+    {"(file attached)"},        // English
+    {"(Datei angehängt)"},      // German
+    {"(bestand bijgevoegd)"},   // Dutch
+    {"(soubor byl přiložen)"},  // Czech
+    {"(файл добавлен)"},        // Russian
+    {"(archivo adjunto)"},      // Spanish
+    {"(archivo adjuntado)"},    // Spanish
+    {"(fichier joint)"},        // French
+    {"(arquivo anexado)"},      // Portuguese (pt-BR)
+    {"(ficheiro anexado)"},     // Portuguese (pt-PT)
+    {"(file allegato)"},        // Italian
+    {"(файл додано)"},          // Ukrainian
+    {"(file terlampir)"},       // Indonesian
     {"(फाइल अटैच कर दी गई है)"},  // Hindi
-    {"(添付ファイル有り)"},       // Japanese
-    {"(ファイル添付)"},           // Japanese [peer]
-    {"(ไฟล์ที่แนบ)"},             // Thai
-    {"(tệp đính kèm)"},           // Vietnamese
-    {"(الملف مرفق)"},             // Arabic
-    {"(dosya ekli)"},             // Turkish
-    {"(załączony plik)"},         // Polish
-    {"(συνημμένο αρχείο)"},       // Greek
-    {"(קובץ מצורף)"},             // Hebrew
-    {"(附件檔案)"},               // Chinese (Traditional)
-    {"(文件附件)"},               // Chinese (Simplified)
-    {"(파일 첨부됨)"},            // Korean
-    {"(bifogad fil)"},            // Swedish
-    {"(fil vedhæftet)"},          // Danish
-    {"(vedlagt fil)"},            // Norwegian
-    {"(liitetiedosto)"},          // Finnish
-    {"(súbor pripojený)"},        // Slovak
-    {"(fájl csatolva)"},          // Hungarian
-    {"(fișier atașat)"},          // Romanian
-    {"(fail dilampirkan)"},       // Malay
-    {"(arxiu adjunt)"},           // Catalan
+    {"(添付ファイル有り)"},     // Japanese
+    {"(ファイル添付)"},         // Japanese [peer]
+    {"(ไฟล์ที่แนบ)"},              // Thai
+    {"(tệp đính kèm)"},         // Vietnamese
+    {"(الملف مرفق)"},           // Arabic
+    {"(dosya ekli)"},           // Turkish
+    {"(załączony plik)"},       // Polish
+    {"(συνημμένο αρχείο)"},     // Greek
+    {"(קובץ מצורף)"},           // Hebrew
+    {"(附件檔案)"},             // Chinese (Traditional)
+    {"(文件附件)"},             // Chinese (Simplified)
+    {"(파일 첨부됨)"},          // Korean
+    {"(bifogad fil)"},          // Swedish
+    {"(fil vedhæftet)"},        // Danish
+    {"(vedlagt fil)"},          // Norwegian
+    {"(liitetiedosto)"},        // Finnish
+    {"(súbor pripojený)"},      // Slovak
+    {"(fájl csatolva)"},        // Hungarian
+    {"(fișier atașat)"},        // Romanian
+    {"(fail dilampirkan)"},     // Malay
+    {"(arxiu adjunt)"},         // Catalan
 }));
 
 // ---------------------------------------------------------------------------------------------
 // Missed calls. [export] en, cs, nl, ru (Android); [strings] the rest (iOS keys A),w/ and PnA`x,
 // Android missed_voice_call / video_missed_call).
 
-constexpr auto kMissedCalls = by_size(std::to_array<CallPhrase>({
+constexpr auto kMissedCalls = make_table(std::to_array<CallPhrase>({
     // English
     {"Missed voice call", CallMedia::Voice},
     {"Missed video call", CallMedia::Video},
@@ -783,7 +817,7 @@ constexpr auto kMissedCalls = by_size(std::to_array<CallPhrase>({
 }));
 
 // The iOS call line continues "Missed voice call. Tap to call back". [peer] WhatsR's tables.
-constexpr auto kCallTails = by_size(std::to_array<Phrase>({
+constexpr auto kCallTails = make_table(std::to_array<Phrase>({
     {"Tap to call back"},
     {"Click to call back"},
 }));
@@ -795,61 +829,61 @@ constexpr auto kCallTails = by_size(std::to_array<Phrase>({
 // listed use their own); the table is for the labels that contain a space and documents the rest.
 // [export] en, de, nl, cs, ru and every iOS language of whats_json; [strings] the rest
 // (Android email_location_message).
-constexpr auto kLocationLabels = by_size(std::to_array<Phrase>({
-    {"location"},        // English (Android lower case, iOS "Location")
-    {"Standort"},        // German
-    {"Ubicación"},       // Spanish
-    {"Localisation"},    // French
-    {"Localização"},     // Portuguese
-    {"Posizione"},       // Italian
-    {"Местоположение"},  // Russian
-    {"locatie"},         // Dutch
-    {"Розташування"},    // Ukrainian
-    {"Poloha"},          // Czech
-    {"Lokasi"},          // Indonesian
-    {"लोकेशन"},          // Hindi
-    {"位置情報"},        // Japanese
-    {"ตำแหน่งที่ตั้ง"},  // Thai
-    {"Vị trí"},          // Vietnamese
-    {"موقع"},            // Arabic
-    {"الموقع"},          // Arabic (Android)
-    {"konum"},           // Turkish
-    {"położenie"},       // Polish
-    {"τοποθεσία"},       // Greek
-    {"מיקום"},           // Hebrew
-    {"位置"},            // Chinese
-    {"위치"},            // Korean
+constexpr auto kLocationLabels = make_table(std::to_array<Phrase>({
+    {"location"},         // English (Android lower case, iOS "Location")
+    {"Standort"},         // German
+    {"Ubicación"},        // Spanish
+    {"Localisation"},     // French
+    {"Localização"},      // Portuguese
+    {"Posizione"},        // Italian
+    {"Местоположение"},   // Russian
+    {"locatie"},          // Dutch
+    {"Розташування"},     // Ukrainian
+    {"Poloha"},           // Czech
+    {"Lokasi"},           // Indonesian
+    {"लोकेशन"},            // Hindi
+    {"位置情報"},         // Japanese
+    {"ตำแหน่งที่ตั้ง"},        // Thai
+    {"Vị trí"},           // Vietnamese
+    {"موقع"},             // Arabic
+    {"الموقع"},           // Arabic (Android)
+    {"konum"},            // Turkish
+    {"położenie"},        // Polish
+    {"τοποθεσία"},        // Greek
+    {"מיקום"},            // Hebrew
+    {"位置"},             // Chinese
+    {"위치"},             // Korean
     {"atrašanās vieta"},  // Latvian
-    {"buvimo vieta"},    // Lithuanian
+    {"buvimo vieta"},     // Lithuanian
 }));
 
 // Android "live location shared". [export] en, de (WhatsR); [strings] the rest
 // (email_live_location_message).
-constexpr auto kLiveLocation = by_size(std::to_array<Phrase>({
-    {"live location shared"},                // English
-    {"Live-Standort wird geteilt"},          // German
+constexpr auto kLiveLocation = make_table(std::to_array<Phrase>({
+    {"live location shared"},                 // English
+    {"Live-Standort wird geteilt"},           // German
     {"ubicación en tiempo real compartida"},  // Spanish
-    {"Localisation en direct partagée"},     // French
-    {"localização atual compartilhada"},     // Portuguese (pt-BR)
-    {"Está a partilhar a sua localização"},  // Portuguese (pt-PT)
-    {"posizione attuale condivisa"},         // Italian
-    {"Геоданные отправлены"},                // Russian
-    {"live locatie gedeeld"},                // Dutch
-    {"геодані надіслано"},                   // Ukrainian
-    {"byla sdílena aktuální poloha"},        // Czech
-    {"Lokasi terkini dibagikan"},            // Indonesian
-    {"लाइव स्थान साझा किया गया"},            // Hindi
-    {"ライブロケーション共有"},              // Japanese
-    {"ตำแหน่งปัจจุบันถูกแบ่งปัน"},           // Thai
-    {"vị trí hiện thời được chia sẻ"},       // Vietnamese
-    {"تمت مشاركة الموقع المباشر"},           // Arabic
-    {"Mevcut konum paylaşıldı"},             // Turkish
-    {"udostępniona transmisja położenia"},   // Polish
+    {"Localisation en direct partagée"},      // French
+    {"localização atual compartilhada"},      // Portuguese (pt-BR)
+    {"Está a partilhar a sua localização"},   // Portuguese (pt-PT)
+    {"posizione attuale condivisa"},          // Italian
+    {"Геоданные отправлены"},                 // Russian
+    {"live locatie gedeeld"},                 // Dutch
+    {"геодані надіслано"},                    // Ukrainian
+    {"byla sdílena aktuální poloha"},         // Czech
+    {"Lokasi terkini dibagikan"},             // Indonesian
+    {"लाइव स्थान साझा किया गया"},              // Hindi
+    {"ライブロケーション共有"},               // Japanese
+    {"ตำแหน่งปัจจุบันถูกแบ่งปัน"},                   // Thai
+    {"vị trí hiện thời được chia sẻ"},        // Vietnamese
+    {"تمت مشاركة الموقع المباشر"},            // Arabic
+    {"Mevcut konum paylaşıldı"},              // Turkish
+    {"udostępniona transmisja położenia"},    // Polish
 }));
 
 constexpr std::string_view kMapsHost = "maps.google.";
-constexpr std::array<std::string_view, 3> kFoursquare = {
-    "https://foursquare.com/", "http://foursquare.com/", "https://www.foursquare.com/"};
+constexpr std::array<std::string_view, 3> kFoursquare = {"https://foursquare.com/", "http://foursquare.com/",
+                                                         "https://www.foursquare.com/"};
 
 // ---------------------------------------------------------------------------------------------
 // System notices
@@ -860,8 +894,7 @@ struct NoticeRule {
     bool whole = false;          ///< the body (less a final stop) is exactly `prefix`
 };
 
-template <std::size_t N>
-constexpr std::array<NoticeRule, N> by_first_byte(std::array<NoticeRule, N> a)
+template <std::size_t N> constexpr std::array<NoticeRule, N> by_first_byte(std::array<NoticeRule, N> a)
 {
     for (std::size_t i = 1; i < N; ++i)
         for (std::size_t j = i; j > 0 && static_cast<unsigned char>(a[j].prefix[0]) <
@@ -881,34 +914,34 @@ constexpr auto kNoticeRules = by_first_byte(std::to_array<NoticeRule>({
     {"Messages and calls are end-to-end encrypted."},
     // English business chats.
     {"This business uses a secure service from Meta"},
-    {"Los mensajes y las llamadas están cifrados de extremo a extremo."},  // Spanish
-    {"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt."},          // German
-    {"Les messages et les appels sont chiffrés de bout en bout."},         // French
-    {"As mensagens e chamadas são encriptadas ponto a ponto."},            // Portuguese (pt-PT)
+    {"Los mensajes y las llamadas están cifrados de extremo a extremo."},               // Spanish
+    {"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt."},                        // German
+    {"Les messages et les appels sont chiffrés de bout en bout."},                      // French
+    {"As mensagens e chamadas são encriptadas ponto a ponto."},                         // Portuguese (pt-PT)
     {"As mensagens e as chamadas são protegidas com a criptografia de ponta a ponta"},  // pt-BR [strings]
-    {"I messaggi e le chiamate sono crittografati end-to-end."},  // Italian
-    {"Сообщения и звонки защищены сквозным шифрованием."},        // Russian
-    {"Berichten en oproepen worden end-to-end versleuteld."},     // Dutch
-    {"Berichten en gesprekken worden end-to-end versleuteld."},   // Dutch [strings]
-    {"Повідомлення й дзвінки захищено наскрізним шифруванням."},  // Ukrainian
-    {"Zprávy a hovory jsou opatřeny koncovým šifrováním."},       // Czech (iOS)
-    {"Zprávy a hovory jsou zabezpečeny koncovým šifrováním."},    // Czech (Android)
-    {"Pesan dan panggilan terenkripsi secara end-to-end."},       // Indonesian
-    {"मैसेजेस और कॉल्स एंड-टू-एंड एन्क्रिप्टेड हैं."},            // Hindi
-    {"メッセージと通話はエンドツーエンド暗号化されています。"},   // Japanese
-    {"ข้อความและการโทรได้รับการเข้ารหัสจากต้นทางถึงปลายทาง"},     // Thai
-    {"Tin nhắn và cuộc gọi được mã hóa đầu cuối."},               // Vietnamese
-    {"الرسائل والمكالمات مشفرة تمامًا بين الطرفين"},              // Arabic
-    {"Mesajlar ve aramalar uçtan uca şifrelidir."},               // Turkish [strings]
-    {"Wiadomości i połączenia są w pełni zaszyfrowane."},         // Polish [strings]
-    {"Τα μηνύματα και οι κλήσεις κρυπτογραφούνται πλήρως."},      // Greek [strings]
-    {"ההודעות והשיחות מוצפנות מקצה-לקצה."},                       // Hebrew [strings]
-    {"訊息和通話經端對端加密。"},                                 // Chinese (Traditional) [strings]
-    {"消息和通话都进行端到端加密。"},                             // Chinese (Simplified) [strings]
-    {"메시지 및 전화는 종단간 암호화되어 안전합니다."},           // Korean [strings]
+    {"I messaggi e le chiamate sono crittografati end-to-end."},                        // Italian
+    {"Сообщения и звонки защищены сквозным шифрованием."},                              // Russian
+    {"Berichten en oproepen worden end-to-end versleuteld."},                           // Dutch
+    {"Berichten en gesprekken worden end-to-end versleuteld."},                         // Dutch [strings]
+    {"Повідомлення й дзвінки захищено наскрізним шифруванням."},                        // Ukrainian
+    {"Zprávy a hovory jsou opatřeny koncovým šifrováním."},                             // Czech (iOS)
+    {"Zprávy a hovory jsou zabezpečeny koncovým šifrováním."},                          // Czech (Android)
+    {"Pesan dan panggilan terenkripsi secara end-to-end."},                             // Indonesian
+    {"मैसेजेस और कॉल्स एंड-टू-एंड एन्क्रिप्टेड हैं."},                                               // Hindi
+    {"メッセージと通話はエンドツーエンド暗号化されています。"},                         // Japanese
+    {"ข้อความและการโทรได้รับการเข้ารหัสจากต้นทางถึงปลายทาง"},                                  // Thai
+    {"Tin nhắn và cuộc gọi được mã hóa đầu cuối."},                                     // Vietnamese
+    {"الرسائل والمكالمات مشفرة تمامًا بين الطرفين"},                                     // Arabic
+    {"Mesajlar ve aramalar uçtan uca şifrelidir."},                                     // Turkish [strings]
+    {"Wiadomości i połączenia są w pełni zaszyfrowane."},                               // Polish [strings]
+    {"Τα μηνύματα και οι κλήσεις κρυπτογραφούνται πλήρως."},                            // Greek [strings]
+    {"ההודעות והשיחות מוצפנות מקצה-לקצה."},                                             // Hebrew [strings]
+    {"訊息和通話經端對端加密。"},                        // Chinese (Traditional) [strings]
+    {"消息和通话都进行端到端加密。"},                    // Chinese (Simplified) [strings]
+    {"메시지 및 전화는 종단간 암호화되어 안전합니다."},  // Korean [strings]
 
     // "Your security code with X changed." [export] iOS, every language of whats_json;
-    // [strings] nl, pt-BR, pl, el, he. Name-first languages (hi, ja, ko, tr) are in kNoticeInfixes.
+    // [strings] nl, pt-BR, pl, el, he. Name-first languages (hi, ja, ko, tr) are in the infix tables.
     {"Your security code with ", " changed"},
     {"Cambió tu código de seguridad con "},
     {"Deine Sicherheitsnummer für ", " hat sich geändert"},
@@ -952,10 +985,22 @@ constexpr auto kNoticeRules = by_first_byte(std::to_array<NoticeRule>({
     {"Du hast das Gruppenbild geändert", {}, true},
 }));
 
+// Where the rules for each first byte start in kNoticeRules.
+static_assert(kNoticeRules.size() < 256);
+constexpr auto kNoticeRuleGroup = [] {
+    std::array<std::uint8_t, 257> start{};
+    for (const auto& r : kNoticeRules)
+        ++start[static_cast<unsigned char>(r.prefix[0]) + 1U];
+    for (std::size_t b = 1; b < start.size(); ++b)
+        start[b] = static_cast<std::uint8_t>(start[b] + start[b - 1]);
+    return start;
+}();
+
 // Notices that start with someone's name, found anywhere in a one-line body. Kept to phrases a
 // person would not type. [export] Android group chat and the Football iOS export; [strings] the
-// name-first security notices and the business notice.
-constexpr auto kNoticeInfixes = std::to_array<std::string_view>({
+// name-first security notices and the business notice. All but the CJK ones start with a space,
+// so a body is scanned from space to space.
+constexpr auto kSpaceInfixes = std::to_array<std::string_view>({
     " created group \"",
     " created group \u201C",
     " changed the subject from ",
@@ -971,21 +1016,46 @@ constexpr auto kNoticeInfixes = std::to_array<std::string_view>({
     " turned off disappearing messages",
     " uses a secure service from Meta",
     " verwendet jetzt einen sicheren Service von Meta",  // German
-    " के लिए आपका सुरक्षा कोड बदल गया है",                // Hindi
-    "とのセキュリティコードが変更されました",            // Japanese
-    "님과의 보안 코드가 변경되었습니다",                 // Korean
-    " ile aranızdaki güvenlik kodu değişti",             // Turkish
     " hat das Gruppenbild geändert",                     // German
     " hat die Gruppenbeschreibung geändert",             // German
+    " के लिए आपका सुरक्षा कोड बदल गया है",                   // Hindi
+    " ile aranızdaki güvenlik kodu değişti",             // Turkish
 });
 
-// The bytes infix needles start with, so that a body is scanned once and only the positions
-// where a needle can start are compared.
-constexpr std::array<bool, 256> kInfixFirstByte = [] {
-    std::array<bool, 256> set{};
-    for (const auto n : kNoticeInfixes)
-        set[static_cast<unsigned char>(n[0])] = true;
-    return set;
+constexpr auto kOtherInfixes = std::to_array<std::string_view>({
+    "とのセキュリティコードが変更されました",  // Japanese
+    "님과의 보안 코드가 변경되었습니다",       // Korean
+});
+
+// A 4096-bit filter on the three bytes after the space of each kSpaceInfixes needle: a body is
+// scanned for spaces eight bytes at a time, each space costs one bit test, and the needles are
+// compared only on a hit.
+constexpr std::uint32_t three_bytes(const char* p)
+{
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(p[0])) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(p[1])) << 8U |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(p[2])) << 16U;
+}
+
+constexpr std::size_t infix_slot(std::uint32_t w)
+{
+    return ((w * 2654435761U) >> 20U) & 4095U;
+}
+
+constexpr auto kInfixFilter = [] {
+    std::array<std::uint64_t, 64> bits{};
+    for (const auto n : kSpaceInfixes) {
+        const auto slot = infix_slot(three_bytes(n.data() + 1));
+        bits[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    }
+    return bits;
+}();
+
+constexpr std::size_t kShortestSpaceInfix = [] {
+    std::size_t m = kSpaceInfixes[0].size();
+    for (const auto n : kSpaceInfixes)
+        m = std::min(m, n.size());
+    return m;
 }();
 
 constexpr std::size_t kMaxInfixBody = 1024;
@@ -1236,12 +1306,8 @@ std::optional<Location> three_line_location(std::string_view body)
 bool matches_notice_rule(std::string_view t)
 {
     const auto first = static_cast<unsigned char>(t[0]);
-    auto it = std::lower_bound(kNoticeRules.begin(), kNoticeRules.end(), first,
-                               [](const NoticeRule& r, unsigned char b) {
-                                   return static_cast<unsigned char>(r.prefix[0]) < b;
-                               });
-    for (; it != kNoticeRules.end() && static_cast<unsigned char>(it->prefix[0]) == first; ++it) {
-        const auto& r = *it;
+    for (std::size_t k = kNoticeRuleGroup[first]; k < kNoticeRuleGroup[first + 1U]; ++k) {
+        const auto& r = kNoticeRules[k];
         if (r.whole) {
             if (drop_final_stop(t) == r.prefix)
                 return true;
@@ -1255,27 +1321,48 @@ bool matches_notice_rule(std::string_view t)
     return false;
 }
 
+bool space_infix_at(std::string_view t, std::size_t i)
+{
+    if (t.size() - i < kShortestSpaceInfix)
+        return false;
+    const auto slot = infix_slot(three_bytes(t.data() + i + 1));
+    if (((kInfixFilter[slot / 64] >> (slot % 64)) & 1U) == 0)
+        return false;
+    const auto rest = t.substr(i);
+    return std::any_of(kSpaceInfixes.begin(), kSpaceInfixes.end(),
+                       [&](std::string_view needle) { return rest.substr(0, needle.size()) == needle; });
+}
+
 bool matches_notice_infix(std::string_view t)
 {
-    const char* p = t.data();
-    const std::size_t n = t.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!kInfixFirstByte[static_cast<unsigned char>(p[i])])
-            continue;
-        const std::string_view rest(p + i, n - i);
-        for (const auto needle : kNoticeInfixes)
-            if (rest.size() >= needle.size() && rest[1] == needle[1] && rest.substr(0, needle.size()) == needle)
+    // Find the spaces eight bytes at a time (a zero byte of word ^ 0x20…20 is a space).
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+    for (std::size_t base = 0; base < t.size(); base += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, t.data() + base, std::min<std::size_t>(8, t.size() - base));
+        if constexpr (std::endian::native == std::endian::big)
+            word = __builtin_bswap64(word);
+        const std::uint64_t x = word ^ (kOnes * ' ');
+        std::uint64_t spaces = ~(((x & kLow7) + kLow7) | x | kLow7);
+        while (spaces != 0) {
+            const auto i = base + static_cast<std::size_t>(std::countr_zero(spaces)) / 8;
+            if (i < t.size() && space_infix_at(t, i))
                 return true;
+            spaces &= spaces - 1;
+        }
     }
-    return false;
+    // find() looks for the needle's first byte with memchr, so non-CJK bodies pass quickly.
+    return std::any_of(kOtherInfixes.begin(), kOtherInfixes.end(),
+                       [&](std::string_view needle) { return t.find(needle) != std::string_view::npos; });
 }
 
 // The user-content markers that can start with LRM but are not notices.
 bool is_user_content_marker(std::string_view body)
 {
     const auto line = first_line_of(body);
-    if (media_omitted(line) || !attachment_name(line).empty() || is_deleted_tombstone(body) || missed_call(body) ||
-        location(body))
+    if (media_omitted(line) || !attachment_name(line).empty() || is_deleted_tombstone(body) ||
+        missed_call(body) || location(body))
         return true;
     // An attachment marker whose name is missing or runs onto the next line (a damaged export)
     // is still media, not a notice.
@@ -1295,8 +1382,8 @@ bool is_deleted_tombstone(std::string_view body)
         return false;
     if (find_folded(kTombstones, drop_final_stop(t)) != nullptr)
         return true;
-    return t.size() > kDeletedByAdminPrefix.size() && t.substr(0, kDeletedByAdminPrefix.size()) == kDeletedByAdminPrefix &&
-           !has_newline(t);
+    return t.size() > kDeletedByAdminPrefix.size() &&
+           t.substr(0, kDeletedByAdminPrefix.size()) == kDeletedByAdminPrefix && !has_newline(t);
 }
 
 std::size_t edited_marker_length(std::string_view body)
@@ -1349,14 +1436,21 @@ std::optional<MediaType> media_omitted(std::string_view first_line)
     }
     if (const auto* e = find_folded(kIosOmitted, line))
         return e->type;
-    // A document keeps its name in front, always with LRM/RLM right before the phrase.
-    for (const auto phrase : kDocumentOmitted) {
-        if (line.size() < phrase.size() + 3)
-            continue;
-        const auto at = line.size() - phrase.size();
-        if (is_bidi_mark_at(line, at - 3) && equal_folded(line.substr(at), phrase))
-            return MediaType::Document;
+    // A document keeps its name in front, always with LRM/RLM right before the phrase: look up
+    // what follows the last LRM/RLM. Most lines have no 0xE2 byte at all and end here.
+    std::size_t after_mark = std::string_view::npos;
+    for (std::size_t from = 0; from < line.size();) {
+        const auto* hit = static_cast<const char*>(std::memchr(line.data() + from, 0xE2, line.size() - from));
+        if (hit == nullptr)
+            break;
+        const auto at = static_cast<std::size_t>(hit - line.data());
+        if (is_bidi_mark_at(line, at))
+            after_mark = at + 3;
+        from = at + 1;
     }
+    if (after_mark != std::string_view::npos &&
+        find_folded(kDocumentOmitted, line.substr(after_mark)) != nullptr)
+        return MediaType::Document;
     return std::nullopt;
 }
 
@@ -1379,8 +1473,8 @@ MediaType media_type_from_name(std::string_view file_name)
         if (const auto t = ios_kind(name.substr(9)))
             return *t;
     // iOS 2015 "2015-08-04-PHOTO-00004762.jpg".
-    if (name.size() > 11 && name[4] == '-' && name[7] == '-' && name[10] == '-' && all_digits(name.substr(0, 4)) &&
-        all_digits(name.substr(5, 2)) && all_digits(name.substr(8, 2)))
+    if (name.size() > 11 && name[4] == '-' && name[7] == '-' && name[10] == '-' &&
+        all_digits(name.substr(0, 4)) && all_digits(name.substr(5, 2)) && all_digits(name.substr(8, 2)))
         if (const auto t = ios_kind(name.substr(11)))
             return *t;
     // Android "IMG-20220323-WA0002.jpg".
@@ -1402,22 +1496,23 @@ MediaType media_type_from_name(std::string_view file_name)
 
 std::optional<CallMedia> missed_call(std::string_view body)
 {
-    const bool marked = starts_with_bidi_mark(body);
     const auto t = trim(body);
-    constexpr std::size_t kMaxCallBytes = 96;
+    constexpr std::size_t kMaxCallBytes = 192;  // the longest phrase plus a localized tail
     if (t.size() < 6 || t.size() > kMaxCallBytes)
         return std::nullopt;
     if (const auto* e = find_folded(kMissedCalls, drop_final_stop(t)))
         return e->media;
     // iOS "Missed voice call. Tap to call back": only WhatsApp's own tail, or any tail when the
     // line carries WhatsApp's LRM.
-    const auto dot = t.find(". ");
+    const auto longest = kMissedCalls.rows.back().text.size();
+    const auto dot = t.substr(0, longest + 2).find(". ");
     if (dot == std::string_view::npos || has_newline(t))
         return std::nullopt;
     const auto* e = find_folded(kMissedCalls, t.substr(0, dot));
     if (e == nullptr)
         return std::nullopt;
-    if (marked || find_folded(kCallTails, drop_final_stop(trim(t.substr(dot + 2)))) != nullptr)
+    if (starts_with_bidi_mark(body) ||
+        find_folded(kCallTails, drop_final_stop(trim(t.substr(dot + 2)))) != nullptr)
         return e->media;
     return std::nullopt;
 }
@@ -1442,9 +1537,9 @@ std::optional<Location> location(std::string_view body)
 
 bool is_system_notice(std::string_view body)
 {
-    if (starts_with_bidi_mark(body))
-        return !trim(body).empty() && !is_user_content_marker(body);
-
+    // Only the tables decide. A leading LRM alone is not enough: real iOS exports carry user
+    // messages that start with LRM (WhatsR's test phones: "\u200eNo idea, lets try it out!"),
+    // and filing a person's words as a system notice would hide them from review.
     const auto t = trim(body);
     if (t.size() < 8)
         return false;
@@ -1453,6 +1548,11 @@ bool is_system_notice(std::string_view body)
     if (t.size() > kMaxInfixBody || has_newline(t))
         return false;
     return matches_notice_infix(t);
+}
+
+bool is_marked_generated_text(std::string_view body)
+{
+    return starts_with_bidi_mark(body) && !trim(body).empty() && !is_user_content_marker(body);
 }
 
 }  // namespace cv::chat_export::detail

@@ -73,9 +73,13 @@ std::optional<Location> location(std::string_view body);
 /// every era and language, "This business uses a secure service from Meta…", "Your security
 /// code with X changed", "X changed their phone number…", disappearing-message timer notices,
 /// "You were added", group create/add/remove/leave/subject/icon/description notices.
-/// A body that starts with LRM/RLM and is none of the user-content markers above
-/// (attachment, omitted media, deleted, location, call, contact card) also counts as a notice:
-/// WhatsApp puts that mark only before texts it generates.
+/// Decided by the tables only.
 bool is_system_notice(std::string_view body);
+
+/// The body starts with LRM/RLM and is none of the user-content markers above (attachment,
+/// omitted media, deleted, location, call, contact card). WhatsApp writes that mark before the
+/// texts it generates — but users' own messages can start with it too, so this is only a hint
+/// (the reader uses it for the first line of a chat, where iOS puts its encryption notice).
+bool is_marked_generated_text(std::string_view body);
 
 }  // namespace cv::chat_export::detail
