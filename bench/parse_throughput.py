@@ -129,6 +129,8 @@ class Runner:
         if timed:
             full = [self.gnu_time, "-f", "%M", "-o", rss_path] + full
         exe = shutil.which(full[0]) or full[0]
+        if os.path.exists(rss_path):
+            os.unlink(rss_path)  # never read a previous run's value
         outfd = os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         errfd = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         t0 = time.perf_counter()

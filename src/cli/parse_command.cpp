@@ -178,15 +178,14 @@ int run_parse(const ParseArgs& args)
             status = exit_code(reader.error().code());
             continue;
         }
-        Item item;
         Tally tally;
         std::uint64_t count = 0;
-        while (reader->next(item)) {
+        while (const Item* item = reader->next()) {
             ++count;
             if (jsonl)
-                write_item(json, item);
+                write_item(json, *item);
             else
-                tally.add(item);
+                tally.add(*item);
         }
         json.flush();
         const auto& report = reader->report();

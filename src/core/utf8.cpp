@@ -41,41 +41,55 @@ char32_t decode(std::string_view s, std::size_t pos, std::size_t& len)
 
 std::size_t first_invalid(std::string_view s)
 {
-    std::size_t i = 0;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
+    auto cont = [p](std::size_t k) { return (p[k] & 0xC0) == 0x80; };
+    std::size_t i = 0;
     while (i < n) {
-        // ASCII runs dominate chat text: skip 16 bytes at a time (SSE2 is in every x86-64),
-        // then 8, while none has the high bit.
+        // ASCII runs dominate chat text: skip 16 bytes at a time (SSE2 is in every x86-64).
 #if defined(__SSE2__)
         while (i + 16 <= n) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
             if (_mm_movemask_epi8(v) != 0)
                 break;
             i += 16;
         }
-#endif
-        while (i + 8 <= n) {
-            std::uint64_t w;
-            __builtin_memcpy(&w, s.data() + i, 8);
-            if (w & 0x8080808080808080ULL)
-                break;
-            i += 8;
-        }
         if (i >= n)
             break;
-        const auto b0 = static_cast<unsigned char>(s[i]);
+#endif
+        const unsigned char b0 = p[i];
         if (b0 < 0x80) {
             ++i;
             continue;
         }
-        if (b0 >= 0xC2 && b0 <= 0xDF && i + 1 < n && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
-            i += 2;  // every well-formed 2-byte sequence
-            continue;
-        }
-        std::size_t len = 0;
-        if (decode(s, i, len) == kInvalid)
+        // The well-formed byte sequences of RFC 3629 §4 (no overlongs, surrogates or > U+10FFFF).
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            if (i + 1 >= n || !cont(i + 1))
+                return i;
+            i += 2;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            if (i + 2 >= n || !cont(i + 2))
+                return i;
+            const unsigned char b1 = p[i + 1];
+            const bool ok = b0 == 0xE0 ? (b1 >= 0xA0 && b1 <= 0xBF)
+                          : b0 == 0xED ? (b1 >= 0x80 && b1 <= 0x9F)
+                                       : cont(i + 1);
+            if (!ok)
+                return i;
+            i += 3;
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            if (i + 3 >= n || !cont(i + 2) || !cont(i + 3))
+                return i;
+            const unsigned char b1 = p[i + 1];
+            const bool ok = b0 == 0xF0 ? (b1 >= 0x90 && b1 <= 0xBF)
+                          : b0 == 0xF4 ? (b1 >= 0x80 && b1 <= 0x8F)
+                                       : cont(i + 1);
+            if (!ok)
+                return i;
+            i += 4;
+        } else {
             return i;
-        i += len;
+        }
     }
     return std::string_view::npos;
 }

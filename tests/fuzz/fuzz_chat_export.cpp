@@ -1,6 +1,7 @@
 // Fuzz target for the chat-export reader: the whole path from bytes to Items — container
 // sniffing (text or zip), line splitting, header recognition, date-order inference and body
-// classification. Input goes through a memfd so the reader opens it like any file.
+// classification. Input goes through a memfd so the reader opens it like any file. It also
+// checks that the header parser's fast path agrees with the general parser.
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -9,11 +10,44 @@
 #include <string>
 
 #include "sources/chat_export/chat_export.hpp"
+#include "sources/chat_export/detail/header.hpp"
+#include "sources/chat_export/detail/markers.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
+namespace {
+
+bool marker_accepts(std::string_view body)
+{
+    using namespace cv::chat_export::detail;
+    return is_deleted_tombstone(body) || edited_marker_length(body) > 0 || media_omitted(body) ||
+           attachment_marker(body) || missed_call(body) || location(body) ||
+           is_system_notice(body, NoticeScope::NameFirstOnlyAfterMark) || is_marked_generated_text(body);
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
+    // Differential: the header fast path must agree with the general parser on every line.
+    {
+        const std::string_view all(reinterpret_cast<const char*>(data), size);
+        std::size_t start = 0;
+        while (start <= all.size()) {
+            auto nl = all.find('\n', start);
+            if (nl == std::string_view::npos)
+                nl = all.size();
+            const auto line = all.substr(start, nl - start);
+            if (!cv::chat_export::detail::may_be_marker(line) && marker_accepts(line))
+                __builtin_trap();  // the gate turned away a body some marker function accepts
+            if (const auto fast = cv::chat_export::detail::parse_header_fast_path(line)) {
+                const auto general = cv::chat_export::detail::parse_header_general(line);
+                if (!general || !(*fast == *general))
+                    __builtin_trap();
+            }
+            start = nl + 1;
+        }
+    }
     const int fd = memfd_create("fuzz-export", MFD_CLOEXEC);
     if (fd < 0)
         return 0;

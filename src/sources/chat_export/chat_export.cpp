@@ -100,7 +100,10 @@ struct Reader::Impl {
     FieldOrder order = FieldOrder::DayMonth;
     std::unique_ptr<LineReader> lines;
 
-    Item pending;
+    // Two slots: the item being filled and the one last handed out; finishing an item flips a
+    // pointer instead of moving strings.
+    Item slots[2];
+    Item* pending = &slots[0];
     bool have_pending = false;
     bool pending_cut = false;
     std::uint64_t next_index = 0;
@@ -143,15 +146,15 @@ struct Reader::Impl {
     // Starts a new item from a header line.
     void begin_item(const Header& h, const LocalDateTime& wall, std::string_view line, std::uint64_t number)
     {
-        pending.clear();
+        pending->clear();
         pending_cut = false;
-        pending.index = next_index++;
-        pending.line = number;
-        pending.wall_clock = wall;
-        pending.wall_clock_text.assign(line.substr(h.stamp_begin, h.stamp_end - h.stamp_begin));
+        pending->index = next_index++;
+        pending->line = number;
+        pending->wall_clock = wall;
+        pending->wall_clock_text.assign(line.substr(h.stamp_begin, h.stamp_end - h.stamp_begin));
         const auto z = zone.to_utc(wall);
-        pending.utc = z.unix_seconds;
-        pending.dst = z.resolution;
+        pending->utc = z.unix_seconds;
+        pending->dst = z.resolution;
         if (z.resolution != DstResolution::Unique)
             warn(number, fmt::format("{} {} in {}: {}", format_iso(wall),
                                      z.resolution == DstResolution::Gap
@@ -164,10 +167,10 @@ struct Reader::Impl {
         const std::string_view body = line.substr(h.body);
         std::size_t text_begin = 0;
         if (const auto author_len = split_author(body, text_begin)) {
-            pending.author = clean_author(body.substr(0, *author_len));
-            pending.text.assign(body.substr(text_begin));
+            pending->author = clean_author(body.substr(0, *author_len));
+            pending->text.assign(body.substr(text_begin));
         } else {
-            pending.text.assign(body);
+            pending->text.assign(body);
         }
         have_pending = true;
     }
@@ -176,27 +179,30 @@ struct Reader::Impl {
     {
         if (pending_cut)
             return;
-        if (pending.text.size() + 1 + text.size() > kMaxMessageBytes) {
+        if (pending->text.size() + 1 + text.size() > kMaxMessageBytes) {
             pending_cut = true;
             warn(number, fmt::format("message starting on line {} is longer than {} MiB; the rest is cut",
-                                     pending.line, kMaxMessageBytes >> 20));
+                                     pending->line, kMaxMessageBytes >> 20));
             return;
         }
-        pending.text += '\n';
-        pending.text.append(text);
+        pending->text += '\n';
+        pending->text.append(text);
     }
 
-    void finish(Item& out)
+    // Hands out the pending item and makes the other slot the new pending one.
+    const Item* finish()
     {
-        std::swap(out, pending);
+        Item* done = pending;
+        pending = done == &slots[0] ? &slots[1] : &slots[0];
         have_pending = false;
-        classify(out, *container);
+        classify(*done, *container);
+        return done;
     }
 
-    bool next(Item& out)
+    const Item* next()
     {
         if (finished)
-            return false;
+            return nullptr;
         Line line;
         while (lines->next(line)) {
             std::string_view text = line.text;
@@ -232,9 +238,9 @@ struct Reader::Impl {
             }
             if (h && wall) {
                 if (have_pending) {
-                    finish(out);
+                    const Item* done = finish();
                     begin_item(*h, *wall, text, line.number);
-                    return true;
+                    return done;
                 }
                 begin_item(*h, *wall, text, line.number);
                 continue;
@@ -257,11 +263,9 @@ struct Reader::Impl {
                                 family == Family::Dash ? "iOS" : "Android"));
         if (preamble_lines > 1)
             warn(0, fmt::format("{} line(s) before the first header skipped in all", preamble_lines));
-        if (have_pending) {
-            finish(out);
-            return true;
-        }
-        return false;
+        if (have_pending)
+            return finish();
+        return nullptr;
     }
 };
 
@@ -270,7 +274,16 @@ Reader::Reader(Reader&&) noexcept = default;
 Reader& Reader::operator=(Reader&&) noexcept = default;
 Reader::~Reader() = default;
 
-bool Reader::next(Item& item) { return impl_->next(item); }
+const Item* Reader::next() { return impl_->next(); }
+
+bool Reader::next(Item& item)
+{
+    const Item* next_item = impl_->next();
+    if (next_item == nullptr)
+        return false;
+    item = *next_item;
+    return true;
+}
 const Report& Reader::report() const { return impl_->report; }
 
 Result<Reader> Reader::open(const std::filesystem::path& path, const Options& options)

@@ -66,8 +66,12 @@ public:
     Reader& operator=(Reader&&) noexcept;
     ~Reader();
 
-    /// Fills `item` with the next item; false at the end. A read failure midway (truncated
-    /// zip) ends the stream with a warning, so what was read is kept.
+    /// The next item, or null at the end. The item belongs to the reader and stays valid until
+    /// the next call (no copy on the hot path). A read failure midway (truncated zip) ends the
+    /// stream with a warning, so what was read is kept.
+    const Item* next();
+
+    /// As next(), copying into `item`; false at the end.
     bool next(Item& item);
 
     /// Valid after open(); complete (warnings, line counts) once next() returned false.

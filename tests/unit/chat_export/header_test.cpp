@@ -112,5 +112,32 @@ TEST(Header, TimestampRangeCoversTheTextAsWritten)
     EXPECT_EQ(line.substr(h->stamp_begin, h->stamp_end - h->stamp_begin), "3/27/22, 9:41:35\xE2\x80\xAFPM");
 }
 
+TEST(Header, FastPathAgreesWithGeneralParser)
+{
+    std::vector<std::string> lines;
+    for (const Case& c : kCases)
+        lines.emplace_back(c.line);
+    for (const char* extra : {"23/03/2022, 13:31 - A: x", "[3/27/22, 21:41:35] A: x", "2022-12-14, 13:34 - A",
+                              "23.03.2022, 13:31 - x", "[2018/06/13, 21:25:15] a: m", "1/1/22, 9:05 - Z: z",
+                              "01/01/2019, 11:25 -  double space", "[1/1/22, 9:05:00]  two spaces"})
+        lines.emplace_back(extra);
+    std::size_t fast = 0;
+    for (const auto& line : lines) {
+        const auto f = parse_header_fast_path(line);
+        const auto g = parse_header_general(line);
+        if (f) {
+            ++fast;
+            ASSERT_TRUE(g) << line;
+            EXPECT_TRUE(*f == *g) << line;
+        }
+        const auto h = parse_header(line);
+        EXPECT_EQ(h.has_value(), g.has_value()) << line;
+        if (h && g) {
+            EXPECT_TRUE(*h == *g) << line;
+        }
+    }
+    EXPECT_GE(fast, 6u);  // the common shapes really take the fast path
+}
+
 }  // namespace
 }  // namespace cv::chat_export::detail

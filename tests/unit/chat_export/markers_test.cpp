@@ -1071,3 +1071,22 @@ TEST(Robustness, InvalidUtf8AndRandomBytes)
 
 }  // namespace
 }  // namespace cv::chat_export::detail
+
+namespace cv::chat_export::detail {
+namespace {
+
+TEST(SystemNotice, NameFirstScopeNeedsTheMark)
+{
+    const std::string_view bare = "Elon के लिए आपका सुरक्षा कोड बदल गया है. ज़्यादा जानने के लिए टैप करें.";
+    const std::string marked = "\u200E" + std::string(bare);
+    EXPECT_TRUE(is_system_notice(bare, NoticeScope::Everywhere));
+    EXPECT_FALSE(is_system_notice(bare, NoticeScope::NameFirstOnlyAfterMark));
+    EXPECT_TRUE(is_system_notice(marked, NoticeScope::NameFirstOnlyAfterMark));
+    // Leading-phrase notices need no mark in either scope (Android's E2E notice under a group).
+    EXPECT_TRUE(is_system_notice("Messages and calls are end-to-end encrypted. No one outside of this chat, not "
+                                 "even WhatsApp, can read or listen to them.",
+                                 NoticeScope::NameFirstOnlyAfterMark));
+}
+
+}  // namespace
+}  // namespace cv::chat_export::detail

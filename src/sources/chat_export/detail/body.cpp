@@ -91,6 +91,16 @@ void classify(Item& item, const Container& media)
         item.kind = ItemKind::System;
         return;
     }
+    if (text.empty()) {
+        item.placeholder = Placeholder::Empty;
+        return;
+    }
+    if (text == "null") {
+        item.placeholder = Placeholder::Unrenderable;
+        return;
+    }
+    if (!may_be_marker(text))
+        return;  // ordinary text: nearly every message
     if (const auto call = missed_call(text)) {
         item.kind = ItemKind::Call;
         item.call = CallInfo{*call, CallResult::Missed};
@@ -98,14 +108,6 @@ void classify(Item& item, const Container& media)
     }
     if (is_deleted_tombstone(text)) {
         item.deleted = true;
-        return;
-    }
-    if (text.empty()) {
-        item.placeholder = Placeholder::Empty;
-        return;
-    }
-    if (text == "null") {
-        item.placeholder = Placeholder::Unrenderable;
         return;
     }
     if (edited_marker_length(text) > 0)
@@ -138,7 +140,9 @@ void classify(Item& item, const Container& media)
     }
     // The first line of an iOS chat is WhatsApp's encryption notice under the chat's name; in a
     // language our tables lack, its leading LRM is the only sign.
-    if (is_system_notice(text) || (item.index == 0 && is_marked_generated_text(text)))
+    // Under an author, name-first notices come only from iOS, which marks them with LRM.
+    if (is_system_notice(text, NoticeScope::NameFirstOnlyAfterMark) ||
+        (item.index == 0 && is_marked_generated_text(text)))
         item.kind = ItemKind::System;
 }
 

@@ -76,41 +76,61 @@ void sort_candidates(std::vector<std::string>& names)
     });
 }
 
+// ---- media in a folder ------------------------------------------------------------------
+
+// The regular files of one folder, listed once on first use: a chat names thousands of media
+// files, and one listing is far cheaper than a stat() per name (most of which are absent in an
+// export "without media").
+class FolderMedia {
+public:
+    explicit FolderMedia(fs::path dir) : dir_(std::move(dir)) {}
+
+    std::optional<MediaLocation> find(std::string_view name) const
+    {
+        if (name.empty() || name.find('/') != std::string_view::npos)
+            return std::nullopt;  // a marker naming a path is never followed
+        if (!listed_) {
+            listed_ = true;
+            std::error_code ec;
+            for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+                std::error_code fe;
+                if (it->is_regular_file(fe))
+                    files_.emplace(it->path().filename().string(), it->file_size(fe));
+            }
+        }
+        const auto it = files_.find(std::string(name));
+        if (it == files_.end())
+            return std::nullopt;
+        return MediaLocation{(dir_ / it->first).string(), it->second};
+    }
+
+private:
+    fs::path dir_;
+    mutable bool listed_ = false;
+    mutable std::unordered_map<std::string, std::uint64_t> files_;
+};
+
 // ---- a lone text file, media beside it -------------------------------------------------
 
 class TextFileContainer final : public Container {
 public:
-    explicit TextFileContainer(fs::path path) : path_(std::move(path)), names_{path_.string()} {}
+    explicit TextFileContainer(fs::path path)
+        : path_(std::move(path)), names_{path_.string()}, media_(path_.parent_path().empty() ? fs::path(".") : path_.parent_path())
+    {
+    }
 
     const std::vector<std::string>& chat_candidates() const override { return names_; }
     Result<std::unique_ptr<ByteSource>> open_text(const std::string& name) const override
     {
         return open_file_source(name);
     }
-    std::optional<MediaLocation> find_media(std::string_view name) const override
-    {
-        return find_beside(path_.parent_path(), name);
-    }
+    std::optional<MediaLocation> find_media(std::string_view name) const override { return media_.find(name); }
     std::string describe(const std::string& text_name) const override { return text_name; }
-
-    static std::optional<MediaLocation> find_beside(const fs::path& dir, std::string_view name)
-    {
-        if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..")
-            return std::nullopt;  // a marker naming a path is never followed
-        std::error_code ec;
-        const fs::path p = dir / fs::path(std::string(name));
-        if (!fs::is_regular_file(p, ec))
-            return std::nullopt;
-        MediaLocation m{p.string(), std::nullopt};
-        const auto size = fs::file_size(p, ec);
-        if (!ec)
-            m.size = size;
-        return m;
-    }
 
 private:
     fs::path path_;
     std::vector<std::string> names_;
+    FolderMedia media_;
 };
 
 // ---- an unpacked folder -----------------------------------------------------------------
@@ -141,16 +161,13 @@ public:
     {
         return open_file_source(name);
     }
-    std::optional<MediaLocation> find_media(std::string_view name) const override
-    {
-        return TextFileContainer::find_beside(dir_, name);
-    }
+    std::optional<MediaLocation> find_media(std::string_view name) const override { return media_.find(name); }
     std::string describe(const std::string& text_name) const override { return text_name; }
 
 private:
-    explicit FolderContainer(fs::path dir) : dir_(std::move(dir)) {}
-    fs::path dir_;
+    explicit FolderContainer(const fs::path& dir) : media_(dir) {}
     std::vector<std::string> names_;
+    FolderMedia media_;
 };
 
 // ---- a zip archive (libzip adapter) -----------------------------------------------------

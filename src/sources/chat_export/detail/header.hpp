@@ -31,6 +31,13 @@ struct Header {
 /// Parses the header at the start of `line`. Never reads past the view; any bytes accepted.
 std::optional<Header> parse_header(std::string_view line);
 
+/// The two halves of parse_header, exposed so that tests and the fuzzer can check that the
+/// fast path for the common ASCII shapes agrees with the general parser wherever it answers.
+std::optional<Header> parse_header_fast_path(std::string_view line);
+std::optional<Header> parse_header_general(std::string_view line);
+
+bool operator==(const Header& a, const Header& b);
+
 /// Cheap first test: can `line` start a header at all? (digit, '[', or a mark/digit lead byte)
 inline bool may_start_header(std::string_view line)
 {

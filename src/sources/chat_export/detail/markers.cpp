@@ -1535,7 +1535,7 @@ std::optional<Location> location(std::string_view body)
     return three_line_location(t);
 }
 
-bool is_system_notice(std::string_view body)
+bool is_system_notice(std::string_view body, NoticeScope scope)
 {
     // Only the tables decide. A leading LRM alone is not enough: real iOS exports carry user
     // messages that start with LRM (WhatsR's test phones: "\u200eNo idea, lets try it out!"),
@@ -1547,12 +1547,121 @@ bool is_system_notice(std::string_view body)
         return true;
     if (t.size() > kMaxInfixBody || has_newline(t))
         return false;
+    if (scope == NoticeScope::NameFirstOnlyAfterMark && !starts_with_bidi_mark(body))
+        return false;
     return matches_notice_infix(t);
 }
 
 bool is_marked_generated_text(std::string_view body)
 {
     return starts_with_bidi_mark(body) && !trim(body).empty() && !is_user_content_marker(body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The gate: necessary conditions for any marker above, so that ordinary text — nearly every
+// message — skips the tables. Each marker is either a phrase the body starts with (its first
+// three bytes, folded, are in a filter built from every starting-phrase table), or it has a
+// shape: a bidi mark (iOS writes one before every generated text), a first line or body ending
+// in '>' or ')' (attachment, edited and Android omitted markers), or a URL (locations, venues).
+// The fuzz target checks that no marker function accepts a body the gate turns away.
+
+namespace {
+
+std::uint32_t gate_key(std::string_view t)
+{
+    // As filter_slot: ASCII folded, every non-ASCII byte alike (folding can change lead bytes).
+    auto byte = [&](std::size_t i) -> std::uint32_t {
+        if (i >= t.size())
+            return 0;
+        const auto b = static_cast<unsigned char>(t[i]);
+        if (b >= 0x80)
+            return 0x80;
+        return (b >= 'A' && b <= 'Z') ? b + 32u : b;
+    };
+    return ((byte(0) * 131u + byte(1)) * 131u + byte(2)) % 32768u;
+}
+
+struct Gate {
+    std::array<std::uint64_t, 512> bits{};
+    void add(std::string_view phrase)
+    {
+        const auto k = gate_key(phrase);
+        bits[k / 64] |= std::uint64_t{1} << (k % 64);
+    }
+    bool has(std::string_view t) const
+    {
+        const auto k = gate_key(t);
+        return ((bits[k / 64] >> (k % 64)) & 1U) != 0;
+    }
+};
+
+template <class T>
+void add_rows(Gate& g, const T& table)
+{
+    for (const auto& row : table.rows)
+        g.add(row.text);
+}
+
+const Gate& starting_phrases()
+{
+    static const Gate gate = [] {
+        Gate g;
+        add_rows(g, kTombstones);
+        add_rows(g, kAndroidOmitted);
+        add_rows(g, kIosOmitted);
+        add_rows(g, kDocumentOmitted);
+        add_rows(g, kIosAttachedLabels);
+        add_rows(g, kMissedCalls);
+        add_rows(g, kLocationLabels);
+        add_rows(g, kLiveLocation);
+        add_rows(g, kEdited);
+        for (const auto& rule : kNoticeRules)
+            g.add(rule.prefix);
+        g.add(kDeletedByAdminPrefix);
+        return g;
+    }();
+    return gate;
+}
+
+bool has_bidi_mark(std::string_view s)
+{
+    for (std::size_t i = s.find('\xE2'); i != std::string_view::npos; i = s.find('\xE2', i + 1))
+        if (is_bidi_mark_at(s, i))
+            return true;
+    return false;
+}
+
+// Last visible character (blanks, marks and a final '.' dropped) closes a bracket: '>' ')' or
+// their full-width forms.
+bool ends_with_closer(std::string_view s)
+{
+    s = trim(s);
+    while (!s.empty() && s.back() == '.')
+        s.remove_suffix(1);
+    if (s.empty())
+        return false;
+    const char last = s.back();
+    if (last == '>' || last == ')')
+        return true;
+    return s.size() >= 3 && (s.substr(s.size() - 3) == "\xEF\xBC\x89" || s.substr(s.size() - 3) == "\xEF\xBC\x9E");
+}
+
+}  // namespace
+
+bool may_be_marker(std::string_view body)
+{
+    const auto t = trim(body);
+    if (t.size() < 3)
+        return true;  // too short to judge cheaply; the tables are quick on it
+    if (starting_phrases().has(t))
+        return true;
+    const auto nl = body.find('\n');
+    const auto first_line = body.substr(0, nl);
+    if (has_bidi_mark(first_line) || ends_with_closer(first_line))
+        return true;
+    if (nl != std::string_view::npos && ends_with_closer(body))
+        return true;
+    return body.find("://") != std::string_view::npos;
 }
 
 }  // namespace cv::chat_export::detail

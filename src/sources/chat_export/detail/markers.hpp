@@ -74,12 +74,22 @@ std::optional<Location> location(std::string_view body);
 /// code with X changed", "X changed their phone number…", disappearing-message timer notices,
 /// "You were added", group create/add/remove/leave/subject/icon/description notices.
 /// Decided by the tables only.
-bool is_system_notice(std::string_view body);
+///
+/// `scope` limits the search: notices that start with someone's name ("X changed their phone
+/// number…", the Hindi/Japanese security notices) can be anywhere in a body, which costs a
+/// scan of every body; NameFirstOnlyAfterMark looks for those only in bodies that start with
+/// LRM/RLM, as WhatsApp writes them when it puts them under an author.
+enum class NoticeScope { Everywhere, NameFirstOnlyAfterMark };
+bool is_system_notice(std::string_view body, NoticeScope scope = NoticeScope::Everywhere);
 
 /// The body starts with LRM/RLM and is none of the user-content markers above (attachment,
 /// omitted media, deleted, location, call, contact card). WhatsApp writes that mark before the
 /// texts it generates — but users' own messages can start with it too, so this is only a hint
 /// (the reader uses it for the first line of a chat, where iOS puts its encryption notice).
 bool is_marked_generated_text(std::string_view body);
+
+/// False when `body` cannot be any of the markers above (no function here would accept it):
+/// lets the reader skip the tables for ordinary text. True does not mean it is a marker.
+bool may_be_marker(std::string_view body);
 
 }  // namespace cv::chat_export::detail
