@@ -1,43 +1,9 @@
 #include "cli/json_writer.hpp"
 
 #include <charconv>
-#include <cstring>
-
-#include <fmt/format.h>
+#include <iterator>
 
 namespace cv::cli {
-
-void JsonWriter::comma()
-{
-    if (after_key_) {
-        after_key_ = false;
-        return;
-    }
-    if (need_comma_)
-        buf_ += ',';
-}
-
-void JsonWriter::open(char c)
-{
-    comma();
-    buf_ += c;
-    need_comma_ = false;
-}
-
-void JsonWriter::close(char c)
-{
-    buf_ += c;
-    need_comma_ = true;
-}
-
-void JsonWriter::key(std::string_view k)
-{
-    comma();
-    buf_ += '"';
-    buf_.append(k);
-    buf_ += "\":";
-    after_key_ = true;
-}
 
 namespace {
 
@@ -55,19 +21,10 @@ bool needs_escape8(std::uint64_t w)
 
 }  // namespace
 
-void JsonWriter::plain_string(std::string_view v)
-{
-    comma();
-    buf_ += '"';
-    buf_.append(v);
-    buf_ += '"';
-    need_comma_ = true;
-}
-
 void JsonWriter::string(std::string_view v)
 {
     comma();
-    buf_ += '"';
+    put('"');
     // Copy runs of characters that need no escape in one append; the input is valid UTF-8
     // (the reader repairs it), so only '"', '\\' and control characters are escaped.
     std::size_t run = 0;
@@ -85,20 +42,24 @@ void JsonWriter::string(std::string_view v)
         const auto c = static_cast<unsigned char>(v[i++]);
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        const std::size_t at = i - 1;
-        buf_.append(v.data() + run, at - run);
-        run = at + 1;
+        append(v.substr(run, i - 1 - run));
+        run = i;
         switch (c) {
-        case '"': buf_ += "\\\""; break;
-        case '\\': buf_ += "\\\\"; break;
-        case '\n': buf_ += "\\n"; break;
-        case '\r': buf_ += "\\r"; break;
-        case '\t': buf_ += "\\t"; break;
-        default: fmt::format_to(std::back_inserter(buf_), "\\u{:04x}", c); break;
+        case '"': append("\\\""); break;
+        case '\\': append("\\\\"); break;
+        case '\n': append("\\n"); break;
+        case '\r': append("\\r"); break;
+        case '\t': append("\\t"); break;
+        default: {
+            static constexpr char kHex[] = "0123456789abcdef";
+            const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+            append(std::string_view(esc, 6));
+            break;
+        }
         }
     }
-    buf_.append(v.data() + run, v.size() - run);
-    buf_ += '"';
+    append(v.substr(run));
+    put('"');
     need_comma_ = true;
 }
 
@@ -107,39 +68,13 @@ void JsonWriter::number(std::int64_t v)
     comma();
     char digits[24];
     const auto r = std::to_chars(std::begin(digits), std::end(digits), v);
-    buf_.append(digits, r.ptr);
+    append(std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
     need_comma_ = true;
-}
-
-void JsonWriter::boolean(bool v)
-{
-    comma();
-    buf_ += v ? "true" : "false";
-    need_comma_ = true;
-}
-
-void JsonWriter::null()
-{
-    comma();
-    buf_ += "null";
-    need_comma_ = true;
-}
-
-void JsonWriter::end_line()
-{
-    buf_ += '\n';
-    need_comma_ = false;
-    after_key_ = false;
-    if (buf_.size() >= kFlushAt)
-        flush();
 }
 
 void JsonWriter::flush()
 {
-    if (!buf_.empty()) {
-        std::fwrite(buf_.data(), 1, buf_.size(), out_);
-        buf_.clear();
-    }
+    flush_buffer();
     std::fflush(out_);
 }
 

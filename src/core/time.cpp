@@ -38,9 +38,14 @@ void write_iso(const LocalDateTime& t, char (&out)[kIsoLength])
 {
     // Hand-rolled rather than fmt::format: this runs twice per item on the parse hot path and
     // the fixed layout needs no parsing of a format string.
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     auto two = [](char* p, int v) {
-        p[0] = static_cast<char>('0' + v / 10 % 10);
-        p[1] = static_cast<char>('0' + v % 10);
+        const auto i = static_cast<unsigned>(v) % 100u * 2u;
+        p[0] = kPairs[i];
+        p[1] = kPairs[i + 1];
     };
     const int year = std::clamp(t.year, 0, 9999);
     two(out, year / 100);

@@ -1,5 +1,8 @@
 #include "sources/chat_export/detail/header.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace cv::chat_export::detail {
 
 namespace {
@@ -398,37 +401,48 @@ std::optional<Header> parse_header_with(std::string_view line)
 // parser decides; the fuzz target checks that both agree wherever this one answers.
 std::optional<Header> parse_common_shape(std::string_view line)
 {
-    const char* const begin = line.data();
-    const char* const end = begin + line.size();
+    // The longest header this path accepts, "[DD/MM/YYYY, HH:MM:SS] X", is 24 bytes. Work on a
+    // zero-padded copy: NUL is neither digit nor separator, so no step needs a bounds check.
+    constexpr std::size_t kWindow = 32;
     if (line.size() < 16)
         return std::nullopt;
-    const char* p = begin;
+    char buf[kWindow + 8] = {};
+    std::memcpy(buf, line.data(), std::min(line.size(), kWindow));
+    const char* p = buf;
+    auto is_digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
+    // 1..max digits; returns how many (0 = none, or more than max).
+    auto digits = [&](int& value, int max) {
+        if (!is_digit(p[0]))
+            return 0;
+        int n = 1;
+        value = p[0] - '0';
+        while (is_digit(p[n])) {
+            if (n == max)
+                return 0;
+            value = value * 10 + (p[n] - '0');
+            ++n;
+        }
+        p += n;
+        return n;
+    };
+
     Header h;
     h.family = *p == '[' ? Family::Bracket : Family::Dash;
     if (h.family == Family::Bracket)
         ++p;
-    h.stamp_begin = static_cast<std::size_t>(p - begin);
-    auto digits = [&](int& value, int max) {
-        int n = 0;
-        value = 0;
-        while (p < end && *p >= '0' && *p <= '9') {
-            if (++n > max)
-                return 0;
-            value = value * 10 + (*p++ - '0');
-        }
-        return n;
-    };
+    h.stamp_begin = static_cast<std::size_t>(p - buf);
     int width[3];
     for (int i = 0; i < 3; ++i) {
         width[i] = digits(h.field[i], 4);
         if (width[i] == 0 || width[i] == 3)
             return std::nullopt;
         if (i < 2) {
-            if (p >= end || (*p != '/' && *p != '.' && *p != '-'))
+            const char sep = *p;
+            if (sep != '/' && sep != '.' && sep != '-')
                 return std::nullopt;
             if (i == 0)
-                h.date_sep = *p;
-            else if (*p != h.date_sep)
+                h.date_sep = sep;
+            else if (sep != h.date_sep)
                 return std::nullopt;
             ++p;
         }
@@ -441,36 +455,38 @@ std::optional<Header> parse_common_shape(std::string_view line)
             h.year_pos = i;
         }
     }
-    if (end - p < 2 || p[0] != ',' || p[1] != ' ')
+    if (p[0] != ',' || p[1] != ' ')
         return std::nullopt;
     p += 2;
-    if (digits(h.hour, 2) == 0 || p >= end || *p != ':')
+    if (digits(h.hour, 2) == 0 || *p != ':')
         return std::nullopt;
     ++p;
     if (digits(h.minute, 2) != 2)
         return std::nullopt;
     h.second = 0;
-    if (p < end && *p == ':') {
+    if (*p == ':') {
         ++p;
         if (digits(h.second, 2) != 2)
             return std::nullopt;
     }
     if (h.hour > 23 || h.minute > 59 || h.second > 59)
         return std::nullopt;
-    h.stamp_end = static_cast<std::size_t>(p - begin);
+    h.stamp_end = static_cast<std::size_t>(p - buf);
     if (h.family == Family::Bracket) {
-        if (end - p < 2 || p[0] != ']' || p[1] != ' ')
+        if (p[0] != ']' || p[1] != ' ')
             return std::nullopt;
         p += 2;
     } else {
-        // " - " then at least one character that is not a space (the general parser skips any
-        // run of spaces here, so leave those lines to it).
-        if (end - p < 4 || p[0] != ' ' || p[1] != '-' || p[2] != ' ' || p[3] == ' ' ||
+        // " - " then a character that is not a space (the general parser skips any run of
+        // spaces here, so leave those lines to it).
+        if (p[0] != ' ' || p[1] != '-' || p[2] != ' ' || p[3] == ' ' || p[3] == '\0' ||
             static_cast<unsigned char>(p[3]) >= 0x80)
             return std::nullopt;
         p += 3;
     }
-    h.body = static_cast<std::size_t>(p - begin);
+    h.body = static_cast<std::size_t>(p - buf);
+    if (h.body >= kWindow || h.body > line.size())
+        return std::nullopt;  // beyond the copied window: let the general parser decide
     return h;
 }
 
