@@ -18,7 +18,7 @@ build: deps
 
 # Every test: the optimised build, then the whole suite again under ASan+UBSan, then a short
 # libFuzzer run of each target.
-test: test-fast test-asan fuzz-smoke
+test: format-check test-fast test-asan fuzz-smoke
 
 test-fast: build
 	ctest --test-dir build --output-on-failure -j $(JOBS)
@@ -49,7 +49,7 @@ bench: build
 format:
 	clang-format-14 -i $$(git ls-files '*.cpp' '*.hpp')
 
-format-check:
+format-check: deps
 	clang-format-14 --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:

@@ -48,7 +48,8 @@ void BM_Utf8Validate(benchmark::State& state)
 {
     std::string text;
     while (text.size() < 1 << 20)
-        text += state.range(0) ? "Caf\xC3\xA9 \xF0\x9F\x98\x82 na\xC3\xAFve \xE4\xBD\xA0\xE5\xA5\xBD text " : "plain ascii chat text ";
+        text += state.range(0) ? "Caf\xC3\xA9 \xF0\x9F\x98\x82 na\xC3\xAFve \xE4\xBD\xA0\xE5\xA5\xBD text "
+                               : "plain ascii chat text ";
     for (auto _ : state)
         benchmark::DoNotOptimize(cv::utf8::first_invalid(text));
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
@@ -57,7 +58,8 @@ BENCHMARK(BM_Utf8Validate)->Arg(0)->Arg(1);
 
 void BM_MarkerGate(benchmark::State& state)
 {
-    const std::string body = state.range(0) ? "\xE2\x80\x8Eimage omitted" : "Sounds good, see you at the lobby at ten";
+    const std::string body =
+        state.range(0) ? "\xE2\x80\x8Eimage omitted" : "Sounds good, see you at the lobby at ten";
     for (auto _ : state)
         benchmark::DoNotOptimize(may_be_marker(body));
 }

@@ -12,6 +12,7 @@ packages=(
   libcli11-dev             # command line
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers
+  clang-format-14          # make format-check (part of make test)
   python3                  # corpus-fact checker and golden runner
   zip                      # tests build zip exports on the fly
 )

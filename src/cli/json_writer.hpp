@@ -21,7 +21,11 @@ public:
 
     void begin_object() { open('{'); }
     void end_object() { close('}'); }
-    void begin_array(std::string_view key) { this->key(key); open('['); }
+    void begin_array(std::string_view key)
+    {
+        this->key(key);
+        open('[');
+    }
     void end_array() { close(']'); }
 
     void key(std::string_view k)
@@ -56,10 +60,26 @@ public:
         need_comma_ = true;
     }
 
-    void field(std::string_view k, std::string_view v) { key(k); string(v); }
-    void field(std::string_view k, std::int64_t v) { key(k); number(v); }
-    void field(std::string_view k, bool v) { key(k); boolean(v); }
-    void plain_field(std::string_view k, std::string_view v) { key(k); plain_string(v); }
+    void field(std::string_view k, std::string_view v)
+    {
+        key(k);
+        string(v);
+    }
+    void field(std::string_view k, std::int64_t v)
+    {
+        key(k);
+        number(v);
+    }
+    void field(std::string_view k, bool v)
+    {
+        key(k);
+        boolean(v);
+    }
+    void plain_field(std::string_view k, std::string_view v)
+    {
+        key(k);
+        plain_string(v);
+    }
 
     /// Ends the current line (one JSON document).
     void end_line()

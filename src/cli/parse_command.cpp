@@ -126,7 +126,8 @@ void print_summary(std::FILE* out, const chat_export::Report& r, const Tally& t)
     if (t.first)
         fmt::print(out, "first/last:  {} / {} (file order)\n", format_iso(*t.first), format_iso(*t.last));
     fmt::print(out, "lines:       {} ({} bytes)\n", r.lines, r.bytes);
-    fmt::print(out, "items:       {} message, {} system, {} call\n", t.by_kind[0], t.by_kind[1], t.by_kind[2]);
+    fmt::print(out, "items:       {} message, {} system, {} call\n", t.by_kind[0], t.by_kind[1],
+               t.by_kind[2]);
     fmt::print(out, "attachments: {} present, {} missing, {} omitted by the exporter\n", t.attachments,
                t.attachments_missing, t.omitted);
     fmt::print(out, "deleted:     {}   edited: {}\n", t.deleted, t.edited);
@@ -144,7 +145,8 @@ void print_summary(std::FILE* out, const chat_export::Report& r, const Tally& t)
 
 void add_parse_command(CLI::App& app, ParseArgs& args, int& status)
 {
-    auto* cmd = app.add_subcommand("parse", "Read exports and print their items (the reader's printable stage)");
+    auto* cmd =
+        app.add_subcommand("parse", "Read exports and print their items (the reader's printable stage)");
     cmd->add_option("path", args.paths, "Export: .txt file, .zip, or unpacked folder")->required();
     cmd->add_option("--tz", args.time_zone, "IANA time zone the export's clock times were written in")
         ->capture_default_str();
@@ -191,10 +193,11 @@ int run_parse(const ParseArgs& args)
         const auto& report = reader->report();
         if (jsonl) {
             for (const auto& w : report.warnings)
-                fmt::print(stderr, "chatvault: warning: {}{}: {}\n", w.file, w.line ? fmt::format(":{}", w.line) : "",
-                           w.message);
+                fmt::print(stderr, "chatvault: warning: {}{}: {}\n", w.file,
+                           w.line ? fmt::format(":{}", w.line) : "", w.message);
             if (report.warnings_dropped)
-                fmt::print(stderr, "chatvault: warning: {} more warnings not shown\n", report.warnings_dropped);
+                fmt::print(stderr, "chatvault: warning: {} more warnings not shown\n",
+                           report.warnings_dropped);
         } else {
             print_summary(stdout, report, tally);
         }

@@ -24,8 +24,8 @@ int exit_code(ErrorCode code)
     case ErrorCode::Io: return 74;               // EX_IOERR
     case ErrorCode::Parse:
     case ErrorCode::Unsupported:
-    case ErrorCode::LimitExceeded: return 65;    // EX_DATAERR
-    case ErrorCode::Internal: return 70;         // EX_SOFTWARE
+    case ErrorCode::LimitExceeded: return 65;  // EX_DATAERR
+    case ErrorCode::Internal: return 70;       // EX_SOFTWARE
     }
     return 70;
 }

@@ -54,8 +54,7 @@ private:
 
 }  // namespace cv
 
-template <>
-struct fmt::formatter<cv::Error> : fmt::formatter<std::string_view> {
+template <> struct fmt::formatter<cv::Error> : fmt::formatter<std::string_view> {
     auto format(const cv::Error& e, format_context& ctx) const
     {
         return fmt::formatter<std::string_view>::format(e.describe(), ctx);

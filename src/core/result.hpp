@@ -9,11 +9,13 @@
 
 namespace cv {
 
-template <class T>
-using Result = tl::expected<T, Error>;
+template <class T> using Result = tl::expected<T, Error>;
 
 /// Wraps an Error for returning from a function whose type is Result<T>.
-inline tl::unexpected<Error> fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+inline tl::unexpected<Error> fail(Error e)
+{
+    return tl::unexpected<Error>(std::move(e));
+}
 
 /// Shorthand: `return fail(ErrorCode::Parse, "…")`.
 inline tl::unexpected<Error> fail(ErrorCode code, std::string message)
@@ -28,16 +30,16 @@ inline tl::unexpected<Error> fail(ErrorCode code, std::string message)
 
 /// Propagates a failed Result, otherwise binds its value: `CV_TRY(auto rows, db.query(sql));`
 /// A statement macro (not a GNU statement expression) so that -Wpedantic stays quiet.
-#define CV_TRY(decl, expr)                                                          \
-    auto CV_CONCAT(cv_try_, __LINE__) = (expr);                                     \
-    if (!CV_CONCAT(cv_try_, __LINE__))                                              \
-        return ::tl::unexpected<::cv::Error>(std::move(CV_CONCAT(cv_try_, __LINE__)).error()); \
+#define CV_TRY(decl, expr)                                                                                   \
+    auto CV_CONCAT(cv_try_, __LINE__) = (expr);                                                              \
+    if (!CV_CONCAT(cv_try_, __LINE__))                                                                       \
+        return ::tl::unexpected<::cv::Error>(std::move(CV_CONCAT(cv_try_, __LINE__)).error());               \
     decl = std::move(*CV_CONCAT(cv_try_, __LINE__))
 
 /// Propagates a failed Result<void> (or any Result whose value is not needed).
-#define CV_TRY_VOID(expr)                                                           \
-    do {                                                                            \
-        auto cv_try_void_ = (expr);                                                 \
-        if (!cv_try_void_)                                                          \
-            return ::tl::unexpected<::cv::Error>(std::move(cv_try_void_).error());  \
+#define CV_TRY_VOID(expr)                                                                                    \
+    do {                                                                                                     \
+        auto cv_try_void_ = (expr);                                                                          \
+        if (!cv_try_void_)                                                                                   \
+            return ::tl::unexpected<::cv::Error>(std::move(cv_try_void_).error());                           \
     } while (false)

@@ -14,8 +14,7 @@ namespace {
 date::local_seconds to_local_seconds(const LocalDateTime& t)
 {
     auto day = date::local_days{date::year{t.year} / t.month / t.day};
-    return day + std::chrono::hours{t.hour} + std::chrono::minutes{t.minute} +
-           std::chrono::seconds{t.second};
+    return day + std::chrono::hours{t.hour} + std::chrono::minutes{t.minute} + std::chrono::seconds{t.second};
 }
 
 }  // namespace
@@ -68,8 +67,8 @@ void write_utc(std::int64_t unix_seconds, char (&out)[kUtcLength])
     const auto day = date::floor<date::days>(tp);
     const date::year_month_day ymd{day};
     const auto secs = (tp - day).count();
-    LocalDateTime t{int(ymd.year()), int(unsigned(ymd.month())), int(unsigned(ymd.day())),
-                    int(secs / 3600), int(secs / 60 % 60), int(secs % 60)};
+    LocalDateTime t{int(ymd.year()),  int(unsigned(ymd.month())), int(unsigned(ymd.day())),
+                    int(secs / 3600), int(secs / 60 % 60),        int(secs % 60)};
     char iso[kIsoLength];
     write_iso(t, iso);
     std::copy(std::begin(iso), std::end(iso), out);
@@ -110,8 +109,8 @@ Result<TimeZone> TimeZone::locate(std::string_view name)
         return TimeZone(std::string(name), zone);
     } catch (const std::exception& e) {
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("unknown time zone '{}': use an IANA name such as Europe/Madrid ({})",
-                                name, e.what()));
+                    fmt::format("unknown time zone '{}': use an IANA name such as Europe/Madrid ({})", name,
+                                e.what()));
     }
 }
 

@@ -71,9 +71,9 @@ std::size_t first_invalid(std::string_view s)
             if (i + 2 >= n || !cont(i + 2))
                 return i;
             const unsigned char b1 = p[i + 1];
-            const bool ok = b0 == 0xE0 ? (b1 >= 0xA0 && b1 <= 0xBF)
-                          : b0 == 0xED ? (b1 >= 0x80 && b1 <= 0x9F)
-                                       : cont(i + 1);
+            const bool ok = b0 == 0xE0   ? (b1 >= 0xA0 && b1 <= 0xBF)
+                            : b0 == 0xED ? (b1 >= 0x80 && b1 <= 0x9F)
+                                         : cont(i + 1);
             if (!ok)
                 return i;
             i += 3;
@@ -81,9 +81,9 @@ std::size_t first_invalid(std::string_view s)
             if (i + 3 >= n || !cont(i + 2) || !cont(i + 3))
                 return i;
             const unsigned char b1 = p[i + 1];
-            const bool ok = b0 == 0xF0 ? (b1 >= 0x90 && b1 <= 0xBF)
-                          : b0 == 0xF4 ? (b1 >= 0x80 && b1 <= 0x8F)
-                                       : cont(i + 1);
+            const bool ok = b0 == 0xF0   ? (b1 >= 0x90 && b1 <= 0xBF)
+                            : b0 == 0xF4 ? (b1 >= 0x80 && b1 <= 0x8F)
+                                         : cont(i + 1);
             if (!ok)
                 return i;
             i += 4;

@@ -28,7 +28,10 @@ std::string_view to_string(MediaType t)
     return "unknown";
 }
 
-std::string_view to_string(CallMedia m) { return m == CallMedia::Voice ? "voice" : "video"; }
+std::string_view to_string(CallMedia m)
+{
+    return m == CallMedia::Voice ? "voice" : "video";
+}
 
 std::string_view to_string(CallResult r)
 {

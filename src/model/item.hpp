@@ -57,8 +57,8 @@ struct CallInfo {
 /// Why a body is not ordinary text, when it is not.
 enum class Placeholder {
     None,
-    Empty,          ///< "Name: " with nothing after it: view-once or self-deleting media
-    Unrenderable,   ///< "null": a message type the exporter could not render
+    Empty,         ///< "Name: " with nothing after it: view-once or self-deleting media
+    Unrenderable,  ///< "null": a message type the exporter could not render
 };
 std::string_view to_string(Placeholder p);
 
@@ -71,9 +71,9 @@ struct Item {
     /// nullopt for a system event that has no author slot.
     std::optional<std::string> author;
 
-    LocalDateTime wall_clock;        ///< the time as written (no zone)
-    std::string wall_clock_text;     ///< the header's timestamp text exactly as written
-    std::int64_t utc = 0;            ///< seconds since the Unix epoch
+    LocalDateTime wall_clock;     ///< the time as written (no zone)
+    std::string wall_clock_text;  ///< the header's timestamp text exactly as written
+    std::int64_t utc = 0;         ///< seconds since the Unix epoch
     DstResolution dst = DstResolution::Unique;
 
     /// The body exactly as written after the header; continuation lines joined with "\n".

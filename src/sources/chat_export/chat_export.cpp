@@ -65,14 +65,23 @@ FieldOrder field_order(DateOrder o)
 // translations seen in the corpus (spec §5.2).
 std::optional<std::string> chat_name_from_file(std::string_view path)
 {
-    auto base = path.substr(path.find_last_of('/') == std::string_view::npos ? 0 : path.find_last_of('/') + 1);
+    auto base =
+        path.substr(path.find_last_of('/') == std::string_view::npos ? 0 : path.find_last_of('/') + 1);
     if (base.size() > 4)
         base.remove_suffix(4);
     static constexpr std::string_view kPrefixes[] = {
-        "WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp-Chat mit ", "WhatsApp-chat met ",
-        "Chat de WhatsApp con ", "Conversa do WhatsApp com ", "Chat WhatsApp con ",
-        "Discussion WhatsApp avec ", "Chat WhatsApp s\xC2\xA0uživatelem ", "Chat WhatsApp s uživatelem ",
-        "Чат WhatsApp с\xC2\xA0контактом ", "Чат WhatsApp с контактом ",
+        "WhatsApp Chat with ",
+        "WhatsApp Chat - ",
+        "WhatsApp-Chat mit ",
+        "WhatsApp-chat met ",
+        "Chat de WhatsApp con ",
+        "Conversa do WhatsApp com ",
+        "Chat WhatsApp con ",
+        "Discussion WhatsApp avec ",
+        "Chat WhatsApp s\xC2\xA0uživatelem ",
+        "Chat WhatsApp s uživatelem ",
+        "Чат WhatsApp с\xC2\xA0контактом ",
+        "Чат WhatsApp с контактом ",
     };
     for (const auto prefix : kPrefixes)
         if (base.starts_with(prefix) && base.size() > prefix.size())
@@ -156,14 +165,13 @@ struct Reader::Impl {
         pending->utc = z.unix_seconds;
         pending->dst = z.resolution;
         if (z.resolution != DstResolution::Unique)
-            warn(number, fmt::format("{} {} in {}: {}", format_iso(wall),
-                                     z.resolution == DstResolution::Gap
-                                         ? "does not exist (clocks went forward)"
-                                         : "happens twice (clocks went back)",
-                                     zone.name(),
-                                     z.resolution == DstResolution::Gap
-                                         ? "read with the offset before the change"
-                                         : "the earlier instant is taken"));
+            warn(number,
+                 fmt::format("{} {} in {}: {}", format_iso(wall),
+                             z.resolution == DstResolution::Gap ? "does not exist (clocks went forward)"
+                                                                : "happens twice (clocks went back)",
+                             zone.name(),
+                             z.resolution == DstResolution::Gap ? "read with the offset before the change"
+                                                                : "the earlier instant is taken"));
         const std::string_view body = line.substr(h.body);
         std::size_t text_begin = 0;
         if (const auto author_len = split_author(body, text_begin)) {
@@ -226,12 +234,13 @@ struct Reader::Impl {
                 if (!wall) {
                     // Impossible under the file's order (e.g. "31/13/2020" in a day-first file):
                     // read it the other way round if that makes a date, and say so.
-                    const auto other = order == FieldOrder::MonthDay ? FieldOrder::DayMonth : FieldOrder::MonthDay;
+                    const auto other =
+                        order == FieldOrder::MonthDay ? FieldOrder::DayMonth : FieldOrder::MonthDay;
                     wall = resolve(*h, other);
                     if (wall)
-                        warn(line.number, fmt::format("date is impossible as {}; read as {}",
-                                                      to_string(report.date_order),
-                                                      other == FieldOrder::MonthDay ? "mdy" : "dmy"));
+                        warn(line.number,
+                             fmt::format("date is impossible as {}; read as {}", to_string(report.date_order),
+                                         other == FieldOrder::MonthDay ? "mdy" : "dmy"));
                     else
                         warn(line.number, "header has an impossible date; kept as message text");
                 }
@@ -249,7 +258,8 @@ struct Reader::Impl {
                 append_line(text, line.number);
             } else if (!text.empty()) {
                 if (preamble_lines++ == 0)
-                    warn(line.number, "text before the first message header is not part of any message; skipped");
+                    warn(line.number,
+                         "text before the first message header is not part of any message; skipped");
             }
         }
         finished = true;
@@ -257,10 +267,10 @@ struct Reader::Impl {
         report.bytes = lines->bytes_read();
         if (const auto& err = lines->error())
             warn(report.lines + 1, fmt::format("reading stopped: {}; the {} item(s) before are kept",
-                                              err->describe(), next_index));
+                                               err->describe(), next_index));
         if (other_family_lines > 0)
-            warn(0, fmt::format("{} line(s) shaped like {} headers were kept as message text", other_family_lines,
-                                family == Family::Dash ? "iOS" : "Android"));
+            warn(0, fmt::format("{} line(s) shaped like {} headers were kept as message text",
+                                other_family_lines, family == Family::Dash ? "iOS" : "Android"));
         if (preamble_lines > 1)
             warn(0, fmt::format("{} line(s) before the first header skipped in all", preamble_lines));
         if (have_pending)
@@ -274,7 +284,10 @@ Reader::Reader(Reader&&) noexcept = default;
 Reader& Reader::operator=(Reader&&) noexcept = default;
 Reader::~Reader() = default;
 
-const Item* Reader::next() { return impl_->next(); }
+const Item* Reader::next()
+{
+    return impl_->next();
+}
 
 bool Reader::next(Item& item)
 {
@@ -284,7 +297,10 @@ bool Reader::next(Item& item)
     item = *next_item;
     return true;
 }
-const Report& Reader::report() const { return impl_->report; }
+const Report& Reader::report() const
+{
+    return impl_->report;
+}
 
 Result<Reader> Reader::open(const std::filesystem::path& path, const Options& options)
 {

@@ -27,8 +27,8 @@ enum class Platform { Android, Ios, Unknown };
 std::string_view to_string(Platform p);  ///< "android", "ios", "unknown"
 
 struct Options {
-    std::string time_zone = "UTC";           ///< IANA zone the wall-clock times were written in
-    std::optional<DateOrder> date_order;     ///< forces the order instead of inferring it
+    std::string time_zone = "UTC";        ///< IANA zone the wall-clock times were written in
+    std::optional<DateOrder> date_order;  ///< forces the order instead of inferring it
 };
 
 /// Something worth telling the user that did not stop the read.
@@ -40,16 +40,16 @@ struct Warning {
 
 /// What the reader learned about the export as a whole.
 struct Report {
-    std::string source;                 ///< path as given
-    std::string chat_file;              ///< the text file read (zip entry or path)
+    std::string source;                    ///< path as given
+    std::string chat_file;                 ///< the text file read (zip entry or path)
     std::optional<std::string> chat_name;  ///< from the file name ("WhatsApp Chat with X.txt")
     Platform platform = Platform::Unknown;
     DateOrder date_order = DateOrder::DayMonthYear;
-    std::string date_order_evidence;    ///< how the order was decided, in words
+    std::string date_order_evidence;  ///< how the order was decided, in words
     std::string time_zone;
     std::uint64_t lines = 0;
     std::uint64_t bytes = 0;
-    std::vector<Warning> warnings;      ///< at most kMaxWarnings; the rest are counted
+    std::vector<Warning> warnings;  ///< at most kMaxWarnings; the rest are counted
     std::uint64_t warnings_dropped = 0;
     static constexpr std::size_t kMaxWarnings = 1000;
 };

@@ -28,7 +28,8 @@ TEST(DateOrder, FirstFieldAboveTwelveMeansDayFirst)
 
 TEST(DateOrder, SecondFieldAboveTwelveMeansMonthFirst)
 {
-    EXPECT_EQ(decide({"01/02/2020, 10:00 - A: x", "02/13/2020, 10:00 - A: x"}).order, DateOrder::MonthDayYear);
+    EXPECT_EQ(decide({"01/02/2020, 10:00 - A: x", "02/13/2020, 10:00 - A: x"}).order,
+              DateOrder::MonthDayYear);
 }
 
 // Pustur #237: a decision per line would flip day and month mid-file.
@@ -41,18 +42,21 @@ TEST(DateOrder, DecidedOnceFromAllDatesNotTheFirst)
 TEST(DateOrder, ChronologyDecidesWhenNoFieldExceedsTwelve)
 {
     // 06/03, 08/05, 09/04: read day-first the dates go back once; month-first never.
-    EXPECT_EQ(decide({"06/03/2017, 00:45 - A: x", "08/05/2017, 01:48 - A: x", "09/04/2017, 01:50 - A: x"}).order,
-              DateOrder::MonthDayYear);
+    EXPECT_EQ(
+        decide({"06/03/2017, 00:45 - A: x", "08/05/2017, 01:48 - A: x", "09/04/2017, 01:50 - A: x"}).order,
+        DateOrder::MonthDayYear);
 }
 
 TEST(DateOrder, YearFirst)
 {
-    EXPECT_EQ(decide({"2019/01/01, 11:25 - A: x", "2019/01/02, 11:25 - A: x"}).order, DateOrder::YearMonthDay);
+    EXPECT_EQ(decide({"2019/01/01, 11:25 - A: x", "2019/01/02, 11:25 - A: x"}).order,
+              DateOrder::YearMonthDay);
 }
 
 TEST(DateOrder, ContradictionIsReported)
 {
-    const auto d = decide({"13/01/2020, 10:00 - A: x", "14/01/2020, 10:00 - A: x", "01/13/2020, 10:00 - A: x"});
+    const auto d =
+        decide({"13/01/2020, 10:00 - A: x", "14/01/2020, 10:00 - A: x", "01/13/2020, 10:00 - A: x"});
     EXPECT_EQ(d.order, DateOrder::DayMonthYear);
     EXPECT_TRUE(d.inconsistent);
 }

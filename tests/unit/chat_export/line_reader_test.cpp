@@ -47,7 +47,10 @@ TEST(LineReader, SplitsLfCrlfAndKeepsBlankLinesAndLastLineWithoutNewline)
     }
 }
 
-TEST(LineReader, EmptyInputHasNoLines) { EXPECT_TRUE(read_all("", 8, 16).empty()); }
+TEST(LineReader, EmptyInputHasNoLines)
+{
+    EXPECT_TRUE(read_all("", 8, 16).empty());
+}
 
 TEST(LineReader, CutsOverlongLineAndGoesOn)
 {

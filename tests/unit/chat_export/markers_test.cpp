@@ -933,7 +933,8 @@ TEST(SystemNotice, LeadingLrmAloneIsOnlyAHint)
 {
     // WhatsApp writes LRM before its own texts, so an unknown LRM line is probably generated…
     EXPECT_TRUE(is_marked_generated_text("\u200EОльга Р Х (МСК) добавил(-а) контакт +7 909 555-55-55"));
-    EXPECT_TRUE(is_marked_generated_text("\u200FSomething WhatsApp wrote in a language we have no table for"));
+    EXPECT_TRUE(
+        is_marked_generated_text("\u200FSomething WhatsApp wrote in a language we have no table for"));
     EXPECT_FALSE(is_marked_generated_text("\u200Eimage omitted"));
     EXPECT_FALSE(is_marked_generated_text("plain text"));
     // …but people's own messages start with it too (WhatsR's iOS test phones), so the tables
@@ -1083,9 +1084,10 @@ TEST(SystemNotice, NameFirstScopeNeedsTheMark)
     EXPECT_FALSE(is_system_notice(bare, NoticeScope::NameFirstOnlyAfterMark));
     EXPECT_TRUE(is_system_notice(marked, NoticeScope::NameFirstOnlyAfterMark));
     // Leading-phrase notices need no mark in either scope (Android's E2E notice under a group).
-    EXPECT_TRUE(is_system_notice("Messages and calls are end-to-end encrypted. No one outside of this chat, not "
-                                 "even WhatsApp, can read or listen to them.",
-                                 NoticeScope::NameFirstOnlyAfterMark));
+    EXPECT_TRUE(
+        is_system_notice("Messages and calls are end-to-end encrypted. No one outside of this chat, not "
+                         "even WhatsApp, can read or listen to them.",
+                         NoticeScope::NameFirstOnlyAfterMark));
 }
 
 }  // namespace

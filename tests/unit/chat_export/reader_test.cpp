@@ -63,17 +63,16 @@ std::vector<Item> read_all(const fs::path& p, Options o = {}, Report* report = n
     return items;
 }
 
-const char* kAndroid =
-    "23/03/2022, 13:31 - Messages and calls are end-to-end encrypted. Tap to learn more.\n"
-    "18/03/2022, 14:56 - Ana: Hello\n"
-    "18/03/2022, 14:57 - Ana: line one\n"
-    "\n"
-    "08/04/2022, 16:40 - this continuation looks like a header\n"
-    "18/03/2022, 15:10 - Bo: IMG-20220318-WA0001.jpg (file attached)\n"
-    "caption\n"
-    "18/03/2022, 15:11 - Bo: <Media omitted>\n"
-    "18/03/2022, 15:12 - Bo: This message was deleted\n"
-    "18/03/2022, 15:13 - Ana: \n";
+const char* kAndroid = "23/03/2022, 13:31 - Messages and calls are end-to-end encrypted. Tap to learn more.\n"
+                       "18/03/2022, 14:56 - Ana: Hello\n"
+                       "18/03/2022, 14:57 - Ana: line one\n"
+                       "\n"
+                       "08/04/2022, 16:40 - this continuation looks like a header\n"
+                       "18/03/2022, 15:10 - Bo: IMG-20220318-WA0001.jpg (file attached)\n"
+                       "caption\n"
+                       "18/03/2022, 15:11 - Bo: <Media omitted>\n"
+                       "18/03/2022, 15:12 - Bo: This message was deleted\n"
+                       "18/03/2022, 15:13 - Ana: \n";
 
 TEST(Reader, AndroidTextClassifiesAndKeepsContinuationsByteExact)
 {
@@ -123,9 +122,12 @@ TEST(Reader, IosZipLinksAttachmentsAndIgnoresMacNoiseAndUnsafeNames)
     TempDir dir;
     const std::string chat =
         "[3/18/22, 14:56:01] Elon: \xE2\x80\x8EMessages and calls are end-to-end encrypted.\r\n"
-        "\xE2\x80\x8E[3/27/22, 21:41:55] Dmitry S: \xE2\x80\x8E<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>\r\n"
-        "\xE2\x80\x8E[3/27/22, 21:42:00] Dmitry S: \xE2\x80\x8E<attached: 00000036-Caf\xC3\xA9\xC2\xA0menu \xF0\x9F\x8D\x95.pdf>\r\n"
-        "\xE2\x80\x8E[3/27/22, 21:43:00] Dmitry S: \xE2\x80\x8E<attached: 00000037-AUDIO-2022-03-27-21-43-00.opus>\r\n"
+        "\xE2\x80\x8E[3/27/22, 21:41:55] Dmitry S: \xE2\x80\x8E<attached: "
+        "00000035-PHOTO-2022-03-27-21-41-55.jpg>\r\n"
+        "\xE2\x80\x8E[3/27/22, 21:42:00] Dmitry S: \xE2\x80\x8E<attached: 00000036-Caf\xC3\xA9\xC2\xA0menu "
+        "\xF0\x9F\x8D\x95.pdf>\r\n"
+        "\xE2\x80\x8E[3/27/22, 21:43:00] Dmitry S: \xE2\x80\x8E<attached: "
+        "00000037-AUDIO-2022-03-27-21-43-00.opus>\r\n"
         "[3/27/22, 21:44:00] Dmitry S: bye";
     const auto zip = make_zip(dir, "export.zip",
                               {{"__MACOSX/._chat.txt", "junk"},
@@ -189,8 +191,8 @@ TEST(Reader, InvalidUtf8IsRepairedWithAWarningNamingTheLine)
 {
     TempDir dir;
     Report report;
-    const auto items = read_all(dir.write("c.txt", "1/2/22, 10:00 - A: ok\n1/2/22, 10:01 - A: bad \xFF byte\n"), {},
-                                &report);
+    const auto items = read_all(
+        dir.write("c.txt", "1/2/22, 10:00 - A: ok\n1/2/22, 10:01 - A: bad \xFF byte\n"), {}, &report);
     ASSERT_EQ(items.size(), 2u);
     EXPECT_EQ(items[1].text, "bad \xEF\xBF\xBD byte");
     ASSERT_FALSE(report.warnings.empty());
@@ -202,7 +204,8 @@ TEST(Reader, TimeZoneConvertsToUtcAndFlagsDstGap)
     TempDir dir;
     Options o;
     o.time_zone = "Europe/Madrid";
-    const auto items = read_all(dir.write("c.txt", "27/03/2022, 01:59 - A: a\n27/03/2022, 02:30 - A: b\n"), o);
+    const auto items =
+        read_all(dir.write("c.txt", "27/03/2022, 01:59 - A: a\n27/03/2022, 02:30 - A: b\n"), o);
     ASSERT_EQ(items.size(), 2u);
     EXPECT_EQ(format_utc(items[0].utc), "2022-03-27T00:59:00Z");
     EXPECT_EQ(items[0].dst, DstResolution::Unique);
@@ -241,10 +244,10 @@ namespace {
 TEST(Reader, LrmUserMessageStaysAMessageButFirstLineNoticeIsSystem)
 {
     TempDir dir;
-    const auto items = read_all(dir.write(
-        "_chat.txt",
-        "[1/29/18, 12:24:03] Grupo: \xE2\x80\x8E" "Un aviso en un idioma sin tabla\r\n"
-        "[1/29/18, 12:25:00] Mallory: \xE2\x80\x8ENo idea, lets try it out!\r\n"));
+    const auto items = read_all(
+        dir.write("_chat.txt", "[1/29/18, 12:24:03] Grupo: \xE2\x80\x8E"
+                               "Un aviso en un idioma sin tabla\r\n"
+                               "[1/29/18, 12:25:00] Mallory: \xE2\x80\x8ENo idea, lets try it out!\r\n"));
     ASSERT_EQ(items.size(), 2u);
     EXPECT_EQ(items[0].kind, ItemKind::System);
     EXPECT_EQ(items[1].kind, ItemKind::Message);

@@ -42,7 +42,7 @@ TEST(TimeZone, GapIsResolvedForwardAndFlagged)
     // 2022-03-27 02:30 does not exist in Madrid (02:00 → 03:00).
     const auto z = madrid.to_utc({2022, 3, 27, 2, 30, 0});
     EXPECT_EQ(z.resolution, DstResolution::Gap);
-    EXPECT_EQ(format_utc(z.unix_seconds), "2022-03-27T01:30:00Z");  // = 03:30 CEST
+    EXPECT_EQ(format_utc(z.unix_seconds), "2022-03-27T01:30:00Z");                   // = 03:30 CEST
     EXPECT_EQ(madrid.to_utc({2022, 3, 27, 2, 30, 0}).unix_seconds, z.unix_seconds);  // same every time
 }
 

@@ -14,15 +14,18 @@ TEST(Utf8, AcceptsValidTextIncludingEmojiSequences)
 
 TEST(Utf8, FindsIllFormedSequences)
 {
-    EXPECT_EQ(utf8::first_invalid("abc\xC3"), 3u);                // truncated
-    EXPECT_EQ(utf8::first_invalid("abcdefghij\xC0\xAF"), 10u);    // overlong '/'
-    EXPECT_EQ(utf8::first_invalid("\xED\xA0\x80"), 0u);           // surrogate
-    EXPECT_EQ(utf8::first_invalid("\xF4\x90\x80\x80"), 0u);       // beyond U+10FFFF
+    EXPECT_EQ(utf8::first_invalid("abc\xC3"), 3u);              // truncated
+    EXPECT_EQ(utf8::first_invalid("abcdefghij\xC0\xAF"), 10u);  // overlong '/'
+    EXPECT_EQ(utf8::first_invalid("\xED\xA0\x80"), 0u);         // surrogate
+    EXPECT_EQ(utf8::first_invalid("\xF4\x90\x80\x80"), 0u);     // beyond U+10FFFF
 }
 
 TEST(Utf8, SanitizeReplacesOnlyTheBadBytes)
 {
-    EXPECT_EQ(utf8::sanitize("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+    EXPECT_EQ(utf8::sanitize("a\xFF"
+                             "b"),
+              "a\xEF\xBF\xBD"
+              "b");
     EXPECT_EQ(utf8::sanitize("caf\xC3\xA9"), "caf\xC3\xA9");
 }
 

@@ -14,10 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-template <auto Fn>
-struct FnDeleter {
-    template <class T>
-    void operator()(T* p) const
+template <auto Fn> struct FnDeleter {
+    template <class T> void operator()(T* p) const
     {
         if (p != nullptr)
             Fn(p);
@@ -71,9 +69,8 @@ bool is_unsafe_entry_name(std::string_view name)
 
 void sort_candidates(std::vector<std::string>& names)
 {
-    std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-        return text_rank(a) < text_rank(b);
-    });
+    std::stable_sort(names.begin(), names.end(),
+                     [](const std::string& a, const std::string& b) { return text_rank(a) < text_rank(b); });
 }
 
 // ---- media in a folder ------------------------------------------------------------------
@@ -115,7 +112,8 @@ private:
 class TextFileContainer final : public Container {
 public:
     explicit TextFileContainer(fs::path path)
-        : path_(std::move(path)), names_{path_.string()}, media_(path_.parent_path().empty() ? fs::path(".") : path_.parent_path())
+        : path_(std::move(path)), names_{path_.string()},
+          media_(path_.parent_path().empty() ? fs::path(".") : path_.parent_path())
     {
     }
 
@@ -124,7 +122,10 @@ public:
     {
         return open_file_source(name);
     }
-    std::optional<MediaLocation> find_media(std::string_view name) const override { return media_.find(name); }
+    std::optional<MediaLocation> find_media(std::string_view name) const override
+    {
+        return media_.find(name);
+    }
     std::string describe(const std::string& text_name) const override { return text_name; }
 
 private:
@@ -161,7 +162,10 @@ public:
     {
         return open_file_source(name);
     }
-    std::optional<MediaLocation> find_media(std::string_view name) const override { return media_.find(name); }
+    std::optional<MediaLocation> find_media(std::string_view name) const override
+    {
+        return media_.find(name);
+    }
     std::string describe(const std::string& text_name) const override { return text_name; }
 
 private:
@@ -199,8 +203,9 @@ public:
         // libzip stops at the declared size for stored entries but a deflate stream could run
         // on; either way more bytes than the directory promised is a forged entry.
         if (total_ > declared_)
-            return fail(ErrorCode::LimitExceeded,
-                        fmt::format("entry {} inflates past its declared size of {} bytes", name_, declared_));
+            return fail(
+                ErrorCode::LimitExceeded,
+                fmt::format("entry {} inflates past its declared size of {} bytes", name_, declared_));
         return static_cast<std::size_t>(n);
     }
 
@@ -313,10 +318,12 @@ private:
             entries_.emplace(name, info);
         }
         if (unsafe > 10)
-            notes_.push_back(fmt::format("{}: {} more unsafe entry names ignored", path_.string(), unsafe - 10));
+            notes_.push_back(
+                fmt::format("{}: {} more unsafe entry names ignored", path_.string(), unsafe - 10));
         if (texts_.empty())
-            return fail(ErrorCode::NotFound,
-                        fmt::format("{} holds no chat text (.txt entry): not a WhatsApp export", path_.string()));
+            return fail(
+                ErrorCode::NotFound,
+                fmt::format("{} holds no chat text (.txt entry): not a WhatsApp export", path_.string()));
         sort_candidates(texts_);
         return {};
     }
@@ -335,7 +342,8 @@ bool looks_like_zip(const fs::path& path)
         return false;
     char magic[4] = {};
     auto n = (*src)->read(std::span<char>(magic, 4));
-    return n && *n == 4 && magic[0] == 'P' && magic[1] == 'K' && (magic[2] == 3 || magic[2] == 5 || magic[2] == 7);
+    return n && *n == 4 && magic[0] == 'P' && magic[1] == 'K' &&
+           (magic[2] == 3 || magic[2] == 5 || magic[2] == 7);
 }
 
 }  // namespace

@@ -59,29 +59,29 @@ DateOrderEvidence::Decision DateOrderEvidence::decide() const
                                      second_over_12_, second_over_12_line_);
         }
         if (d.inconsistent)
-            d.evidence += fmt::format("; but {} date(s) contradict it (first on line {})",
-                                      std::min(first_over_12_, second_over_12_),
-                                      first_over_12_ >= second_over_12_ ? second_over_12_line_
-                                                                        : first_over_12_line_);
+            d.evidence +=
+                fmt::format("; but {} date(s) contradict it (first on line {})",
+                            std::min(first_over_12_, second_over_12_),
+                            first_over_12_ >= second_over_12_ ? second_over_12_line_ : first_over_12_line_);
         return d;
     }
     if (back_if_dm_ != back_if_md_) {
         d.order = back_if_dm_ < back_if_md_ ? DateOrder::DayMonthYear : DateOrder::MonthDayYear;
-        d.evidence = fmt::format(
-            "no field above 12; read {} the dates go back in time {} time(s), read {} {} time(s)",
-            d.order == DateOrder::DayMonthYear ? "day-first" : "month-first",
-            std::min(back_if_dm_, back_if_md_),
-            d.order == DateOrder::DayMonthYear ? "month-first" : "day-first",
-            std::max(back_if_dm_, back_if_md_));
+        d.evidence =
+            fmt::format("no field above 12; read {} the dates go back in time {} time(s), read {} {} time(s)",
+                        d.order == DateOrder::DayMonthYear ? "day-first" : "month-first",
+                        std::min(back_if_dm_, back_if_md_),
+                        d.order == DateOrder::DayMonthYear ? "month-first" : "day-first",
+                        std::max(back_if_dm_, back_if_md_));
         return d;
     }
     if (first_changes_ != second_changes_) {
         d.order = first_changes_ > second_changes_ ? DateOrder::DayMonthYear : DateOrder::MonthDayYear;
-        d.evidence = fmt::format("no field above 12 and no chronology clue; the {} field changes "
-                                 "more often ({} vs {} times), so it is the day",
-                                 first_changes_ > second_changes_ ? "first" : "second",
-                                 std::max(first_changes_, second_changes_),
-                                 std::min(first_changes_, second_changes_));
+        d.evidence =
+            fmt::format("no field above 12 and no chronology clue; the {} field changes "
+                        "more often ({} vs {} times), so it is the day",
+                        first_changes_ > second_changes_ ? "first" : "second",
+                        std::max(first_changes_, second_changes_), std::min(first_changes_, second_changes_));
         return d;
     }
     d.evidence = "all dates are ambiguous (no field above 12, no chronology clue); day-first assumed";

@@ -14,8 +14,7 @@ namespace {
 // Two instantiations: Unicode = false knows only ASCII spaces and digits and no marks, which
 // is all most headers contain, and compiles to a fraction of the work; parse_header tries it
 // first and falls back to the full one.
-template <bool Unicode>
-class Cursor {
+template <bool Unicode> class Cursor {
 public:
     explicit Cursor(std::string_view s) : s_(s) {}
 
@@ -160,8 +159,7 @@ private:
 constexpr int kYearAbsent = -1;
 
 // One date field: digits, or a Japanese era year ("R4" = Reiwa 4 = 2022).
-template <class Cursor>
-bool date_field(Cursor& c, int& value, int& digits, bool& era)
+template <class Cursor> bool date_field(Cursor& c, int& value, int& digits, bool& era)
 {
     era = false;
     const unsigned char a = c.peek();
@@ -189,11 +187,13 @@ bool date_field(Cursor& c, int& value, int& digits, bool& era)
     return digits > 0;
 }
 
-bool is_date_sep(unsigned char ch) { return ch == '/' || ch == '.' || ch == '-'; }
+bool is_date_sep(unsigned char ch)
+{
+    return ch == '/' || ch == '.' || ch == '-';
+}
 
 // date := field SEP [spaces] field SEP [spaces] field ['.'] [" BE"]
-template <class Cursor>
-bool parse_date(Cursor& c, Header& h)
+template <class Cursor> bool parse_date(Cursor& c, Header& h)
 {
     int digits[3] = {0, 0, 0};
     bool era[3] = {false, false, false};
@@ -252,8 +252,7 @@ bool parse_date(Cursor& c, Header& h)
 
 // AM/PM in every spelling exports use: AM PM am pm a.m. p.m. "a. m." "p.<NBSP>m." and the
 // Arabic ص (AM) / م (PM). Returns 0 none, 1 AM, 2 PM.
-template <class Cursor>
-int parse_meridiem(Cursor& c)
+template <class Cursor> int parse_meridiem(Cursor& c)
 {
     const auto save = c.pos();
     c.skip_spaces();
@@ -284,8 +283,7 @@ int parse_meridiem(Cursor& c)
 }
 
 // time := h (':'|'.') mm [SEP ss] [meridiem]
-template <class Cursor>
-bool parse_time(Cursor& c, Header& h)
+template <class Cursor> bool parse_time(Cursor& c, Header& h)
 {
     c.skip_marks();
     if (c.number(h.hour, 2) <= 0)
@@ -317,8 +315,7 @@ bool parse_time(Cursor& c, Header& h)
 }
 
 // Between date and time: ',' or the Arabic comma, spaces, or the Finnish "klo".
-template <class Cursor>
-bool parse_date_time_gap(Cursor& c)
+template <class Cursor> bool parse_date_time_gap(Cursor& c)
 {
     const auto start = c.pos();
     c.skip_marks();
@@ -332,8 +329,7 @@ bool parse_date_time_gap(Cursor& c)
     return any && c.pos() > start;
 }
 
-template <bool Unicode>
-std::optional<Header> parse_header_with(std::string_view line)
+template <bool Unicode> std::optional<Header> parse_header_with(std::string_view line)
 {
     Header h;
     Cursor<Unicode> c(line);
@@ -387,7 +383,8 @@ std::optional<Header> parse_header_with(std::string_view line)
         // slot follows, else "12.5.2020 10:30 meeting notes" would open a message.
         const auto rest = line.substr(c.pos());
         const auto colon = rest.find(": ");
-        if (colon != std::string_view::npos && colon > 0 && rest.substr(0, colon).find(' ') == std::string_view::npos) {
+        if (colon != std::string_view::npos && colon > 0 &&
+            rest.substr(0, colon).find(' ') == std::string_view::npos) {
             h.body = c.pos();
             return h;
         }
@@ -503,7 +500,10 @@ std::optional<Header> parse_header_general(std::string_view line)
     return parse_header_with<true>(line);
 }
 
-std::optional<Header> parse_header_fast_path(std::string_view line) { return parse_common_shape(line); }
+std::optional<Header> parse_header_fast_path(std::string_view line)
+{
+    return parse_common_shape(line);
+}
 
 std::optional<Header> parse_header(std::string_view line)
 {
@@ -518,23 +518,17 @@ bool operator==(const Header& a, const Header& b)
 {
     return a.family == b.family && a.field[0] == b.field[0] && a.field[1] == b.field[1] &&
            a.field[2] == b.field[2] && a.year_pos == b.year_pos && a.date_sep == b.date_sep &&
-           a.hour == b.hour && a.minute == b.minute && a.second == b.second && a.stamp_begin == b.stamp_begin &&
-           a.stamp_end == b.stamp_end && a.body == b.body;
+           a.hour == b.hour && a.minute == b.minute && a.second == b.second &&
+           a.stamp_begin == b.stamp_begin && a.stamp_end == b.stamp_end && a.body == b.body;
 }
 
 DayMonthPair day_month_pair(const Header& h)
 {
     DayMonthPair p;
     switch (h.year_pos) {
-    case 0:
-        p = {h.field[1], h.field[2], h.field[0], true};
-        break;
-    case 1:
-        p = {h.field[0], h.field[2], h.field[1], false};
-        break;
-    default:
-        p = {h.field[0], h.field[1], h.field[2], false};
-        break;
+    case 0: p = {h.field[1], h.field[2], h.field[0], true}; break;
+    case 1: p = {h.field[0], h.field[2], h.field[1], false}; break;
+    default: p = {h.field[0], h.field[1], h.field[2], false}; break;
     }
     if (p.year < 100)
         p.year += 2000;

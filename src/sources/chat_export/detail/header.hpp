@@ -23,9 +23,9 @@ struct Header {
                                ///< era year), or -1 when all three are 1–2 digits
     char date_sep = '/';
     int hour = 0, minute = 0, second = 0;  ///< 24-hour clock (AM/PM applied)
-    std::size_t stamp_begin = 0;  ///< byte range of the timestamp text in the line
+    std::size_t stamp_begin = 0;           ///< byte range of the timestamp text in the line
     std::size_t stamp_end = 0;
-    std::size_t body = 0;         ///< byte offset where the body (author or system text) begins
+    std::size_t body = 0;  ///< byte offset where the body (author or system text) begins
 };
 
 /// Parses the header at the start of `line`. Never reads past the view; any bytes accepted.

@@ -18,9 +18,9 @@ namespace cv::chat_export::detail {
 inline constexpr std::size_t kMaxLineBytes = 4u << 20;
 
 struct Line {
-    std::string_view text;      ///< without "\n" and a "\r" before it; valid until next()
-    std::uint64_t number = 0;   ///< 1-based
-    bool truncated = false;     ///< longer than kMaxLineBytes; cut
+    std::string_view text;     ///< without "\n" and a "\r" before it; valid until next()
+    std::uint64_t number = 0;  ///< 1-based
+    bool truncated = false;    ///< longer than kMaxLineBytes; cut
     bool had_crlf = false;
 };
 
@@ -44,7 +44,7 @@ private:
     std::size_t begin_ = 0;  // first unconsumed byte in buf_
     std::size_t end_ = 0;    // one past the last valid byte in buf_
     bool eof_ = false;
-    std::string spill_;      // a line that crossed the end of buf_
+    std::string spill_;  // a line that crossed the end of buf_
     std::uint64_t number_ = 0;
     std::uint64_t bytes_read_ = 0;
     std::optional<Error> error_;

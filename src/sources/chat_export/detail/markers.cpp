@@ -1595,8 +1595,7 @@ struct Gate {
     }
 };
 
-template <class T>
-void add_rows(Gate& g, const T& table)
+template <class T> void add_rows(Gate& g, const T& table)
 {
     for (const auto& row : table.rows)
         g.add(row.text);
@@ -1643,7 +1642,8 @@ bool ends_with_closer(std::string_view s)
     const char last = s.back();
     if (last == '>' || last == ')')
         return true;
-    return s.size() >= 3 && (s.substr(s.size() - 3) == "\xEF\xBC\x89" || s.substr(s.size() - 3) == "\xEF\xBC\x9E");
+    return s.size() >= 3 &&
+           (s.substr(s.size() - 3) == "\xEF\xBC\x89" || s.substr(s.size() - 3) == "\xEF\xBC\x9E");
 }
 
 }  // namespace
