@@ -222,6 +222,12 @@ const Case kCases[] = {
      "Amazon EG:"},
 };
 
+// Test names and failure messages show the case's name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os)
+{
+    *os << c.name;
+}
+
 class HeaderShapes : public testing::TestWithParam<Case> {};
 
 TEST_P(HeaderShapes, ParsesDateTimeAndFindsBody)
