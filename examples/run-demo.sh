@@ -5,14 +5,33 @@ set -euo pipefail
 chatvault=${1:-build/chatvault}
 here=$(cd "$(dirname "$0")" && pwd)
 export_dir="$here/demo-export"
-out_dir=${DEMO_OUT:-$here/../build/demo}
+out_dir=$(realpath -m "${DEMO_OUT:-$here/../build/demo}")
 mkdir -p "$out_dir"
 
-echo "== chatvault parse $export_dir --tz Europe/Berlin --format summary"
+echo "== chatvault parse examples/demo-export --tz Europe/Berlin --format summary"
 "$chatvault" parse "$export_dir" --tz Europe/Berlin --format summary
 echo
-"$chatvault" parse "$export_dir" --tz Europe/Berlin --format jsonl >"$out_dir/items.jsonl"
-echo "== first three items (all $(wc -l <"$out_dir/items.jsonl") are in $out_dir/items.jsonl)"
-head -n 3 "$out_dir/items.jsonl" | python3 -m json.tool --json-lines --no-ensure-ascii
+# Warnings were shown in the summary above.
+"$chatvault" parse "$export_dir" --tz Europe/Berlin --format jsonl >"$out_dir/items.jsonl" 2>/dev/null
+echo "== one item of each kind the reader tells apart"
+python3 - "$out_dir/items.jsonl" <<'PY'
+import json, sys
+items = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+wanted = [
+    ("multi-line message", lambda i: i["kind"] == "message" and "\n" in i["text"] and not i["attachments"]),
+    ("attachment in the export", lambda i: any(a["present"] for a in i["attachments"])),
+    ("attachment named but missing", lambda i: any(not a["present"] and not a.get("omitted") for a in i["attachments"])),
+    ("deleted message", lambda i: i["deleted"]),
+    ("edited message", lambda i: i["edited"]),
+    ("missed call", lambda i: i["kind"] == "call"),
+    ("shared location", lambda i: "location" in i),
+    ("wall-clock time in a DST gap", lambda i: "dst" in i),
+]
+for label, test in wanted:
+    item = next((i for i in items if test(i)), None)
+    if item:
+        print(f"-- {label} (line {item['line']})")
+        print(json.dumps(item, ensure_ascii=False))
+PY
 echo
-echo "Look at: $out_dir/items.jsonl (one JSON object per item, the reader's contract)"
+echo "All $(wc -l <"$out_dir/items.jsonl") items, one JSON object per line: $out_dir/items.jsonl"
