@@ -81,6 +81,15 @@ public:
         plain_string(v);
     }
 
+    /// Raw JSON text (a precomposed run such as `,"line":`), copied as is; the caller keeps
+    /// the document well-formed. `then_value` says whether a value follows (no comma before it).
+    void literal(std::string_view json, bool then_value)
+    {
+        append(json);
+        after_key_ = then_value;
+        need_comma_ = !then_value;
+    }
+
     /// Ends the current line (one JSON document).
     void end_line()
     {

@@ -45,10 +45,11 @@ std::size_t first_invalid(std::string_view s)
     const std::size_t n = s.size();
     auto cont = [p](std::size_t k) { return (p[k] & 0xC0) == 0x80; };
     std::size_t i = 0;
+    std::size_t scalar_until = 0;  // after a non-ASCII character, stay scalar for a while
     while (i < n) {
         // ASCII runs dominate chat text: skip 16 bytes at a time (SSE2 is in every x86-64).
 #if defined(__SSE2__)
-        while (i + 16 <= n) {
+        while (i >= scalar_until && i + 16 <= n) {
             const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
             if (_mm_movemask_epi8(v) != 0)
                 break;
@@ -62,6 +63,9 @@ std::size_t first_invalid(std::string_view s)
             ++i;
             continue;
         }
+        // Text with one non-ASCII character usually has more nearby (accents, Cyrillic, emoji):
+        // re-probing 16 bytes after each one costs more than it saves.
+        scalar_until = i + 16;
         // The well-formed byte sequences of RFC 3629 §4 (no overlongs, surrogates or > U+10FFFF).
         if (b0 >= 0xC2 && b0 <= 0xDF) {
             if (i + 1 >= n || !cont(i + 1))

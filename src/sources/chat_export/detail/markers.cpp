@@ -93,6 +93,12 @@ bool is_blank_byte(char c)
 // `s` without leading and trailing blanks and invisible marks.
 std::string_view trim(std::string_view s)
 {
+    // Most bodies begin and end with a visible ASCII character: nothing to strip.
+    if (!s.empty()) {
+        const auto f = static_cast<unsigned char>(s.front()), b = static_cast<unsigned char>(s.back());
+        if (f > ' ' && f < 0x80 && b > ' ' && b < 0x80)
+            return s;
+    }
     while (!s.empty()) {
         if (is_blank_byte(s.front())) {
             s.remove_prefix(1);
@@ -1642,8 +1648,9 @@ bool ends_with_closer(std::string_view s)
     const char last = s.back();
     if (last == '>' || last == ')')
         return true;
-    return s.size() >= 3 &&
-           (s.substr(s.size() - 3) == "\xEF\xBC\x89" || s.substr(s.size() - 3) == "\xEF\xBC\x9E");
+    // Full-width ')' U+FF09 and '>' U+FF1E.
+    const auto n = s.size();
+    return n >= 3 && s[n - 3] == '\xEF' && s[n - 2] == '\xBC' && (s[n - 1] == '\x89' || s[n - 1] == '\x9E');
 }
 
 }  // namespace
