@@ -27,4 +27,28 @@ std::string sanitize(std::string_view s);
 /// Appends the UTF-8 encoding of `cp`.
 void append(std::string& out, char32_t cp);
 
+/// Byte length of the invisible formatting mark at s[i], or 0: LRM, RLM, ARABIC LETTER MARK,
+/// the embedding/override controls U+202A..U+202E, the isolates U+2066..U+2069 and BOM. These
+/// are what WhatsApp and phones scatter through exports; they carry no text.
+inline std::size_t invisible_mark_length(std::string_view s, std::size_t i)
+{
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0xD8)  // every mark's UTF-8 starts with D8, E2 or EF
+        return 0;
+    const std::size_t avail = s.size() - i;
+    const auto b1 = avail >= 2 ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if (b0 == 0xD8)
+        return b1 == 0x9C ? 2 : 0;
+    if (avail < 3)
+        return 0;
+    const auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE)))
+        return 3;
+    if (b0 == 0xE2 && b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)
+        return 3;
+    if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF)
+        return 3;
+    return 0;
+}
+
 }  // namespace cv::utf8

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/utf8.hpp"
 #include "sources/chat_export/detail/markers.hpp"
 
 namespace cv::chat_export::detail {
@@ -12,23 +13,6 @@ namespace {
 // Longest plausible author slot: WhatsApp caps push names at 25 characters, contact names are
 // longer but not paragraphs; a longer "slot" is a system sentence that contains ": ".
 constexpr std::size_t kMaxAuthorBytes = 256;
-
-std::size_t mark_length(std::string_view s, std::size_t i)
-{
-    const auto a = static_cast<unsigned char>(s[i]);
-    if (i + 2 < s.size()) {
-        const auto b = static_cast<unsigned char>(s[i + 1]), c = static_cast<unsigned char>(s[i + 2]);
-        if (a == 0xE2 && b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE)))
-            return 3;
-        if (a == 0xE2 && b == 0x81 && c >= 0xA6 && c <= 0xA9)
-            return 3;
-        if (a == 0xEF && b == 0xBB && c == 0xBF)
-            return 3;
-    }
-    if (i + 1 < s.size() && a == 0xD8 && static_cast<unsigned char>(s[i + 1]) == 0x9C)
-        return 2;
-    return 0;
-}
 
 }  // namespace
 
@@ -75,7 +59,7 @@ std::string clean_author(std::string_view author)
     out.reserve(author.size());
     std::size_t i = 0;
     while (i < author.size()) {
-        if (const auto n = mark_length(author, i)) {
+        if (const auto n = utf8::invisible_mark_length(author, i)) {
             i += n;
             continue;
         }

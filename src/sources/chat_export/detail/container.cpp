@@ -107,16 +107,10 @@ private:
     mutable std::unordered_map<std::string, std::uint64_t> files_;
 };
 
-// ---- a lone text file, media beside it -------------------------------------------------
+// ---- a lone text file (media beside it) or an unpacked folder ------------------------------
 
-class TextFileContainer final : public Container {
+class FolderBackedContainer : public Container {
 public:
-    explicit TextFileContainer(fs::path path)
-        : path_(std::move(path)), names_{path_.string()},
-          media_(path_.parent_path().empty() ? fs::path(".") : path_.parent_path())
-    {
-    }
-
     const std::vector<std::string>& chat_candidates() const override { return names_; }
     Result<std::unique_ptr<ByteSource>> open_text(const std::string& name) const override
     {
@@ -128,15 +122,22 @@ public:
     }
     std::string describe(const std::string& text_name) const override { return text_name; }
 
-private:
-    fs::path path_;
-    std::vector<std::string> names_;
+protected:
+    explicit FolderBackedContainer(const fs::path& media_dir) : media_(media_dir) {}
+    std::vector<std::string> names_;  // candidate chat texts
     FolderMedia media_;
 };
 
-// ---- an unpacked folder -----------------------------------------------------------------
+class TextFileContainer final : public FolderBackedContainer {
+public:
+    explicit TextFileContainer(const fs::path& path)
+        : FolderBackedContainer(path.parent_path().empty() ? fs::path(".") : path.parent_path())
+    {
+        names_.push_back(path.string());
+    }
+};
 
-class FolderContainer final : public Container {
+class FolderContainer final : public FolderBackedContainer {
 public:
     static Result<std::unique_ptr<Container>> open(const fs::path& dir)
     {
@@ -157,21 +158,8 @@ public:
         return std::unique_ptr<Container>(std::move(c));
     }
 
-    const std::vector<std::string>& chat_candidates() const override { return names_; }
-    Result<std::unique_ptr<ByteSource>> open_text(const std::string& name) const override
-    {
-        return open_file_source(name);
-    }
-    std::optional<MediaLocation> find_media(std::string_view name) const override
-    {
-        return media_.find(name);
-    }
-    std::string describe(const std::string& text_name) const override { return text_name; }
-
 private:
-    explicit FolderContainer(const fs::path& dir) : media_(dir) {}
-    std::vector<std::string> names_;
-    FolderMedia media_;
+    explicit FolderContainer(const fs::path& dir) : FolderBackedContainer(dir) {}
 };
 
 // ---- a zip archive (libzip adapter) -----------------------------------------------------

@@ -1,5 +1,7 @@
 #include "sources/chat_export/detail/header.hpp"
 
+#include "core/utf8.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -32,19 +34,7 @@ public:
     {
         if constexpr (!Unicode)
             return 0;
-        const unsigned char a = peek();
-        if (a < 0xD8)  // every mark's UTF-8 starts with D8, E2 or EF: the common case is out
-            return 0;
-        const unsigned char b = peek(1), c = peek(2);
-        if (a == 0xE2 && b == 0x80 && (c == 0x8E || c == 0x8F || (c >= 0xAA && c <= 0xAE)))
-            return 3;
-        if (a == 0xE2 && b == 0x81 && c >= 0xA6 && c <= 0xA9)
-            return 3;
-        if (a == 0xEF && b == 0xBB && c == 0xBF)
-            return 3;
-        if (a == 0xD8 && b == 0x9C)
-            return 2;
-        return 0;
+        return p_ < s_.size() ? utf8::invisible_mark_length(s_, p_) : 0;
     }
     void skip_marks()
     {

@@ -25,30 +25,19 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Invisible marks and trimming
 
-// Byte length of the invisible mark that starts at s[i] (0 when none): LRM/RLM, the embedding
-// and override controls U+202A..U+202E, NNBSP, the isolates U+2066..U+2069, BOM, NBSP and the
-// Arabic letter mark. Exports put these around markers; they never carry meaning for us.
+// Byte length of what exports put around markers at s[i] (0 when none): the invisible marks
+// (utf8::invisible_mark_length), plus NBSP and NNBSP. They never carry meaning for us here.
 std::size_t mark_at(std::string_view s, std::size_t i)
 {
+    if (const auto n = utf8::invisible_mark_length(s, i))
+        return n;
+    const std::size_t avail = s.size() - i;
     const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0xC2)  // ASCII and continuation bytes: the common case
-        return 0;
-    const std::size_t n = s.size() - i;
-    if (n >= 2) {
-        const auto b1 = static_cast<unsigned char>(s[i + 1]);
-        if ((b0 == 0xC2 && b1 == 0xA0) || (b0 == 0xD8 && b1 == 0x9C))
-            return 2;
-    }
-    if (n >= 3) {
-        const auto b1 = static_cast<unsigned char>(s[i + 1]);
-        const auto b2 = static_cast<unsigned char>(s[i + 2]);
-        if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAF)))
-            return 3;
-        if (b0 == 0xE2 && b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)
-            return 3;
-        if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF)
-            return 3;
-    }
+    if (avail >= 2 && b0 == 0xC2 && static_cast<unsigned char>(s[i + 1]) == 0xA0)
+        return 2;  // NBSP
+    if (avail >= 3 && b0 == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        static_cast<unsigned char>(s[i + 2]) == 0xAF)
+        return 3;  // NNBSP
     return 0;
 }
 
