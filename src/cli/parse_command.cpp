@@ -85,6 +85,7 @@ struct Tally {
     std::uint64_t attachments = 0, attachments_missing = 0, omitted = 0, deleted = 0, edited = 0;
     std::map<std::string, std::uint64_t> authors;  // bounded: see kMaxAuthors
     std::uint64_t authors_dropped = 0;
+    std::map<std::string, std::uint64_t>::iterator last_author = authors.end();
     std::optional<LocalDateTime> first, last;
     static constexpr std::size_t kMaxAuthors = 10000;
 
@@ -102,13 +103,17 @@ struct Tally {
         deleted += item.deleted;
         edited += item.edited;
         if (item.author && item.kind != ItemKind::System) {
-            auto it = authors.find(*item.author);
-            if (it != authors.end())
+            // Consecutive messages are mostly from the same person: try the last one first.
+            if (last_author != authors.end() && last_author->first == *item.author) {
+                ++last_author->second;
+            } else if (auto it = authors.find(*item.author); it != authors.end()) {
                 ++it->second;
-            else if (authors.size() < kMaxAuthors)
-                authors.emplace(*item.author, 1);
-            else
+                last_author = it;
+            } else if (authors.size() < kMaxAuthors) {
+                last_author = authors.emplace(*item.author, 1).first;
+            } else {
                 ++authors_dropped;
+            }
         }
         if (!first)
             first = item.wall_clock;

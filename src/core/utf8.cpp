@@ -1,7 +1,12 @@
 #include "core/utf8.hpp"
 
+#include <cstring>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__)
+#include <tmmintrin.h>
 #endif
 
 namespace cv::utf8 {
@@ -39,7 +44,7 @@ char32_t decode(std::string_view s, std::size_t pos, std::size_t& len)
     return cp;
 }
 
-std::size_t first_invalid(std::string_view s)
+std::size_t first_invalid_portable(std::string_view s)
 {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
@@ -133,5 +138,124 @@ std::string sanitize(std::string_view s)
     }
     return out;
 }
+
+#if defined(__x86_64__)
+
+namespace {
+
+// UTF-8 validation 16 bytes at a time: the "lookup" algorithm of Keiser and Lemire, "Validating
+// UTF-8 in less than one instruction per byte" (2021), as simdjson and simdutf use it. Written
+// here because neither library is packaged for Debian 12. Three table lookups classify every
+// pair of adjacent bytes into error bits; a lead byte's required continuations are checked by
+// shifting the block by two and three bytes. It answers only "valid or not"; the portable loop
+// then finds the offset of a bad sequence (rare).
+constexpr std::uint8_t kTooShort = 1 << 0;   // lead or ASCII followed by a lead / ASCII
+constexpr std::uint8_t kTooLong = 1 << 1;    // ASCII followed by a continuation
+constexpr std::uint8_t kOverlong3 = 1 << 2;  // E0 followed by 80..9F
+constexpr std::uint8_t kTooLarge = 1 << 3;   // beyond U+10FFFF
+constexpr std::uint8_t kSurrogate = 1 << 4;  // ED followed by A0..BF
+constexpr std::uint8_t kOverlong2 = 1 << 5;  // C0 or C1
+constexpr std::uint8_t kTooLarge1000 = 1 << 6;
+constexpr std::uint8_t kOverlong4 = 1 << 6;  // F0 followed by 80..8F
+constexpr std::uint8_t kTwoConts = 1 << 7;   // a continuation following a continuation (checked below)
+constexpr std::uint8_t kCarry = kTooShort | kTooLong | kTwoConts;
+
+__attribute__((target("ssse3"))) __m128i
+table(std::uint8_t a0, std::uint8_t a1, std::uint8_t a2, std::uint8_t a3, std::uint8_t a4, std::uint8_t a5,
+      std::uint8_t a6, std::uint8_t a7, std::uint8_t a8, std::uint8_t a9, std::uint8_t a10, std::uint8_t a11,
+      std::uint8_t a12, std::uint8_t a13, std::uint8_t a14, std::uint8_t a15)
+{
+    return _mm_setr_epi8(
+        static_cast<char>(a0), static_cast<char>(a1), static_cast<char>(a2), static_cast<char>(a3),
+        static_cast<char>(a4), static_cast<char>(a5), static_cast<char>(a6), static_cast<char>(a7),
+        static_cast<char>(a8), static_cast<char>(a9), static_cast<char>(a10), static_cast<char>(a11),
+        static_cast<char>(a12), static_cast<char>(a13), static_cast<char>(a14), static_cast<char>(a15));
+}
+
+__attribute__((target("ssse3"))) __m128i special_cases(__m128i input, __m128i prev1)
+{
+    const __m128i low_nibble = _mm_set1_epi8(0x0F);
+    const __m128i byte_1_high_table =
+        table(kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTwoConts,
+              kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
+              kTooShort | kOverlong3 | kSurrogate, kTooShort | kTooLarge | kTooLarge1000 | kOverlong4);
+    const __m128i byte_1_low_table =
+        table(kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2, kCarry, kCarry,
+              kCarry | kTooLarge, kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+              kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+              kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+              kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+              kCarry | kTooLarge | kTooLarge1000 | kSurrogate, kCarry | kTooLarge | kTooLarge1000,
+              kCarry | kTooLarge | kTooLarge1000);
+    const __m128i byte_2_high_table =
+        table(kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
+              kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge1000 | kOverlong4,
+              kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge,
+              kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
+              kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge, kTooShort, kTooShort, kTooShort,
+              kTooShort);
+    const __m128i b1h =
+        _mm_shuffle_epi8(byte_1_high_table, _mm_and_si128(_mm_srli_epi16(prev1, 4), low_nibble));
+    const __m128i b1l = _mm_shuffle_epi8(byte_1_low_table, _mm_and_si128(prev1, low_nibble));
+    const __m128i b2h =
+        _mm_shuffle_epi8(byte_2_high_table, _mm_and_si128(_mm_srli_epi16(input, 4), low_nibble));
+    return _mm_and_si128(_mm_and_si128(b1h, b1l), b2h);
+}
+
+__attribute__((target("ssse3"))) bool valid_ssse3(std::string_view s)
+{
+    __m128i prev = _mm_setzero_si128();
+    __m128i error = _mm_setzero_si128();
+    // One block more than the text fills, zero-padded (ASCII): a sequence cut short at the end
+    // shows as an error there.
+    const std::size_t blocks = s.size() / 16 + 1;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        __m128i input;
+        const std::size_t at = b * 16;
+        if (at + 16 <= s.size()) {
+            input = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
+        } else {
+            alignas(16) char tail[16] = {};
+            std::memcpy(tail, s.data() + at, s.size() - at);
+            input = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
+        }
+        if (_mm_movemask_epi8(input) == 0 && _mm_movemask_epi8(prev) == 0) {
+            prev = input;  // ASCII after ASCII: nothing can be wrong here
+            continue;
+        }
+        const __m128i prev1 = _mm_alignr_epi8(input, prev, 15);
+        const __m128i prev2 = _mm_alignr_epi8(input, prev, 14);
+        const __m128i prev3 = _mm_alignr_epi8(input, prev, 13);
+        const __m128i sc = special_cases(input, prev1);
+        // Bytes that must be the 2nd continuation of a 3-byte lead or the 3rd of a 4-byte one.
+        const __m128i third = _mm_subs_epu8(prev2, _mm_set1_epi8(static_cast<char>(0xE0 - 0x80)));
+        const __m128i fourth = _mm_subs_epu8(prev3, _mm_set1_epi8(static_cast<char>(0xF0 - 0x80)));
+        const __m128i must23_80 =
+            _mm_and_si128(_mm_or_si128(third, fourth), _mm_set1_epi8(static_cast<char>(0x80)));
+        error = _mm_or_si128(error, _mm_xor_si128(must23_80, sc));
+        prev = input;
+    }
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(error, _mm_setzero_si128())) == 0xFFFF;
+}
+
+const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
+
+}  // namespace
+
+std::size_t first_invalid(std::string_view s)
+{
+    if (kHasSsse3 && valid_ssse3(s))
+        return std::string_view::npos;
+    return first_invalid_portable(s);
+}
+
+#else
+
+std::size_t first_invalid(std::string_view s)
+{
+    return first_invalid_portable(s);
+}
+
+#endif
 
 }  // namespace cv::utf8

@@ -18,8 +18,12 @@ inline constexpr char32_t kInvalid = 0xFFFFFFFF;
 /// (overlong, surrogate, beyond U+10FFFF, truncated).
 char32_t decode(std::string_view s, std::size_t pos, std::size_t& len);
 
-/// Offset of the first ill-formed byte, or npos when `s` is valid UTF-8.
+/// Offset of the first ill-formed byte, or npos when `s` is valid UTF-8. Uses SIMD (SSSE3)
+/// where the CPU has it, the portable loop below otherwise.
 std::size_t first_invalid(std::string_view s);
+
+/// The portable byte-at-a-time validator: the reference the SIMD path is tested against.
+std::size_t first_invalid_portable(std::string_view s);
 
 /// `s` with every ill-formed sequence replaced by U+FFFD.
 std::string sanitize(std::string_view s);

@@ -1,7 +1,8 @@
 // Fuzz target for the chat-export reader: the whole path from bytes to Items — container
 // sniffing (text or zip), line splitting, header recognition, date-order inference and body
 // classification. Input goes through a memfd so the reader opens it like any file. It also
-// checks that the header parser's fast path agrees with the general parser.
+// checks each shortcut against its reference: the header fast path against the general parser,
+// the marker gate against the marker functions, SIMD UTF-8 validation against the portable loop.
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/utf8.hpp"
 #include "sources/chat_export/chat_export.hpp"
 #include "sources/chat_export/detail/header.hpp"
 #include "sources/chat_export/detail/markers.hpp"
@@ -38,6 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (nl == std::string_view::npos)
                 nl = all.size();
             const auto line = all.substr(start, nl - start);
+            if (cv::utf8::first_invalid(line) != cv::utf8::first_invalid_portable(line))
+                __builtin_trap();  // the SIMD validator disagrees with the reference
             if (!cv::chat_export::detail::may_be_marker(line) && marker_accepts(line))
                 __builtin_trap();  // the gate turned away a body some marker function accepts
             if (const auto fast = cv::chat_export::detail::parse_header_fast_path(line)) {
