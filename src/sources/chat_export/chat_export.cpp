@@ -155,6 +155,8 @@ struct Reader::Impl {
     // Starts a new item from a header line.
     void begin_item(const Header& h, const LocalDateTime& wall, std::string_view line, std::uint64_t number)
     {
+        // Keep the author string's buffer across items: clear() would free it.
+        std::string author = pending->author ? std::move(*pending->author) : std::string();
         pending->clear();
         pending_cut = false;
         pending->index = next_index++;
@@ -175,7 +177,8 @@ struct Reader::Impl {
         const std::string_view body = line.substr(h.body);
         std::size_t text_begin = 0;
         if (const auto author_len = split_author(body, text_begin)) {
-            pending->author = clean_author(body.substr(0, *author_len));
+            clean_author(body.substr(0, *author_len), author);
+            pending->author = std::move(author);
             pending->text.assign(body.substr(text_begin));
         } else {
             pending->text.assign(body);

@@ -47,16 +47,17 @@ std::optional<std::size_t> split_author(std::string_view first_line, std::size_t
     return std::nullopt;
 }
 
-std::string clean_author(std::string_view author)
+void clean_author(std::string_view author, std::string& out)
 {
     // Most authors carry no marks at all: every mark's UTF-8 starts with 0xE2, 0xEF or 0xD8.
     if (std::none_of(author.begin(), author.end(), [](char ch) {
             const auto b = static_cast<unsigned char>(ch);
             return b == 0xE2 || b == 0xEF || b == 0xD8;
-        }))
-        return std::string(author);
-    std::string out;
-    out.reserve(author.size());
+        })) {
+        out.assign(author);
+        return;
+    }
+    out.clear();
     std::size_t i = 0;
     while (i < author.size()) {
         if (const auto n = utf8::invisible_mark_length(author, i)) {
@@ -65,7 +66,6 @@ std::string clean_author(std::string_view author)
         }
         out += author[i++];
     }
-    return out;
 }
 
 void classify(Item& item, const Container& media)

@@ -17,8 +17,9 @@ namespace cv::chat_export::detail {
 /// or the end of the line.
 std::optional<std::size_t> split_author(std::string_view first_line, std::size_t& text_begin);
 
-/// `author` without invisible marks (LRM, RLM, ALM, embedding/isolate controls, BOM).
-std::string clean_author(std::string_view author);
+/// Writes `author` without invisible marks (LRM, RLM, ALM, embedding/isolate controls, BOM)
+/// into `out`, replacing its contents (and reusing its capacity).
+void clean_author(std::string_view author, std::string& out);
 
 /// Classifies an item whose author and text are set. `media` finds attachment files.
 void classify(Item& item, const Container& media);
