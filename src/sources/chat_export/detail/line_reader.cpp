@@ -2,7 +2,33 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace cv::chat_export::detail {
+
+namespace {
+
+// First '\n' in [p, p + n), or null. Lines average ~80 bytes, so libc memchr's per-call set-up
+// shows in profiles; an inline 16-byte SSE2 scan does not have it.
+const char* find_newline(const char* p, std::size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        if (const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)))
+            return p + i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+    return static_cast<const char*>(std::memchr(p + i, '\n', n - i));
+#else
+    return static_cast<const char*>(std::memchr(p, '\n', n));
+#endif
+}
+
+}  // namespace
 
 LineReader::LineReader(std::unique_ptr<ByteSource> source, std::size_t buffer_bytes)
     : source_(std::move(source)), buf_(buffer_bytes)
@@ -44,7 +70,7 @@ bool LineReader::next(Line& line)
         }
         const char* start = buf_.data() + begin_;
         const auto avail = end_ - begin_;
-        const auto* nl = static_cast<const char*>(std::memchr(start, '\n', avail));
+        const char* nl = find_newline(start, avail);
         if (nl != nullptr) {
             const auto len = static_cast<std::size_t>(nl - start);
             begin_ += len + 1;
