@@ -135,7 +135,7 @@ struct Reader::Impl {
     static Result<FirstPass> scan(const Container& c, const std::string& name)
     {
         CV_TRY(auto source, c.open_text(name));
-        LineReader reader(std::move(source));
+        LineReader reader(std::move(source), Utf8Check::No);  // dates only: bytes need no check here
         FirstPass fp;
         Line line;
         while (reader.next(line)) {
@@ -219,7 +219,9 @@ struct Reader::Impl {
             std::string_view text = line.text;
             if (line.truncated)
                 warn(line.number, fmt::format("line is longer than {} MiB; cut there", kMaxLineBytes >> 20));
-            if (const auto bad = utf8::first_invalid(text); bad != std::string_view::npos) {
+            if (line.valid_utf8) {
+                // checked with its whole buffer
+            } else if (const auto bad = utf8::first_invalid(text); bad != std::string_view::npos) {
                 warn(line.number, fmt::format("invalid UTF-8 at byte {}; replaced with U+FFFD", bad + 1));
                 scratch = utf8::sanitize(text);
                 text = scratch;

@@ -28,7 +28,7 @@ private:
 
 std::vector<std::string> read_all(std::string data, std::size_t chunk, std::size_t buffer)
 {
-    LineReader r(std::make_unique<ChunkedSource>(std::move(data), chunk), buffer);
+    LineReader r(std::make_unique<ChunkedSource>(std::move(data), chunk), Utf8Check::PerBuffer, buffer);
     std::vector<std::string> out;
     Line line;
     while (r.next(line))
@@ -56,7 +56,7 @@ TEST(LineReader, CutsOverlongLineAndGoesOn)
 {
     std::string data(kMaxLineBytes + 100, 'x');
     data += "\nnext\n";
-    LineReader r(std::make_unique<ChunkedSource>(data, 1 << 20), 1 << 16);
+    LineReader r(std::make_unique<ChunkedSource>(data, 1 << 20), Utf8Check::PerBuffer, 1 << 16);
     Line line;
     ASSERT_TRUE(r.next(line));
     EXPECT_TRUE(line.truncated);
@@ -65,6 +65,33 @@ TEST(LineReader, CutsOverlongLineAndGoesOn)
     EXPECT_EQ(line.text, "next");
     EXPECT_FALSE(line.truncated);
     EXPECT_EQ(line.number, 2u);
+}
+
+TEST(LineReader, MarksLinesOfAValidBufferAsCheckedAndNoneOfAnInvalidOne)
+{
+    {
+        LineReader r(std::make_unique<ChunkedSource>("caf\xC3\xA9\nok\nlast", 1 << 10), Utf8Check::PerBuffer,
+                     64);
+        Line line;
+        ASSERT_TRUE(r.next(line));
+        EXPECT_TRUE(line.valid_utf8);
+        ASSERT_TRUE(r.next(line));
+        EXPECT_TRUE(line.valid_utf8);
+        ASSERT_TRUE(r.next(line));
+        EXPECT_FALSE(line.valid_utf8);  // after the last newline: the caller checks it
+    }
+    {
+        LineReader r(std::make_unique<ChunkedSource>("good\nbad \xFF\n", 1 << 10), Utf8Check::PerBuffer, 64);
+        Line line;
+        ASSERT_TRUE(r.next(line));
+        EXPECT_FALSE(line.valid_utf8);  // the buffer had a bad byte: every line is checked alone
+    }
+    {
+        LineReader r(std::make_unique<ChunkedSource>("fine\n", 1 << 10), Utf8Check::No, 64);
+        Line line;
+        ASSERT_TRUE(r.next(line));
+        EXPECT_FALSE(line.valid_utf8);
+    }
 }
 
 }  // namespace

@@ -22,11 +22,16 @@ struct Line {
     std::uint64_t number = 0;  ///< 1-based
     bool truncated = false;    ///< longer than kMaxLineBytes; cut
     bool had_crlf = false;
+    bool valid_utf8 = false;  ///< known to be valid UTF-8 (false: not checked, or invalid)
 };
+
+/// Whether to check UTF-8 as buffers are read (Line::valid_utf8 then says which lines passed).
+enum class Utf8Check { No, PerBuffer };
 
 class LineReader {
 public:
-    explicit LineReader(std::unique_ptr<ByteSource> source, std::size_t buffer_bytes = 256u << 10);
+    explicit LineReader(std::unique_ptr<ByteSource> source, Utf8Check check = Utf8Check::PerBuffer,
+                        std::size_t buffer_bytes = 256u << 10);
 
     /// The next line; false at the end or on a read error (then error() says why).
     bool next(Line& line);
@@ -40,11 +45,13 @@ private:
     bool fill();  // refills from the source; false at the end or on error
 
     std::unique_ptr<ByteSource> source_;
+    Utf8Check check_;
     std::vector<char> buf_;
     std::size_t begin_ = 0;  // first unconsumed byte in buf_
     std::size_t end_ = 0;    // one past the last valid byte in buf_
     bool eof_ = false;
-    std::string spill_;  // a line that crossed the end of buf_
+    std::size_t valid_until_ = 0;  // buf_[0, valid_until_) was checked and is valid UTF-8
+    std::string spill_;            // a line that crossed the end of buf_
     std::uint64_t number_ = 0;
     std::uint64_t bytes_read_ = 0;
     std::optional<Error> error_;
