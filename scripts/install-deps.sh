@@ -15,6 +15,7 @@ packages=(
   clang-format-14          # make format-check (part of make test)
   python3                  # corpus-fact checker and golden runner
   zip                      # tests build zip exports on the fly
+  time                     # GNU time: peak RSS in bench/parse_throughput.py
 )
 
 missing=()
