@@ -89,17 +89,15 @@ std::optional<std::string> chat_name_from_file(std::string_view path)
     return std::nullopt;
 }
 
+// What the first pass learns; a read error there shows again, and is reported, in pass 2.
 struct FirstPass {
     std::uint64_t headers[2] = {0, 0};  // by Family
     DateOrderEvidence evidence[2];
-    std::uint64_t lines = 0;
-    std::optional<Error> error;
 };
 
 }  // namespace
 
 struct Reader::Impl {
-    Options options;
     TimeZone zone;
     std::unique_ptr<Container> container;
     std::string text_name;
@@ -121,7 +119,7 @@ struct Reader::Impl {
     bool finished = false;
     std::string scratch;  // a line with invalid UTF-8, repaired
 
-    Impl(Options o, TimeZone z) : options(std::move(o)), zone(std::move(z)) {}
+    explicit Impl(TimeZone z) : zone(std::move(z)) {}
 
     void warn(std::uint64_t line, std::string message)
     {
@@ -147,8 +145,6 @@ struct Reader::Impl {
                 fp.evidence[f].add(*h, line.number);
             }
         }
-        fp.lines = reader.lines_read();
-        fp.error = reader.error();
         return fp;
     }
 
@@ -311,7 +307,7 @@ Result<Reader> Reader::open(const std::filesystem::path& path, const Options& op
 {
     CV_TRY(auto zone, TimeZone::locate(options.time_zone));
     CV_TRY(auto container, Container::open(path));
-    auto impl = std::make_unique<Impl>(options, std::move(zone));
+    auto impl = std::make_unique<Impl>(std::move(zone));
     impl->report.source = path.string();
     impl->report.time_zone = options.time_zone;
 
