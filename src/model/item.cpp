@@ -72,4 +72,30 @@ void Item::clear()
     call.reset();
 }
 
+std::string describe(const Item& item)
+{
+    std::string text = item.text.substr(0, 60);
+    for (auto& c : text)
+        if (c == '\n')
+            c = '|';
+    std::string flags;
+    if (item.deleted)
+        flags += " deleted";
+    if (item.edited)
+        flags += " edited";
+    if (!item.attachments.empty())
+        flags += fmt::format(" attachments={}", item.attachments.size());
+    if (item.location)
+        flags += " location";
+    if (item.call)
+        flags += fmt::format(" call={}/{}", to_string(item.call->media), to_string(item.call->result));
+    if (item.placeholder != Placeholder::None)
+        flags += fmt::format(" placeholder={}", to_string(item.placeholder));
+    if (item.dst != DstResolution::Unique)
+        flags += fmt::format(" dst={}", to_string(item.dst));
+    return fmt::format("#{} line {} {} [{}] {} \"{}{}\"{}", item.index, item.line, to_string(item.kind),
+                       item.author.value_or("-"), format_iso(item.wall_clock), text,
+                       item.text.size() > 60 ? "…" : "", flags);
+}
+
 }  // namespace cv

@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "core/time.hpp"
 
@@ -89,4 +92,21 @@ struct Item {
     void clear();
 };
 
+/// One line a person can read in a test failure or a log: index, line, kind, author, time, flags
+/// and the first 60 bytes of text.
+std::string describe(const Item& item);
+
+/// GoogleTest printer (found by argument-dependent lookup), so failing tests show items.
+inline void PrintTo(const Item& item, std::ostream* os)
+{
+    *os << describe(item);
+}
+
 }  // namespace cv
+
+template <> struct fmt::formatter<cv::Item> : fmt::formatter<std::string_view> {
+    auto format(const cv::Item& item, format_context& ctx) const
+    {
+        return fmt::formatter<std::string_view>::format(cv::describe(item), ctx);
+    }
+};

@@ -256,3 +256,21 @@ TEST(Reader, LrmUserMessageStaysAMessageButFirstLineNoticeIsSystem)
 
 }  // namespace
 }  // namespace cv::chat_export
+
+namespace cv {
+namespace {
+
+TEST(Item, DescribesItselfOnOneLine)
+{
+    Item item;
+    item.index = 3;
+    item.line = 7;
+    item.author = "Ana";
+    item.wall_clock = {2024, 1, 14, 9, 2, 0};
+    item.text = "two\nlines";
+    item.deleted = true;
+    EXPECT_EQ(fmt::format("{}", item), "#3 line 7 message [Ana] 2024-01-14T09:02:00 \"two|lines\" deleted");
+}
+
+}  // namespace
+}  // namespace cv
