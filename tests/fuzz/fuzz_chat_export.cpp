@@ -24,7 +24,8 @@ bool marker_accepts(std::string_view body)
     using namespace cv::chat_export::detail;
     return is_deleted_tombstone(body) || edited_marker_length(body) > 0 || media_omitted(body) ||
            attachment_marker(body) || missed_call(body) || location(body) ||
-           is_system_notice(body, NoticeScope::NameFirstOnlyAfterMark) || is_marked_generated_text(body);
+           is_system_notice(body, NoticeScope::NameFirstOnlyAfterMark) || is_marked_generated_text(body) ||
+           mentions_attachment_label(body.substr(0, body.find('\n')));
 }
 
 }  // namespace

@@ -202,7 +202,8 @@ struct Reader::Impl {
         Item* done = pending;
         pending = done == &slots[0] ? &slots[1] : &slots[0];
         have_pending = false;
-        classify(*done, *container);
+        if (classify(*done, *container) == BodyNote::UnreadableAttachmentMarker)
+            warn(done->line, "attachment marker cannot be read (damaged, or cut across lines); kept as text");
         return done;
     }
 

@@ -1092,3 +1092,27 @@ TEST(SystemNotice, NameFirstScopeNeedsTheMark)
 
 }  // namespace
 }  // namespace cv::chat_export::detail
+
+namespace cv::chat_export::detail {
+namespace {
+
+TEST(AttachmentLabel, FindsDamagedMarkersButNotText)
+{
+    EXPECT_TRUE(mentions_attachment_label("\u200E<attached: "));
+    EXPECT_TRUE(mentions_attachment_label("\u200E<attached: >"));
+    EXPECT_TRUE(mentions_attachment_label("Some file.txt \u200E<Attached: <attached: x>"));
+    EXPECT_TRUE(mentions_attachment_label("< attached: 00000035-PHOTO"));
+    EXPECT_TRUE(mentions_attachment_label("<Anhang: Bild"));
+    EXPECT_FALSE(mentions_attachment_label("I attached: the file"));
+    EXPECT_FALSE(mentions_attachment_label("a < b and attached: c"));
+    EXPECT_FALSE(mentions_attachment_label("<3 attached"));
+}
+
+TEST(MarkerGate, LetsThroughAnUnclosedMarker)
+{
+    EXPECT_TRUE(may_be_marker("<attached: "));
+    EXPECT_FALSE(may_be_marker("Sounds good, see you at the lobby at ten"));
+}
+
+}  // namespace
+}  // namespace cv::chat_export::detail

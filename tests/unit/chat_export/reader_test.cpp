@@ -274,3 +274,28 @@ TEST(Item, DescribesItselfOnOneLine)
 
 }  // namespace
 }  // namespace cv
+
+namespace cv::chat_export {
+namespace {
+
+// whats_json's deliberately damaged export: a marker cut across lines must not pass silently.
+TEST(Reader, DamagedAttachmentMarkerIsKeptAsTextWithAWarning)
+{
+    TempDir dir;
+    Report report;
+    const auto items =
+        read_all(dir.write("_chat.txt", "[3/27/22, 21:41:35] D: hi\r\n"
+                                        "\xE2\x80\x8E[3/27/22, 21:41:55] D: \xE2\x80\x8E<attached: \n"
+                                        "00000035-PHOTO-2022-03-27-21-4\n"
+                                        "1-55.jpg>\n"),
+                 {}, &report);
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_TRUE(items[1].attachments.empty());
+    EXPECT_EQ(items[1].kind, ItemKind::Message);
+    ASSERT_EQ(report.warnings.size(), 1u);
+    EXPECT_EQ(report.warnings[0].line, 2u);
+    EXPECT_NE(report.warnings[0].message.find("attachment marker"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cv::chat_export

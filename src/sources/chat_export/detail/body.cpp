@@ -68,31 +68,31 @@ void clean_author(std::string_view author, std::string& out)
     }
 }
 
-void classify(Item& item, const Container& media)
+BodyNote classify(Item& item, const Container& media)
 {
     const std::string_view text = item.text;
     if (!item.author) {
         item.kind = ItemKind::System;
-        return;
+        return BodyNote::None;
     }
     if (text.empty()) {
         item.placeholder = Placeholder::Empty;
-        return;
+        return BodyNote::None;
     }
     if (text == "null") {
         item.placeholder = Placeholder::Unrenderable;
-        return;
+        return BodyNote::None;
     }
     if (!may_be_marker(text))
-        return;  // ordinary text: nearly every message
+        return BodyNote::None;  // ordinary text: nearly every message
     if (const auto call = missed_call(text)) {
         item.kind = ItemKind::Call;
         item.call = CallInfo{*call, CallResult::Missed};
-        return;
+        return BodyNote::None;
     }
     if (is_deleted_tombstone(text)) {
         item.deleted = true;
-        return;
+        return BodyNote::None;
     }
     if (edited_marker_length(text) > 0)
         item.edited = true;
@@ -104,7 +104,7 @@ void classify(Item& item, const Container& media)
         a.type = *type;
         a.omitted = true;
         item.attachments.push_back(std::move(a));
-        return;
+        return BodyNote::None;
     }
     if (auto marker = attachment_marker(first_line)) {
         Attachment a;
@@ -116,18 +116,22 @@ void classify(Item& item, const Container& media)
         }
         a.name = std::move(marker->name);
         item.attachments.push_back(std::move(a));
-        return;
+        return BodyNote::None;
     }
     if (auto loc = location(text)) {
         item.location = std::move(*loc);
-        return;
+        return BodyNote::None;
     }
+    // A marker we could not read (cut across lines, no file name) must not pass as plain text.
+    if (mentions_attachment_label(first_line))
+        return BodyNote::UnreadableAttachmentMarker;
     // The first line of an iOS chat is WhatsApp's encryption notice under the chat's name; in a
     // language our tables lack, its leading LRM is the only sign.
     // Under an author, name-first notices come only from iOS, which marks them with LRM.
     if (is_system_notice(text, NoticeScope::NameFirstOnlyAfterMark) ||
         (item.index == 0 && is_marked_generated_text(text)))
         item.kind = ItemKind::System;
+    return BodyNote::None;
 }
 
 }  // namespace cv::chat_export::detail

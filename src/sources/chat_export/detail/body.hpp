@@ -21,7 +21,10 @@ std::optional<std::size_t> split_author(std::string_view first_line, std::size_t
 /// into `out`, replacing its contents (and reusing its capacity).
 void clean_author(std::string_view author, std::string& out);
 
+/// What classification found that the reader should warn about.
+enum class BodyNote { None, UnreadableAttachmentMarker };
+
 /// Classifies an item whose author and text are set. `media` finds attachment files.
-void classify(Item& item, const Container& media);
+BodyNote classify(Item& item, const Container& media);
 
 }  // namespace cv::chat_export::detail

@@ -1557,7 +1557,8 @@ bool is_marked_generated_text(std::string_view body)
 // message — skips the tables. Each marker is either a phrase the body starts with (its first
 // three bytes, folded, are in a filter built from every starting-phrase table), or it has a
 // shape: a bidi mark (iOS writes one before every generated text), a first line or body ending
-// in '>' or ')' (attachment, edited and Android omitted markers), or a URL (locations, venues).
+// in '>' or ')' (attachment, edited and Android omitted markers), a '<' that opens a marker the
+// line does not close (damaged attachment markers), or a URL (locations, venues).
 // The fuzz target checks that no marker function accepts a body the gate turns away.
 
 namespace {
@@ -1655,9 +1656,31 @@ bool may_be_marker(std::string_view body)
     const auto first_line = body.substr(0, nl);
     if (has_bidi_mark(first_line) || ends_with_closer(first_line))
         return true;
+    if (first_line.find('<') != std::string_view::npos)
+        return true;  // a marker opened but not closed on this line: mentions_attachment_label
     if (nl != std::string_view::npos && ends_with_closer(body))
         return true;
     return body.find("://") != std::string_view::npos;
+}
+
+bool mentions_attachment_label(std::string_view line)
+{
+    for (std::size_t lt = line.find('<'); lt != std::string_view::npos; lt = line.find('<', lt + 1)) {
+        std::size_t i = lt + 1;
+        while (i < line.size() && (line[i] == ' ' || mark_at(line, i) != 0))
+            i += line[i] == ' ' ? 1 : mark_at(line, i);
+        const auto rest = line.substr(i);
+        for (const auto& row : kIosAttachedLabels.rows) {
+            if (rest.size() < row.text.size() || !equal_folded(rest.substr(0, row.text.size()), row.text))
+                continue;
+            auto after = rest.substr(row.text.size());
+            while (!after.empty() && after.front() == ' ')
+                after.remove_prefix(1);
+            if (after.starts_with(":") || after.starts_with("\xEF\xBC\x9A"))  // ':' or full-width '：'
+                return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace cv::chat_export::detail

@@ -88,6 +88,11 @@ bool is_system_notice(std::string_view body, NoticeScope scope = NoticeScope::Ev
 /// (the reader uses it for the first line of a chat, where iOS puts its encryption notice).
 bool is_marked_generated_text(std::string_view body);
 
+/// The line contains an iOS attachment label ("<attached:", "<Anhang:", … in any language we
+/// know) — used to tell a damaged marker (cut across lines, no file name) from plain text when
+/// attachment_marker() found nothing.
+bool mentions_attachment_label(std::string_view line);
+
 /// False when `body` cannot be any of the markers above (no function here would accept it):
 /// lets the reader skip the tables for ordinary text. True does not mean it is a marker.
 bool may_be_marker(std::string_view body);
