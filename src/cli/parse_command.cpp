@@ -30,8 +30,8 @@ void write_item(JsonWriter& w, const Item& item)
     // "wall_clock":"YYYY-MM-DDTHH:MM:SS","utc":"YYYY-MM-DDTHH:MM:SSZ" written in place.
     char stamps[] = ",\"wall_clock\":\"YYYY-MM-DDTHH:MM:SS\",\"utc\":\"YYYY-MM-DDTHH:MM:SSZ\"";
     constexpr std::size_t kWallAt = 15, kUtcAt = kWallAt + kIsoLength + 9;
-    write_iso(item.wall_clock, *reinterpret_cast<char(*)[kIsoLength]>(stamps + kWallAt));
-    write_utc(item.utc, *reinterpret_cast<char(*)[kUtcLength]>(stamps + kUtcAt));
+    write_iso(item.wall_clock, stamps + kWallAt);
+    write_utc(item.utc, stamps + kUtcAt);
     w.literal(std::string_view(stamps, sizeof stamps - 1), false);
     if (item.dst != DstResolution::Unique)
         w.field("dst", to_string(item.dst));

@@ -33,7 +33,7 @@ std::int64_t as_if_utc(const LocalDateTime& t)
     return to_local_seconds(t).time_since_epoch().count();
 }
 
-void write_iso(const LocalDateTime& t, char (&out)[kIsoLength])
+void write_iso(const LocalDateTime& t, char* out)
 {
     // Hand-rolled rather than fmt::format: this runs twice per item on the parse hot path and
     // the fixed layout needs no parsing of a format string.
@@ -61,17 +61,15 @@ void write_iso(const LocalDateTime& t, char (&out)[kIsoLength])
     two(out + 17, t.second);
 }
 
-void write_utc(std::int64_t unix_seconds, char (&out)[kUtcLength])
+void write_utc(std::int64_t unix_seconds, char* out)
 {
     const auto tp = date::sys_seconds{std::chrono::seconds{unix_seconds}};
     const auto day = date::floor<date::days>(tp);
     const date::year_month_day ymd{day};
     const auto secs = (tp - day).count();
-    LocalDateTime t{int(ymd.year()),  int(unsigned(ymd.month())), int(unsigned(ymd.day())),
-                    int(secs / 3600), int(secs / 60 % 60),        int(secs % 60)};
-    char iso[kIsoLength];
-    write_iso(t, iso);
-    std::copy(std::begin(iso), std::end(iso), out);
+    const LocalDateTime t{int(ymd.year()),  int(unsigned(ymd.month())), int(unsigned(ymd.day())),
+                          int(secs / 3600), int(secs / 60 % 60),        int(secs % 60)};
+    write_iso(t, out);
     out[kIsoLength] = 'Z';
 }
 

@@ -34,12 +34,12 @@ std::string format_iso(const LocalDateTime& t);
 /// "YYYY-MM-DDTHH:MM:SSZ" for seconds since the Unix epoch.
 std::string format_utc(std::int64_t unix_seconds);
 
-/// The same texts written into a caller's buffer (no allocation: the reader's output path
-/// writes two per item). Years outside 0..9999 are clamped to four digits.
+/// The same texts written into a caller's buffer of at least kIsoLength / kUtcLength bytes (no
+/// allocation: the parse output writes two per item). Years outside 0..9999 are clamped.
 inline constexpr std::size_t kIsoLength = 19;
 inline constexpr std::size_t kUtcLength = 20;
-void write_iso(const LocalDateTime& t, char (&out)[kIsoLength]);
-void write_utc(std::int64_t unix_seconds, char (&out)[kUtcLength]);
+void write_iso(const LocalDateTime& t, char* out);
+void write_utc(std::int64_t unix_seconds, char* out);
 
 /// How a wall-clock time was placed on the time line.
 enum class DstResolution {

@@ -216,9 +216,9 @@ struct Reader::Impl {
             std::string_view text = line.text;
             if (line.truncated)
                 warn(line.number, fmt::format("line is longer than {} MiB; cut there", kMaxLineBytes >> 20));
-            if (line.valid_utf8) {
-                // checked with its whole buffer
-            } else if (const auto bad = utf8::first_invalid(text); bad != std::string_view::npos) {
+            // A line of a valid buffer was checked with it; others are checked alone.
+            if (const auto bad = line.valid_utf8 ? std::string_view::npos : utf8::first_invalid(text);
+                bad != std::string_view::npos) {
                 warn(line.number, fmt::format("invalid UTF-8 at byte {}; replaced with U+FFFD", bad + 1));
                 scratch = utf8::sanitize(text);
                 text = scratch;

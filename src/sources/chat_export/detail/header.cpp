@@ -177,6 +177,24 @@ template <class Cursor> bool date_field(Cursor& c, int& value, int& digits, bool
     return digits > 0;
 }
 
+// Which date field is the year, from the digit count of each: one 4-digit (or era) field at
+// most, and no 3-digit field at all. False when the widths make no date. Shared by the general
+// parser and the fast path so both apply the same rule.
+bool find_year(const int (&width)[3], int& year_pos)
+{
+    year_pos = kYearAbsent;
+    for (int i = 0; i < 3; ++i) {
+        if (width[i] == 3)
+            return false;
+        if (width[i] == 4) {
+            if (year_pos != kYearAbsent)
+                return false;
+            year_pos = i;
+        }
+    }
+    return true;
+}
+
 bool is_date_sep(unsigned char ch)
 {
     return ch == '/' || ch == '.' || ch == '-';
@@ -212,16 +230,8 @@ template <class Cursor> bool parse_date(Cursor& c, Header& h)
     }
     // Exactly zero or one field may be the year (3-4 digits or an era); 3-digit fields are not
     // dates at all.
-    h.year_pos = kYearAbsent;
-    for (int i = 0; i < 3; ++i) {
-        if (digits[i] == 3)
-            return false;
-        if (digits[i] == 4) {
-            if (h.year_pos != kYearAbsent)
-                return false;
-            h.year_pos = i;
-        }
-    }
+    if (!find_year(digits, h.year_pos))
+        return false;
     // Trailing dot after the date ("13. 6. 2018.") when the separator is a dot.
     if (h.date_sep == '.')
         c.lit('.');
@@ -421,7 +431,7 @@ std::optional<Header> parse_common_shape(std::string_view line)
     int width[3];
     for (int i = 0; i < 3; ++i) {
         width[i] = digits(h.field[i], 4);
-        if (width[i] == 0 || width[i] == 3)
+        if (width[i] == 0)
             return std::nullopt;
         if (i < 2) {
             const char sep = *p;
@@ -434,14 +444,8 @@ std::optional<Header> parse_common_shape(std::string_view line)
             ++p;
         }
     }
-    h.year_pos = -1;
-    for (int i = 0; i < 3; ++i) {
-        if (width[i] == 4) {
-            if (h.year_pos != -1)
-                return std::nullopt;
-            h.year_pos = i;
-        }
-    }
+    if (!find_year(width, h.year_pos))
+        return std::nullopt;
     if (p[0] != ',' || p[1] != ' ')
         return std::nullopt;
     p += 2;

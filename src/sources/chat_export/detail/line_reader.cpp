@@ -59,11 +59,11 @@ bool LineReader::fill()
     // newline): one long SIMD run instead of a call per line. If anything there is invalid,
     // leave it to the caller to check line by line and report where.
     valid_until_ = 0;
-    for (std::size_t i = end_; check_ == Utf8Check::PerBuffer && i > 0; --i) {
-        if (buf_[i - 1] == '\n') {
-            if (utf8::first_invalid(std::string_view(buf_.data(), i)) == std::string_view::npos)
-                valid_until_ = i;
-            break;
+    if (check_ == Utf8Check::PerBuffer) {
+        if (const auto* last_nl = static_cast<const char*>(memrchr(buf_.data(), '\n', end_))) {
+            const auto upto = static_cast<std::size_t>(last_nl - buf_.data()) + 1;
+            if (utf8::first_invalid(std::string_view(buf_.data(), upto)) == std::string_view::npos)
+                valid_until_ = upto;
         }
     }
     return true;
