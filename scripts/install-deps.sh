@@ -10,12 +10,15 @@ packages=(
   libzip-dev               # reading .zip exports
   libhowardhinnant-date-dev tzdata   # IANA time zones (date/tz.h over the system tzdb)
   libcli11-dev             # command line
+  libsodium-dev            # SHA-256 digests, base64; later AEAD for the archive
+  libmagic-dev             # attachment Content-Type from the bytes themselves
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers
   clang-format-14          # make format-check (part of make test)
   python3                  # corpus-fact checker and golden runner
   zip                      # tests build zip exports on the fly
   time                     # GNU time: peak RSS in bench/parse_throughput.py
+  notmuch                  # tests index rendered mail with an independent mail indexer
 )
 
 missing=()

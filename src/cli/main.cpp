@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/parse_command.hpp"
+#include "cli/render_command.hpp"
 
 int main(int argc, char** argv)
 {
@@ -11,6 +12,8 @@ int main(int argc, char** argv)
     int status = 0;
     cv::cli::ParseArgs parse_args;
     cv::cli::add_parse_command(app, parse_args, status);
+    cv::cli::RenderArgs render_args;
+    cv::cli::add_render_command(app, render_args, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }

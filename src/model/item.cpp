@@ -70,6 +70,10 @@ void Item::clear()
     placeholder = Placeholder::None;
     location.reset();
     call.reset();
+    key_id.reset();
+    sender_id.reset();
+    quoted.reset();
+    forwarded = false;
 }
 
 std::string describe(const Item& item)

@@ -37,6 +37,12 @@ struct Attachment {
     std::string locator;
     /// Uncompressed size in bytes when present.
     std::optional<std::uint64_t> size;
+    /// MIME type as the source records it (phone databases); empty when it records none. The
+    /// renderer trusts the bytes over this.
+    std::string mime_type;
+    /// Bytes the source holds itself rather than in a file (a contact card's vCard in a phone
+    /// database); when set, `locator` is unused.
+    std::optional<std::string> inline_data;
 };
 
 struct Location {
@@ -55,6 +61,16 @@ std::string_view to_string(CallResult r);
 struct CallInfo {
     CallMedia media = CallMedia::Voice;
     CallResult result = CallResult::Unknown;
+    std::optional<bool> outgoing;                   ///< unknown for an export's "Missed call" line
+    std::optional<std::uint32_t> duration_seconds;  ///< phone databases only
+};
+
+/// The message a reply quotes, as far as the source knows it.
+struct Quote {
+    std::optional<std::string> key_id;     ///< the quoted message's WhatsApp id
+    std::optional<std::string> sender_id;  ///< the quoted message's sender (person key)
+    std::optional<std::string> author;     ///< display name of the quoted sender
+    std::string text;                      ///< the quoted text as the source holds it
 };
 
 /// Why a body is not ordinary text, when it is not.
@@ -87,6 +103,14 @@ struct Item {
     Placeholder placeholder = Placeholder::None;
     std::optional<Location> location;
     std::optional<CallInfo> call;
+
+    // What only phone databases and webhooks know (a chat export has none of it).
+    /// The WhatsApp message id (key_id, ZSTANZAID, or the id inside a wamid), upper-case.
+    std::optional<std::string> key_id;
+    /// The sender's person key (phone digits, "lid-…"), matching Person::key().
+    std::optional<std::string> sender_id;
+    std::optional<Quote> quoted;
+    bool forwarded = false;
 
     /// Resets every field for reuse without giving up string capacity (the reader's hot loop).
     void clear();

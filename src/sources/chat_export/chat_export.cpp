@@ -65,9 +65,11 @@ FieldOrder field_order(DateOrder o)
 // translations seen in the corpus (spec §5.2).
 std::optional<std::string> chat_name_from_file(std::string_view path)
 {
+    while (path.ends_with('/'))
+        path.remove_suffix(1);
     auto base =
         path.substr(path.find_last_of('/') == std::string_view::npos ? 0 : path.find_last_of('/') + 1);
-    if (base.size() > 4)
+    if (base.ends_with(".txt") || base.ends_with(".zip"))
         base.remove_suffix(4);
     static constexpr std::string_view kPrefixes[] = {
         "WhatsApp Chat with ",
@@ -304,6 +306,14 @@ const Report& Reader::report() const
     return impl_->report;
 }
 
+Result<std::unique_ptr<ByteSource>> Reader::open_attachment(const Attachment& attachment) const
+{
+    if (!attachment.present || attachment.locator.empty())
+        return fail(ErrorCode::NotFound,
+                    fmt::format("{}: attachment '{}' is not in the export", impl_->display, attachment.name));
+    return impl_->container->open_media(attachment.locator);
+}
+
 Result<Reader> Reader::open(const std::filesystem::path& path, const Options& options)
 {
     CV_TRY(auto zone, TimeZone::locate(options.time_zone));
@@ -338,7 +348,10 @@ Result<Reader> Reader::open(const std::filesystem::path& path, const Options& op
     }
     impl->display = container->describe(impl->text_name);
     impl->report.chat_file = impl->text_name;
+    // iOS names only the zip ("WhatsApp Chat - NAME.zip"); its text is always _chat.txt.
     impl->report.chat_name = chat_name_from_file(impl->text_name);
+    if (!impl->report.chat_name)
+        impl->report.chat_name = chat_name_from_file(path.string());
     for (const auto& note : container->notes())
         impl->warn(0, note);
 

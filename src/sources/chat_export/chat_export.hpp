@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "core/byte_source.hpp"
 #include "core/result.hpp"
+#include "model/conversation.hpp"
 #include "model/item.hpp"
 
 namespace cv::chat_export {
@@ -77,10 +79,23 @@ public:
     /// Valid after open(); complete (warnings, line counts) once next() returned false.
     const Report& report() const;
 
+    /// The bytes of an attachment this reader yielded as present (its zip entry or file),
+    /// as a stream: attachments are never read whole. Errors: NotFound, Io, Parse (damaged
+    /// zip entry), LimitExceeded (an entry that inflates past its declared size or ratio).
+    Result<std::unique_ptr<ByteSource>> open_attachment(const Attachment& attachment) const;
+
 private:
     struct Impl;
     explicit Reader(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
+
+/// Who takes part in an export's chat, from one full read of it: the authors of messages
+/// and calls in order of first appearance, the chat's name from the file name, and whether
+/// it is a group (more than two people write, or two write and neither is the chat's name).
+/// A 1:1 chat in which only the phone's owner wrote gets the chat's name as the other party.
+/// Names that are international numbers ("+49 151 …") carry that number as the phone.
+/// Errors: as Reader::open.
+Result<Conversation> read_conversation(const std::filesystem::path& path, const Options& options);
 
 }  // namespace cv::chat_export

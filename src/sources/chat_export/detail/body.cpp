@@ -87,7 +87,7 @@ BodyNote classify(Item& item, const Container& media)
         return BodyNote::None;  // ordinary text: nearly every message
     if (const auto call = missed_call(text)) {
         item.kind = ItemKind::Call;
-        item.call = CallInfo{*call, CallResult::Missed};
+        item.call = CallInfo{*call, CallResult::Missed, std::nullopt, std::nullopt};
         return BodyNote::None;
     }
     if (is_deleted_tombstone(text)) {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/byte_source.hpp"
 #include "core/result.hpp"
-#include "sources/chat_export/detail/byte_source.hpp"
 
 namespace cv::chat_export::detail {
 
@@ -37,6 +37,13 @@ public:
 
     /// A fresh stream over a candidate. Errors: Io, Unsupported (encrypted), LimitExceeded.
     virtual Result<std::unique_ptr<ByteSource>> open_text(const std::string& name) const = 0;
+
+    /// A fresh stream over a media file found by find_media() (by its locator). Errors: as
+    /// open_text.
+    Result<std::unique_ptr<ByteSource>> open_media(const std::string& locator) const
+    {
+        return open_text(locator);
+    }
 
     /// The export's file for an attachment name, when it is there.
     virtual std::optional<MediaLocation> find_media(std::string_view name) const = 0;

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sources/chat_export/detail/byte_source.hpp"
+#include "core/byte_source.hpp"
 
 namespace cv::chat_export::detail {
 

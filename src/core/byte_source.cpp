@@ -1,4 +1,4 @@
-#include "sources/chat_export/detail/byte_source.hpp"
+#include "core/byte_source.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace cv::chat_export::detail {
+namespace cv {
 
 namespace {
 
@@ -48,4 +48,4 @@ Result<std::unique_ptr<ByteSource>> open_file_source(const std::filesystem::path
     return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(fd));
 }
 
-}  // namespace cv::chat_export::detail
+}  // namespace cv

@@ -1,6 +1,7 @@
 #pragma once
-/// Sequential byte streams the reader pulls the chat text from: a plain file, or one entry
-/// of a zip archive (the libzip adapter lives in container.cpp).
+/// Sequential byte streams: a plain file here; sources add their own (a zip entry in the
+/// chat-export container). Readers pull chat text through them and the renderer pulls
+/// attachment bytes, so neither ever holds a whole file.
 
 #include <cstddef>
 #include <filesystem>
@@ -9,7 +10,7 @@
 
 #include "core/result.hpp"
 
-namespace cv::chat_export::detail {
+namespace cv {
 
 class ByteSource {
 public:
@@ -22,4 +23,4 @@ public:
 /// Opens a regular file for sequential reading. Errors: NotFound, Io.
 Result<std::unique_ptr<ByteSource>> open_file_source(const std::filesystem::path& path);
 
-}  // namespace cv::chat_export::detail
+}  // namespace cv

@@ -1,0 +1,32 @@
+#pragma once
+/// SHA-256 (libsodium underneath; nothing outside digest.cpp sees it) and lower-case hex.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace cv {
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+
+/// Incremental SHA-256: feed any number of pieces, then finish() once.
+class Sha256 {
+public:
+    Sha256();
+    Sha256& update(std::string_view bytes);
+    Sha256& update(std::span<const std::uint8_t> bytes);
+    Sha256Digest finish();
+
+private:
+    // crypto_hash_sha256_state is 104 bytes; kept opaque so that callers need no sodium.h.
+    alignas(16) std::array<std::uint8_t, 128> state_{};
+};
+
+Sha256Digest sha256(std::string_view bytes);
+
+/// Lower-case hexadecimal of any bytes.
+std::string to_hex(std::span<const std::uint8_t> bytes);
+
+}  // namespace cv
