@@ -134,7 +134,9 @@ int run_render(const RenderArgs& args)
             const std::string day = transcript->day();
             count(render_to_file(
                       out_dir / (name + ".eml"),
-                      [&](ByteSink& sink, const auto& unreadable) { return transcript->render_day(sink, unreadable); },
+                      [&](ByteSink& sink, const auto& unreadable) {
+                          return transcript->render_day(sink, unreadable);
+                      },
                       [&]() -> const auto& { return transcript->failed_attachment(); }),
                   fmt::format("{}: transcript of {}", args.path, day));
         };
@@ -152,7 +154,9 @@ int run_render(const RenderArgs& args)
         while (const Item* item = reader->next()) {
             count(render_to_file(
                       out_dir / fmt::format("{:07}.eml", item->index),
-                      [&](ByteSink& sink, const auto& unreadable) { return renderer->render(*item, sink, unreadable); },
+                      [&](ByteSink& sink, const auto& unreadable) {
+                          return renderer->render(*item, sink, unreadable);
+                      },
                       [&]() -> const auto& { return renderer->failed_attachment(); }),
                   fmt::format("{}:{}", reader->report().chat_file, item->line));
         }
@@ -162,8 +166,8 @@ int run_render(const RenderArgs& args)
     for (const auto& w : report.warnings)
         fmt::print(stderr, "chatvault: warning: {}{}: {}\n", w.file, w.line ? fmt::format(":{}", w.line) : "",
                    w.message);
-    fmt::print("rendered {} email{} ({:.1f} MB) of \"{}\" into {}\n", totals.emails, totals.emails == 1 ? "" : "s",
-               static_cast<double>(totals.bytes) / 1e6, title, args.out_dir);
+    fmt::print("rendered {} email{} ({:.1f} MB) of \"{}\" into {}\n", totals.emails,
+               totals.emails == 1 ? "" : "s", static_cast<double>(totals.bytes) / 1e6, title, args.out_dir);
     fmt::print("attachments: {} attached, {} named but not attached (stated in the email)\n", totals.attached,
                totals.not_attached);
     if (totals.failed) {

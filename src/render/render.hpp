@@ -69,7 +69,8 @@ public:
     /// as unreadable. If an attachment fails midway through its bytes, render() fails
     /// (what was written is incomplete: discard it) and failed_attachment() says which; call
     /// again with it in `unreadable` to get a complete email without it.
-    Result<Rendered> render(const Item& item, ByteSink& out, std::span<const AttachmentProblem> unreadable = {});
+    Result<Rendered> render(const Item& item, ByteSink& out,
+                            std::span<const AttachmentProblem> unreadable = {});
 
     /// The attachment whose bytes failed during the last render(), if that was the cause.
     const std::optional<AttachmentProblem>& failed_attachment() const;
@@ -89,7 +90,8 @@ private:
 /// bytes are streamed when the day is rendered.
 class DailyTranscript {
 public:
-    static Result<DailyTranscript> create(Conversation conversation, Options options, const MediaOpener* media);
+    static Result<DailyTranscript> create(Conversation conversation, Options options,
+                                          const MediaOpener* media);
     DailyTranscript(DailyTranscript&&) noexcept;
     DailyTranscript& operator=(DailyTranscript&&) noexcept;
     ~DailyTranscript();

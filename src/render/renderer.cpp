@@ -32,22 +32,65 @@ std::string yes_no(bool b)
 
 }  // namespace
 
-void Renderer::Impl::append_common_headers(std::string& h, const Item& item) const
+void Renderer::Impl::build_header_cache()
 {
+    const auto& members = conversation.members;
+    for (std::size_t i = 0; i <= members.size(); ++i) {
+        std::vector<Mailbox> to;
+        for (std::size_t k = 0; k < members.size(); ++k)
+            if (k != i)
+                to.push_back(identity.mailbox(members[k]));
+        if (to.empty() && conversation.group)
+            to.push_back(identity.conversation_mailbox());
+        std::string h;
+        if (!to.empty())
+            append_address_header(h, "To", to);
+        to_headers.push_back(std::move(h));
+        if (i < members.size()) {
+            const Mailbox from = identity.mailbox(members[i]);
+            std::string f;
+            append_address_header(f, "From", std::span(&from, 1));
+            from_headers.push_back(std::move(f));
+        }
+    }
+    const Mailbox chat = identity.conversation_mailbox();
+    append_address_header(system_from_header, "From", std::span(&chat, 1));
+
+    std::string& h = conversation_headers;
+    append_text_header(h, "Thread-Topic", "WhatsApp - " + conversation.title);
     append_raw_header(h, "X-WhatsApp-Source", to_string(options.source));
-    append_raw_header(h, "X-WhatsApp-Kind", to_string(item.kind));
     append_raw_header(h, "X-WhatsApp-Conversation", identity.conversation_hash());
     append_text_header(h, "X-WhatsApp-Chat", conversation.title);
-    if (conversation.group) {
-        const Mailbox group = identity.conversation_mailbox();
-        append_address_header(h, "X-WhatsApp-Group", std::span(&group, 1));
-    }
+    if (conversation.group)
+        append_address_header(h, "X-WhatsApp-Group", std::span(&chat, 1));
     if (conversation.jid)
         append_text_header(h, "X-WhatsApp-Chat-JID", *conversation.jid);
-    if (item.key_id)
-        append_text_header(h, "X-WhatsApp-Message-Key", *item.key_id);
-    if (item.sender_id)
-        append_text_header(h, "X-WhatsApp-Sender", *item.sender_id);
+}
+
+std::size_t Renderer::Impl::sender_slot(const Item& item) const
+{
+    const Person* p = identity.sender(item);
+    return p ? static_cast<std::size_t>(p - conversation.members.data()) : conversation.members.size();
+}
+
+std::string Renderer::Impl::sender_name(const Item& item) const
+{
+    if (const Person* p = identity.sender(item))
+        return p->name;
+    if (item.kind == ItemKind::System)
+        return conversation.title;
+    return item.author.value_or(conversation.title);
+}
+
+std::string Renderer::Impl::peer_name(const Item& item) const
+{
+    if (conversation.group || conversation.members.size() != 2)
+        return conversation.title;
+    const Person* sender = identity.sender(item);
+    for (const auto& m : conversation.members)
+        if (&m != sender)
+            return m.name;
+    return conversation.title;
 }
 
 Renderer::Renderer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -63,7 +106,8 @@ Result<Renderer> Renderer::create(Conversation conversation, Options options, co
                                 "people must never be deliverable",
                                 options.domain));
     CV_TRY(auto sniffer, ContentSniffer::open());
-    return Renderer(std::make_unique<Impl>(std::move(conversation), std::move(options), media, std::move(sniffer)));
+    return Renderer(
+        std::make_unique<Impl>(std::move(conversation), std::move(options), media, std::move(sniffer)));
 }
 
 const std::optional<AttachmentProblem>& Renderer::failed_attachment() const
@@ -76,7 +120,8 @@ const Conversation& Renderer::conversation() const
     return impl_->conversation;
 }
 
-Result<Rendered> Renderer::render(const Item& item, ByteSink& out, std::span<const AttachmentProblem> unreadable)
+Result<Rendered> Renderer::render(const Item& item, ByteSink& out,
+                                  std::span<const AttachmentProblem> unreadable)
 {
     Impl& r = *impl_;
     Rendered result;
@@ -92,20 +137,25 @@ Result<Rendered> Renderer::render(const Item& item, ByteSink& out, std::span<con
         (p.note.state == AttachmentState::Attached ? result.attached : result.not_attached) += 1;
     }
 
-    const Person* sender = r.identity.sender(item);
+    const std::size_t slot = r.sender_slot(item);
     const std::string sender_name = r.sender_name(item);
     result.subject = subject_line(item, r.conversation.title, r.peer_name(item));
 
     std::string h;
+    h.reserve(2048);
     append_raw_header(h, "Message-ID", "<" + result.message_id + ">");
     append_raw_header(h, "Date", format_rfc5322_date(item.utc, utc_offset(item)));
-    Mailbox from = sender ? r.identity.mailbox(*sender) : r.identity.conversation_mailbox();
-    if (!sender && item.author && item.kind != ItemKind::System)
-        from = r.identity.mailbox(Person{*item.author, phone_from_display_name(*item.author), {}, {}});
-    append_address_header(h, "From", std::span(&from, 1));
-    const auto to = r.recipients(sender);
-    if (!to.empty())
-        append_address_header(h, "To", to);
+    if (slot < r.from_headers.size()) {
+        h += r.from_headers[slot];
+    } else if (item.author && item.kind != ItemKind::System) {
+        // A sender the conversation does not list (a caller that built it partially).
+        const Mailbox from =
+            r.identity.mailbox(Person{*item.author, phone_from_display_name(*item.author), {}, {}});
+        append_address_header(h, "From", std::span(&from, 1));
+    } else {
+        h += r.system_from_header;
+    }
+    h += r.to_headers[slot];
     append_text_header(h, "Subject", result.subject);
     std::string references = "<" + r.identity.thread_root() + ">";
     if (item.quoted && item.quoted->key_id) {
@@ -116,14 +166,19 @@ Result<Rendered> Renderer::render(const Item& item, ByteSink& out, std::span<con
         references += "\r\n " + quoted_id;
     }
     append_raw_header(h, "References", references);
-    append_text_header(h, "Thread-Topic", "WhatsApp - " + r.conversation.title);
-    r.append_common_headers(h, item);
+    h += r.conversation_headers;
+    append_raw_header(h, "X-WhatsApp-Kind", to_string(item.kind));
+    if (item.key_id)
+        append_text_header(h, "X-WhatsApp-Message-Key", *item.key_id);
+    if (item.sender_id)
+        append_text_header(h, "X-WhatsApp-Sender", *item.sender_id);
     append_raw_header(h, "X-WhatsApp-Deleted", yes_no(item.deleted));
     append_raw_header(h, "X-WhatsApp-Edited", yes_no(item.edited));
     if (item.forwarded)
         append_raw_header(h, "X-WhatsApp-Forwarded", "yes");
     if (item.call) {
-        std::string call = fmt::format("{}; result={}", to_string(item.call->media), to_string(item.call->result));
+        std::string call =
+            fmt::format("{}; result={}", to_string(item.call->media), to_string(item.call->result));
         if (item.call->outgoing)
             call += *item.call->outgoing ? "; direction=outgoing" : "; direction=incoming";
         if (item.call->duration_seconds)
@@ -148,8 +203,8 @@ Result<Rendered> Renderer::render(const Item& item, ByteSink& out, std::span<con
     const std::string html = html_document(result.subject, r.conversation.title, bubble);
 
     const auto digest = sha256(result.message_id);
-    CV_TRY(result.bytes, write_email(out, h, to_hex(std::span<const std::uint8_t>(digest.data(), 8)), plain, html,
-                                     attachments, r.failed));
+    CV_TRY(result.bytes, write_email(out, h, to_hex(std::span<const std::uint8_t>(digest.data(), 8)), plain,
+                                     html, attachments, r.failed));
     return result;
 }
 

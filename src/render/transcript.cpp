@@ -41,7 +41,8 @@ DailyTranscript::DailyTranscript(DailyTranscript&&) noexcept = default;
 DailyTranscript& DailyTranscript::operator=(DailyTranscript&&) noexcept = default;
 DailyTranscript::~DailyTranscript() = default;
 
-Result<DailyTranscript> DailyTranscript::create(Conversation conversation, Options options, const MediaOpener* media)
+Result<DailyTranscript> DailyTranscript::create(Conversation conversation, Options options,
+                                                const MediaOpener* media)
 {
     CV_TRY(auto renderer, Renderer::create(std::move(conversation), std::move(options), media));
     return DailyTranscript(std::make_unique<Impl>(Impl{std::move(renderer), {}, {}, {}, {}}));
@@ -91,18 +92,18 @@ Result<Rendered> DailyTranscript::render_day(ByteSink& out, std::span<const Atta
     Rendered result;
     // Only count a day as emitted once it succeeded, so a retry gets the same id.
     const unsigned occurrence = impl_->emitted.contains(impl_->day) ? impl_->emitted[impl_->day] + 1 : 1;
-    result.message_id = occurrence == 1
-                            ? fmt::format("wa-day.{}.{}@{}", r.identity.conversation_hash(), impl_->day,
-                                          r.identity.domain())
-                            : fmt::format("wa-day.{}.{}.{}@{}", r.identity.conversation_hash(), impl_->day,
-                                          occurrence, r.identity.domain());
-    result.subject = fmt::format("WhatsApp transcript - {} - {} ({} item{})", r.conversation.title, impl_->day,
-                                 items.size(), items.size() == 1 ? "" : "s");
+    result.message_id = occurrence == 1 ? fmt::format("wa-day.{}.{}@{}", r.identity.conversation_hash(),
+                                                      impl_->day, r.identity.domain())
+                                        : fmt::format("wa-day.{}.{}.{}@{}", r.identity.conversation_hash(),
+                                                      impl_->day, occurrence, r.identity.domain());
+    result.subject = fmt::format("WhatsApp transcript - {} - {} ({} item{})", r.conversation.title,
+                                 impl_->day, items.size(), items.size() == 1 ? "" : "s");
 
     std::string h;
     append_raw_header(h, "Message-ID", "<" + result.message_id + ">");
     const std::int64_t offset = as_if_utc(first.wall_clock) - first.utc;
-    append_raw_header(h, "Date", format_rfc5322_date(first.utc, offset % 60 == 0 ? static_cast<std::int32_t>(offset) : 0));
+    append_raw_header(
+        h, "Date", format_rfc5322_date(first.utc, offset % 60 == 0 ? static_cast<std::int32_t>(offset) : 0));
     const Mailbox from = r.identity.conversation_mailbox();
     append_address_header(h, "From", std::span(&from, 1));
     std::vector<Mailbox> to;
@@ -149,8 +150,8 @@ Result<Rendered> DailyTranscript::render_day(ByteSink& out, std::span<const Atta
         html_document(result.subject, fmt::format("{} - {}", r.conversation.title, impl_->day), bubbles);
 
     const auto digest = sha256(result.message_id);
-    CV_TRY(result.bytes, write_email(out, h, to_hex(std::span<const std::uint8_t>(digest.data(), 8)), plain, html,
-                                     attachments, impl_->failed));
+    CV_TRY(result.bytes, write_email(out, h, to_hex(std::span<const std::uint8_t>(digest.data(), 8)), plain,
+                                     html, attachments, impl_->failed));
     impl_->emitted[impl_->day] = occurrence;
     impl_->items.clear();
     impl_->day.clear();

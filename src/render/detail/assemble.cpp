@@ -147,7 +147,9 @@ void append_attachment_state_headers(std::string& headers, std::span<const Prepa
         const Attachment& a = *p.note.attachment;
         switch (p.note.state) {
         case AttachmentState::Attached: break;
-        case AttachmentState::Missing: append_text_header(headers, "X-WhatsApp-Attachment-Missing", a.name); break;
+        case AttachmentState::Missing:
+            append_text_header(headers, "X-WhatsApp-Attachment-Missing", a.name);
+            break;
         case AttachmentState::Omitted:
             append_text_header(headers, "X-WhatsApp-Attachment-Omitted",
                                a.name.empty() ? fmt::format("{} media", to_string(a.type)) : a.name);
@@ -170,8 +172,9 @@ Result<std::uint64_t> write_email(ByteSink& out, const std::string& headers, std
     // "=_" cannot occur in quoted-printable or base64 output, so no part can hold the boundary.
     const std::string alternative = fmt::format("=_cv.{}.alt", boundary_seed);
     const std::string mixed = fmt::format("=_cv.{}.mix", boundary_seed);
-    const bool with_parts = std::any_of(attachments.begin(), attachments.end(),
-                                        [](const auto& p) { return p.note.state == AttachmentState::Attached; });
+    const bool with_parts = std::any_of(attachments.begin(), attachments.end(), [](const auto& p) {
+        return p.note.state == AttachmentState::Attached;
+    });
 
     std::string block = headers;
     block += "MIME-Version: 1.0\r\n";

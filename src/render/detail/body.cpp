@@ -65,8 +65,9 @@ std::string attachment_line(const AttachmentNote& note)
     case AttachmentState::Missing:
         return fmt::format("{}: named by the source but not contained in it, so not archived", a.name);
     case AttachmentState::Omitted:
-        return a.name.empty() ? fmt::format("{}: left out by the exporter, so not archived", what)
-                              : fmt::format("{} ({}): left out by the exporter, so not archived", a.name, what);
+        return a.name.empty()
+                   ? fmt::format("{}: left out by the exporter, so not archived", what)
+                   : fmt::format("{} ({}): left out by the exporter, so not archived", a.name, what);
     case AttachmentState::Unreadable:
         return fmt::format("{}: could not be read ({}), so not archived", a.name, note.reason);
     }
@@ -161,8 +162,8 @@ std::string subject_line(const Item& item, std::string_view chat_title, std::str
             break;
         case CallResult::Unknown: result = "result unknown"; break;
         }
-        return fmt::format("WhatsApp {} call ({}) - {}", c.media == CallMedia::Video ? "video" : "voice", result,
-                           peer);
+        return fmt::format("WhatsApp {} call ({}) - {}", c.media == CallMedia::Video ? "video" : "voice",
+                           result, peer);
     }
     std::string kind = item.kind == ItemKind::System ? "system" : "message";
     if (item.deleted)
@@ -231,11 +232,13 @@ void append_html_bubble(std::string& html, const ItemView& view, std::string_vie
 {
     const Item& item = view.item;
     const bool system = item.kind == ItemKind::System;
-    html += system ? "<div style=\"margin:6px auto;max-width:40em;text-align:center\">"
-                     "<div style=\"display:inline-block;background:#fff5c4;border-radius:8px;padding:4px 10px;"
-                     "font-size:.9em;color:#54656f\">"
-                   : "<div style=\"margin:6px 0;max-width:40em\"><div style=\"display:inline-block;"
-                     "background:#ffffff;border-radius:8px;padding:6px 9px;box-shadow:0 1px 1px rgba(0,0,0,.15)\">";
+    html +=
+        system
+            ? "<div style=\"margin:6px auto;max-width:40em;text-align:center\">"
+              "<div style=\"display:inline-block;background:#fff5c4;border-radius:8px;padding:4px 10px;"
+              "font-size:.9em;color:#54656f\">"
+            : "<div style=\"margin:6px 0;max-width:40em\"><div style=\"display:inline-block;"
+              "background:#ffffff;border-radius:8px;padding:6px 9px;box-shadow:0 1px 1px rgba(0,0,0,.15)\">";
     if (!system && !view.sender.empty()) {
         html += "<div style=\"font-weight:bold;color:#1f7aec;font-size:.9em\">";
         append_html_escaped(html, view.sender);

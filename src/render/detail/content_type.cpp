@@ -36,7 +36,8 @@ Result<ContentSniffer> ContentSniffer::open()
     return ContentSniffer(std::move(impl));
 }
 
-std::string ContentSniffer::sniff(std::string_view head, std::string_view file_name, std::string_view recorded) const
+std::string ContentSniffer::sniff(std::string_view head, std::string_view file_name,
+                                  std::string_view recorded) const
 {
     std::string sniffed;
     if (!head.empty()) {
@@ -46,8 +47,9 @@ std::string ContentSniffer::sniff(std::string_view head, std::string_view file_n
     }
     // libmagic answers these when it recognises nothing in particular; the name or the
     // source's record then knows better (a .vcf is text, a .opus voice note "octet-stream").
-    const bool generic = sniffed.empty() || sniffed == "application/octet-stream" || sniffed == "text/plain" ||
-                         sniffed == "application/x-empty" || sniffed == "inode/x-empty";
+    const bool generic = sniffed.empty() || sniffed == "application/octet-stream" ||
+                         sniffed == "text/plain" || sniffed == "application/x-empty" ||
+                         sniffed == "inode/x-empty";
     if (!generic)
         return sniffed;
     if (!recorded.empty())
@@ -60,19 +62,30 @@ std::string ContentSniffer::sniff(std::string_view head, std::string_view file_n
 std::string_view type_from_extension(std::string_view file_name)
 {
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 26> kTypes{{
-        {"3gp", "video/3gpp"},       {"aac", "audio/aac"},
-        {"amr", "audio/amr"},        {"doc", "application/msword"},
+        {"3gp", "video/3gpp"},
+        {"aac", "audio/aac"},
+        {"amr", "audio/amr"},
+        {"doc", "application/msword"},
         {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-        {"gif", "image/gif"},        {"heic", "image/heic"},
-        {"jpeg", "image/jpeg"},      {"jpg", "image/jpeg"},
-        {"m4a", "audio/mp4"},        {"mov", "video/quicktime"},
-        {"mp3", "audio/mpeg"},       {"mp4", "video/mp4"},
-        {"ogg", "audio/ogg"},        {"opus", "audio/ogg"},
-        {"pdf", "application/pdf"},  {"png", "image/png"},
+        {"gif", "image/gif"},
+        {"heic", "image/heic"},
+        {"jpeg", "image/jpeg"},
+        {"jpg", "image/jpeg"},
+        {"m4a", "audio/mp4"},
+        {"mov", "video/quicktime"},
+        {"mp3", "audio/mpeg"},
+        {"mp4", "video/mp4"},
+        {"ogg", "audio/ogg"},
+        {"opus", "audio/ogg"},
+        {"pdf", "application/pdf"},
+        {"png", "image/png"},
         {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-        {"txt", "text/plain"},       {"vcf", "text/vcard"},
-        {"wav", "audio/wav"},        {"webm", "video/webm"},
-        {"webp", "image/webp"},      {"xls", "application/vnd.ms-excel"},
+        {"txt", "text/plain"},
+        {"vcf", "text/vcard"},
+        {"wav", "audio/wav"},
+        {"webm", "video/webm"},
+        {"webp", "image/webp"},
+        {"xls", "application/vnd.ms-excel"},
         {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
         {"zip", "application/zip"},
     }};

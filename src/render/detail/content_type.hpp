@@ -25,7 +25,8 @@ public:
 
     /// "image/jpeg", … Never empty: "application/octet-stream" when nothing is known.
     /// `recorded` is what the source says (phone databases), used like the extension.
-    std::string sniff(std::string_view head, std::string_view file_name, std::string_view recorded = {}) const;
+    std::string sniff(std::string_view head, std::string_view file_name,
+                      std::string_view recorded = {}) const;
 
 private:
     struct Impl;

@@ -42,8 +42,8 @@ bool is_local_part_safe(std::string_view s)
         return false;
     for (const char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-              c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.' || c == '_'))
             return false;
     }
     return !s.starts_with('.') && !s.ends_with('.') && s.find("..") == std::string_view::npos;
@@ -74,11 +74,22 @@ std::string normalized_text(std::string_view text)
 }
 
 Identity::Identity(const Conversation& conversation, std::string domain)
-    : conversation_(conversation), domain_(std::move(domain)), conversation_hash_(hash_hex(conversation.key(), 16))
+    : conversation_(conversation), domain_(std::move(domain)),
+      conversation_hash_(hash_hex(conversation.key(), 16))
 {
+    for (const auto& m : conversation_.members)
+        member_mailboxes_.push_back(compute_mailbox(m));
 }
 
 Mailbox Identity::mailbox(const Person& person) const
+{
+    const auto& members = conversation_.members;
+    if (!members.empty() && &person >= members.data() && &person < members.data() + members.size())
+        return member_mailboxes_[static_cast<std::size_t>(&person - members.data())];
+    return compute_mailbox(person);
+}
+
+Mailbox Identity::compute_mailbox(const Person& person) const
 {
     if (person.email)
         return {person.name, *person.email};
@@ -132,7 +143,8 @@ std::string Identity::thread_root() const
     return fmt::format("wa-chat.{}@{}", conversation_hash_, domain_);
 }
 
-std::string Identity::message_id_for_key(std::string_view key_id, std::string_view sender_key, bool call) const
+std::string Identity::message_id_for_key(std::string_view key_id, std::string_view sender_key,
+                                         bool call) const
 {
     std::string id;
     for (const char ch : key_id) {
@@ -147,7 +159,8 @@ std::string Identity::message_id_for_key(std::string_view key_id, std::string_vi
     // get a discriminator from the conversation and the sender (§E.3).
     if (id.size() < 16 || id.size() != key_id.size())
         return fmt::format("{}.{}.{}@{}", prefix, id.empty() ? "0" : id,
-                           hash_hex(fmt::format("{}\n{}\n{}", conversation_.key(), sender_key, key_id), 4), domain_);
+                           hash_hex(fmt::format("{}\n{}\n{}", conversation_.key(), sender_key, key_id), 4),
+                           domain_);
     return fmt::format("{}.{}@{}", prefix, id, domain_);
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "model/conversation.hpp"
 #include "model/item.hpp"
@@ -48,9 +49,12 @@ public:
     const std::string& domain() const { return domain_; }
 
 private:
+    Mailbox compute_mailbox(const Person& person) const;
+
     const Conversation& conversation_;
     std::string domain_;
     std::string conversation_hash_;
+    std::vector<Mailbox> member_mailboxes_;  // members' addresses, hashed once
 };
 
 /// Hands out Message-IDs in item order. Items with a WhatsApp id get §E.3's id. Export items

@@ -11,7 +11,7 @@ namespace cv::render::detail {
 
 namespace {
 
-constexpr std::size_t kMaxLine = 76;            // RFC 2047 §2 for lines with encoded words
+constexpr std::size_t kMaxLine = 76;  // RFC 2047 §2 for lines with encoded words
 constexpr std::string_view kWordOpen = "=?UTF-8?Q?";
 constexpr std::string_view kWordClose = "?=";
 constexpr char kHex[] = "0123456789ABCDEF";
@@ -96,7 +96,8 @@ void append_encoded_words(std::string& out, std::size_t& col, std::string_view t
     open_word();
     std::string encoded;
     for (std::size_t i = 0; i < text.size();) {
-        const std::size_t n = std::min(utf8_sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
+        const std::size_t n =
+            std::min(utf8_sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
         encoded.clear();
         for (std::size_t k = 0; k < n; ++k) {
             const auto c = static_cast<unsigned char>(text[i + k]);
@@ -107,7 +108,8 @@ void append_encoded_words(std::string& out, std::size_t& col, std::string_view t
             else
                 append_hex_escape(encoded, '=', c);
         }
-        if (word.size() > kWordOpen.size() && col + word.size() + encoded.size() + kWordClose.size() > kMaxLine) {
+        if (word.size() > kWordOpen.size() &&
+            col + word.size() + encoded.size() + kWordClose.size() > kMaxLine) {
             close_word();
             out += "\r\n";
             col = 0;
@@ -216,8 +218,8 @@ void append_address_header(std::string& out, std::string_view name, std::span<co
             col += addr_len + 1;
             continue;
         }
-        bool atoms = !display.starts_with(' ') && !display.ends_with(' ') &&
-                     display.find("  ") == std::string::npos;
+        bool atoms =
+            !display.starts_with(' ') && !display.ends_with(' ') && display.find("  ") == std::string::npos;
         bool ascii = true;
         for (const char ch : display) {
             const auto c = static_cast<unsigned char>(ch);
@@ -302,7 +304,8 @@ void append_parameter(std::string& out, std::size_t& col, std::string_view name,
     std::vector<std::string> sections(1);
     constexpr std::size_t kSection = 48;
     for (std::size_t i = 0; i < value.size();) {
-        const std::size_t n = std::min(utf8_sequence_length(static_cast<unsigned char>(value[i])), value.size() - i);
+        const std::size_t n =
+            std::min(utf8_sequence_length(static_cast<unsigned char>(value[i])), value.size() - i);
         std::string encoded;
         for (std::size_t k = 0; k < n; ++k) {
             const auto c = static_cast<unsigned char>(value[i + k]);
@@ -348,6 +351,7 @@ std::string format_rfc5322_date(std::int64_t utc, std::int32_t offset_seconds)
 
 void append_quoted_printable(std::string& out, std::string_view text)
 {
+    out.reserve(out.size() + text.size() + text.size() / 8 + 8);
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t end = text.find('\n', start);
@@ -358,26 +362,41 @@ void append_quoted_printable(std::string& out, std::string_view text)
         if (!last && line.ends_with('\r'))
             line.remove_suffix(1);
         std::size_t col = 0;
-        for (std::size_t i = 0; i < line.size(); ++i) {
+        for (std::size_t i = 0; i < line.size();) {
             const auto c = static_cast<unsigned char>(line[i]);
-            char token[3];
-            std::size_t len = 1;
-            const bool trailing_space = (c == ' ' || c == '\t') && i + 1 == line.size();
+            const bool space = c == ' ' || c == '\t';
             const bool from_line = col == 0 && c == 'F' && line.substr(i).starts_with("From ");
-            if (((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !trailing_space)) && !from_line) {
-                token[0] = static_cast<char>(c);
-            } else {
-                token[0] = '=';
-                token[1] = kHex[c >> 4];
-                token[2] = kHex[c & 0xF];
-                len = 3;
+            const bool literal =
+                ((c >= 33 && c <= 126 && c != '=') || (space && i + 1 < line.size())) && !from_line;
+            if (literal) {
+                // A run of characters that stand for themselves, up to the soft line break.
+                std::size_t n = 1;
+                const std::size_t room = kMaxLine - 1 - col;  // keep room for the soft break's "="
+                while (n < room && i + n < line.size()) {
+                    const auto d = static_cast<unsigned char>(line[i + n]);
+                    const bool d_space = d == ' ' || d == '\t';
+                    if (!((d >= 33 && d <= 126 && d != '=') || (d_space && i + n + 1 < line.size())))
+                        break;
+                    ++n;
+                }
+                if (room == 0) {
+                    out += "=\r\n";
+                    col = 0;
+                    continue;
+                }
+                out.append(line.substr(i, n));
+                col += n;
+                i += n;
+                continue;
             }
-            if (col + len > kMaxLine - 1) {  // keep room for the soft break's "="
+            if (col + 3 > kMaxLine - 1) {
                 out += "=\r\n";
                 col = 0;
             }
-            out.append(token, len);
-            col += len;
+            const char escaped[3] = {'=', kHex[c >> 4], kHex[c & 0xF]};
+            out.append(escaped, 3);
+            col += 3;
+            ++i;
         }
         if (last) {
             if (!line.empty())
@@ -419,8 +438,8 @@ Result<std::uint64_t> stream_base64(std::string_view first, ByteSource& source, 
         out.clear();
         append_base64(out, std::string_view(chunk.data(), n));
         CV_TRY_VOID(sink.write(out));
-        std::copy(chunk.begin() + static_cast<std::ptrdiff_t>(n), chunk.begin() + static_cast<std::ptrdiff_t>(fill),
-                  chunk.begin());
+        std::copy(chunk.begin() + static_cast<std::ptrdiff_t>(n),
+                  chunk.begin() + static_cast<std::ptrdiff_t>(fill), chunk.begin());
         fill -= n;
         return {};
     };

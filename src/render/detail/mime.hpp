@@ -40,7 +40,8 @@ void append_address_header(std::string& out, std::string_view name, std::span<co
 /// Appends "; name=value" (RFC 2045 quoted string) or its RFC 2231 extended form (UTF-8,
 /// percent-encoded, split into continuations that never cut a character), folding as needed.
 /// `line_length` is the length of the header line written so far and is kept up to date.
-void append_parameter(std::string& out, std::size_t& line_length, std::string_view name, std::string_view value);
+void append_parameter(std::string& out, std::size_t& line_length, std::string_view name,
+                      std::string_view value);
 
 /// RFC 5322 date-time: "Thu, 01 Jan 2026 11:00:00 +0100" for the UTC instant shown at the
 /// given offset from UTC (seconds; rounded to whole minutes as the format requires).

@@ -25,49 +25,25 @@ struct Renderer::Impl {
     std::optional<AttachmentProblem> failed;
 
     Impl(Conversation c, Options o, const MediaOpener* m, detail::ContentSniffer s)
-        : conversation(std::move(c)),
-          options(std::move(o)),
-          media(m),
-          sniffer(std::move(s)),
-          identity(conversation, options.domain),
-          ids(identity)
+        : conversation(std::move(c)), options(std::move(o)), media(m), sniffer(std::move(s)),
+          identity(conversation, options.domain), ids(identity)
     {
+        build_header_cache();
     }
 
-    std::string sender_name(const Item& item) const
-    {
-        if (const Person* p = identity.sender(item))
-            return p->name;
-        if (item.kind == ItemKind::System)
-            return conversation.title;
-        return item.author.value_or(conversation.title);
-    }
+    // Header lines that only depend on the conversation, built once: a chat has thousands
+    // of items and a handful of people.
+    std::vector<std::string> from_headers;  ///< "From:" per member
+    std::vector<std::string> to_headers;    ///< "To:" per sender member; the last for "no member"
+    std::string system_from_header;         ///< "From:" the chat itself
+    std::string conversation_headers;       ///< Thread-Topic, X-WhatsApp-Source and the chat's X- headers
 
-    // The other party of a 1:1 chat as seen from the sender; the chat title otherwise.
-    std::string peer_name(const Item& item) const
-    {
-        if (conversation.group || conversation.members.size() != 2)
-            return conversation.title;
-        const Person* sender = identity.sender(item);
-        for (const auto& m : conversation.members)
-            if (&m != sender)
-                return m.name;
-        return conversation.title;
-    }
-
-    std::vector<Mailbox> recipients(const Person* sender) const
-    {
-        std::vector<Mailbox> to;
-        for (const auto& m : conversation.members)
-            if (&m != sender)
-                to.push_back(identity.mailbox(m));
-        if (to.empty() && conversation.group)
-            to.push_back(identity.conversation_mailbox());
-        return to;
-    }
-
-    /// Source, kind, conversation and WhatsApp id headers.
-    void append_common_headers(std::string& h, const Item& item) const;
+    void build_header_cache();
+    std::string sender_name(const Item& item) const;
+    /// The other party of a 1:1 chat as seen from the sender; the chat title otherwise.
+    std::string peer_name(const Item& item) const;
+    /// Index of the sending member, or members.size() when the sender is not a member.
+    std::size_t sender_slot(const Item& item) const;
 };
 
 }  // namespace cv::render

@@ -20,7 +20,8 @@ Result<Conversation> read_conversation(const std::filesystem::path& path, const 
     const auto& chat_name = reader.report().chat_name;
 
     Conversation c;
-    const bool name_writes = chat_name && std::find(authors.begin(), authors.end(), *chat_name) != authors.end();
+    const bool name_writes =
+        chat_name && std::find(authors.begin(), authors.end(), *chat_name) != authors.end();
     c.group = authors.size() > 2 || (authors.size() == 2 && chat_name && !name_writes);
     for (const auto& a : authors)
         c.members.push_back(Person{a, phone_from_display_name(a), {}, {}});
