@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: reads the bundled sample export (examples/demo-export, written for this
-# project) the way a compliance team would, and shows what chatvault found.
+# project) the way a compliance team would, shows what chatvault found, and renders every
+# item as an email.
 set -euo pipefail
 chatvault=${1:-build/chatvault}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,4 +35,11 @@ for label, test in wanted:
         print(json.dumps(item, ensure_ascii=False))
 PY
 echo
+echo "== chatvault render examples/demo-export --tz Europe/Berlin --out $out_dir/emails"
+rm -rf "$out_dir/emails"
+"$chatvault" render "$export_dir" --tz Europe/Berlin --out "$out_dir/emails" 2>/dev/null
+echo "-- the headers of the email for the message with the attachment"
+sed -n '1,/^MIME-Version/p' "$out_dir/emails/0000006.eml"
+echo
 echo "All $(wc -l <"$out_dir/items.jsonl") items, one JSON object per line: $out_dir/items.jsonl"
+echo "One email per item (open them in any mail client): $out_dir/emails/"

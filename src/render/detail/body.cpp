@@ -1,5 +1,7 @@
 #include "render/detail/body.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/utf8.hpp"
@@ -170,10 +172,21 @@ std::string subject_line(const Item& item, std::string_view chat_title, std::str
         kind += " (deleted)";
     else if (item.edited)
         kind += " (edited)";
-    std::string text = snippet(item.text, 60);
-    if (text.empty() && !item.attachments.empty()) {
+    std::string text;
+    if (!item.attachments.empty()) {
+        // "[image: IMG-….jpg] caption": the marker line says less than the label, and the
+        // caption (if any) follows it.
         const Attachment& a = item.attachments.front();
-        text = fmt::format("[{}{}{}]", media_word(a.type), a.name.empty() ? "" : ": ", a.name);
+        text = a.name.empty() ? fmt::format("[{} omitted]", media_word(a.type))
+                              : fmt::format("[{}: {}]", media_word(a.type), a.name);
+        std::string_view rest = item.text;
+        const auto first_line = rest.substr(0, rest.find('\n'));
+        if (a.omitted || (!a.name.empty() && first_line.find(a.name) != std::string_view::npos))
+            rest.remove_prefix(std::min(rest.size(), first_line.size() + 1));
+        if (const std::string caption = snippet(rest, 60); !caption.empty())
+            text += " " + caption;
+    } else {
+        text = snippet(item.text, 60);
     }
     if (text.empty())
         return fmt::format("WhatsApp {} - {}", kind, chat_title);
