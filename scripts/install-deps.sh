@@ -10,7 +10,8 @@ packages=(
   libzip-dev               # reading .zip exports
   libhowardhinnant-date-dev tzdata   # IANA time zones (date/tz.h over the system tzdb)
   libcli11-dev             # command line
-  libsodium-dev            # SHA-256 digests, base64; later AEAD for the archive
+  libsodium-dev            # base64; AEAD encryption at rest
+  libssl-dev               # SHA-256 (libcrypto uses the CPU's SHA extensions)
   libmagic-dev             # attachment Content-Type from the bytes themselves
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers

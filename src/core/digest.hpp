@@ -1,5 +1,6 @@
 #pragma once
-/// SHA-256 (libsodium underneath; nothing outside digest.cpp sees it) and lower-case hex.
+/// SHA-256 (OpenSSL's libcrypto underneath; nothing outside digest.cpp sees it) and
+/// lower-case hex.
 
 #include <array>
 #include <cstdint>
@@ -15,13 +16,15 @@ using Sha256Digest = std::array<std::uint8_t, 32>;
 class Sha256 {
 public:
     Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
     Sha256& update(std::string_view bytes);
     Sha256& update(std::span<const std::uint8_t> bytes);
     Sha256Digest finish();
 
 private:
-    // crypto_hash_sha256_state is 104 bytes; kept opaque so that callers need no sodium.h.
-    alignas(16) std::array<std::uint8_t, 128> state_{};
+    void* ctx_;  // EVP_MD_CTX, opaque so that callers need no OpenSSL headers
 };
 
 Sha256Digest sha256(std::string_view bytes);
