@@ -84,8 +84,7 @@ std::string text_part(std::string_view subtype, std::string_view text)
                                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
                                    subtype);
     append_quoted_printable(part, text);
-    if (!part.ends_with(kCrlf))
-        part += kCrlf;
+    part += kCrlf;  // taken by the boundary that follows
     return part;
 }
 

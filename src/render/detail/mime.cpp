@@ -226,7 +226,9 @@ void append_address_header(std::string& out, std::string_view name, std::span<co
             atoms = atoms && (c == ' ' || is_atext(c));
             ascii = ascii && c < 0x80;
         }
-        if (atoms || ascii) {
+        // Text that looks like an encoded word would be decoded by readers: encode it.
+        const bool looks_encoded = display.find("=?") != std::string::npos;
+        if (!looks_encoded && (atoms || ascii)) {
             std::string phrase;
             if (atoms) {
                 phrase = display;
@@ -284,7 +286,7 @@ void append_parameter(std::string& out, std::size_t& col, std::string_view name,
         emit(fmt::format("{}={}", name, value));
         return;
     }
-    bool plain = value.size() <= 60;
+    bool plain = value.size() <= 60 && value.find("=?") == std::string_view::npos;
     for (const char ch : value)
         plain = plain && !is_control(static_cast<unsigned char>(ch)) && static_cast<unsigned char>(ch) < 0x80;
     if (plain) {
@@ -398,11 +400,8 @@ void append_quoted_printable(std::string& out, std::string_view text)
             col += 3;
             ++i;
         }
-        if (last) {
-            if (!line.empty())
-                out += kCrlf;
-            break;
-        }
+        if (last)
+            break;  // no line break of its own: the caller ends the part
         out += kCrlf;
         start = end + 1;
     }

@@ -48,7 +48,9 @@ void append_parameter(std::string& out, std::size_t& line_length, std::string_vi
 std::string format_rfc5322_date(std::int64_t utc, std::int32_t offset_seconds);
 
 /// Quoted-printable body text: "\n" (or "\r\n") becomes a hard CRLF line break, lines are
-/// at most 76 characters, and a line starting "From " is protected for mbox tools.
+/// at most 76 characters, and a line starting "From " is protected for mbox tools. The last
+/// line gets no line break: the CRLF that ends a part belongs to the boundary after it
+/// (RFC 2046 §5.1.1), so the caller adds it, and a text ending in "\n" keeps that newline.
 void append_quoted_printable(std::string& out, std::string_view text);
 
 /// base64 of `bytes` in 76-character CRLF lines (the whole input is one unit: the last line

@@ -7,7 +7,9 @@ namespace {
 
 Conversation desk()
 {
-    return Conversation{"Desk", true, std::nullopt,
+    return Conversation{"Desk",
+                        true,
+                        std::nullopt,
                         {{"Alice", "+4915100000001", {}, {}},
                          {"Bob", {}, {}, "bob@bank.example"},
                          {"Jörg Müller", {}, {}, {}},
@@ -45,7 +47,8 @@ TEST(Identity, KeyIdsAreUpperCasedAndShortOnesGetADiscriminator)
     Identity id(c, "whatsapp.invalid");
     EXPECT_EQ(id.message_id_for_key("3eb0c767d26b4e1a9f5c", "4915100000001", false),
               "wa.3EB0C767D26B4E1A9F5C@whatsapp.invalid");
-    EXPECT_EQ(id.message_id_for_key("AC1234567890ABCDEF", "x", true), "wa-call.AC1234567890ABCDEF@whatsapp.invalid");
+    EXPECT_EQ(id.message_id_for_key("AC1234567890ABCDEF", "x", true),
+              "wa-call.AC1234567890ABCDEF@whatsapp.invalid");
     const std::string legacy_a = id.message_id_for_key("1612345678-12", "4915100000001", false);
     const std::string legacy_b = id.message_id_for_key("1612345678-12", "4915100000002", false);
     EXPECT_TRUE(legacy_a.starts_with("wa.1612345678-12.")) << legacy_a;

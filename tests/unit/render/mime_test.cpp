@@ -48,7 +48,8 @@ std::string decode_q_words(const std::string& header_value)
 TEST(MimeHeader, AsciiTextStaysReadableAndFoldsAtSpacesWithoutLosingAny)
 {
     std::string out;
-    const std::string value = "WhatsApp message - Desk: " + std::string(30, 'a') + "  two spaces " + std::string(40, 'b');
+    const std::string value =
+        "WhatsApp message - Desk: " + std::string(30, 'a') + "  two spaces " + std::string(40, 'b');
     append_text_header(out, "Subject", value);
     for (const auto& line : lines_of(out))
         EXPECT_LE(line.size(), 78u) << line;
@@ -60,7 +61,8 @@ TEST(MimeHeader, AsciiTextStaysReadableAndFoldsAtSpacesWithoutLosingAny)
 
 TEST(MimeHeader, UnicodeBecomesQWordsThatNeverSplitACharacterAndFitIn76Columns)
 {
-    const std::string value = "Überweisung 🙇‍♂️ تم الاستلام 了解しました " + std::string(50, 'x') + " ✅";
+    const std::string value =
+        "Überweisung 🙇‍♂️ تم الاستلام 了解しました " + std::string(50, 'x') + " ✅";
     std::string out;
     append_text_header(out, "Subject", value);
     for (const auto& line : lines_of(out)) {
@@ -106,6 +108,23 @@ TEST(MimeAddress, AtomsQuotedStringsAndEncodedWordsByWhatTheNameNeeds)
     EXPECT_NE(out.find("<bare@x.invalid>"), std::string::npos) << out;
     for (const auto& line : lines_of(out))
         EXPECT_LE(line.size(), 76u) << line;
+}
+
+TEST(MimeAddress, ANameThatLooksLikeAnEncodedWordIsEncoded)
+{
+    const std::vector<Mailbox> boxes = {{"Ann =?UTF-8?Q?hi?= Lee", "a@x.invalid"}};
+    std::string out;
+    append_address_header(out, "From", boxes);
+    EXPECT_EQ(out.find("Ann =?UTF-8?Q?hi?= Lee"), std::string::npos) << out;
+    EXPECT_EQ(decode_q_words(out), "Ann =?UTF-8?Q?hi?= Lee");
+}
+
+TEST(MimeParameter, AValueThatLooksLikeAnEncodedWordUsesRfc2231)
+{
+    std::string out = "Content-Disposition: attachment";
+    std::size_t col = out.size();
+    append_parameter(out, col, "filename", "a =?UTF-8?Q?hi?= b.pdf");
+    EXPECT_NE(out.find("filename*=utf-8''a%20%3D%3FUTF-8%3FQ%3Fhi%3F%3D%20b.pdf"), std::string::npos) << out;
 }
 
 TEST(MimeParameter, QuotedWhenAsciiAndShortRfc2231ContinuationsOtherwise)
@@ -164,6 +183,9 @@ TEST(MimeQuotedPrintable, EncodesWhatMustBeAndKeepsLinesShort)
 {
     std::string out;
     append_quoted_printable(out, "a=b trailing \nFrom here\r\n" + std::string(100, 'x') + "\nüñ\n");
+    std::string no_final_break;
+    append_quoted_printable(no_final_break, "abc");
+    EXPECT_EQ(no_final_break, "abc") << "the part's last CRLF belongs to the boundary";
     const auto lines = lines_of(out);
     ASSERT_GE(lines.size(), 5u);
     EXPECT_EQ(lines[0], "a=3Db trailing=20");
@@ -194,8 +216,8 @@ std::string decode_base64(const std::string& text)
 {
     std::string bin(text.size(), '\0');
     std::size_t len = 0;
-    EXPECT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(bin.data()), bin.size(), text.data(), text.size(),
-                                "\r\n", &len, nullptr, sodium_base64_VARIANT_ORIGINAL),
+    EXPECT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(bin.data()), bin.size(), text.data(),
+                                text.size(), "\r\n", &len, nullptr, sodium_base64_VARIANT_ORIGINAL),
               0);
     bin.resize(len);
     return bin;
