@@ -24,8 +24,12 @@ TEST(PhoneFromDisplayName, NamesNationalNumbersAndNonsenseAreNotPhones)
 
 TEST(ConversationKey, OneToOneIsTheSameFromEitherPhone)
 {
-    Conversation on_a{"Bob", false, std::nullopt, {{"Alice", "+4915100000001", {}, {}}, {"Bob", "+4915100000002", {}, {}}}};
-    Conversation on_b{"Alice", false, std::nullopt, {{"Bob", "+4915100000002", {}, {}}, {"Alice", "+4915100000001", {}, {}}}};
+    Conversation on_a{
+        "Bob", false, std::nullopt, {{"Alice", "+4915100000001", {}, {}}, {"Bob", "+4915100000002", {}, {}}}};
+    Conversation on_b{"Alice",
+                      false,
+                      std::nullopt,
+                      {{"Bob", "+4915100000002", {}, {}}, {"Alice", "+4915100000001", {}, {}}}};
     EXPECT_EQ(on_a.key(), on_b.key());
     EXPECT_EQ(on_a.key(), "pair:4915100000001|4915100000002");
 }
