@@ -13,6 +13,8 @@ packages=(
   libsodium-dev            # base64; AEAD encryption at rest
   libssl-dev               # SHA-256 (libcrypto uses the CPU's SHA extensions)
   libmagic-dev             # attachment Content-Type from the bytes themselves
+  libphonenumber-dev       # user mapping: phone numbers to E.164
+  libcsv-dev               # user mapping: the RFC 4180 CSV parser
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers
   clang-format-14          # make format-check (part of make test)

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/archive_commands.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/render_command.hpp"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv)
     cv::cli::add_parse_command(app, parse_args, status);
     cv::cli::RenderArgs render_args;
     cv::cli::add_render_command(app, render_args, status);
+    cv::cli::add_archive_commands(app, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }

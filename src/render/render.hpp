@@ -72,6 +72,15 @@ public:
     Result<Rendered> render(const Item& item, ByteSink& out,
                             std::span<const AttachmentProblem> unreadable = {});
 
+    /// The Message-ID render() will give `item` (without angle brackets), without rendering:
+    /// lets an importer skip items it already holds. Same ordering rule as render().
+    std::string message_id(const Item& item);
+
+    /// Renders an item with a Message-ID assigned earlier (an archived item rendered again,
+    /// outside the order of its original import).
+    Result<Rendered> render_as(const Item& item, std::string_view message_id, ByteSink& out,
+                               std::span<const AttachmentProblem> unreadable = {});
+
     /// The attachment whose bytes failed during the last render(), if that was the cause.
     const std::optional<AttachmentProblem>& failed_attachment() const;
 

@@ -120,12 +120,24 @@ const Conversation& Renderer::conversation() const
     return impl_->conversation;
 }
 
+std::string Renderer::message_id(const Item& item)
+{
+    return impl_->ids.assign(item);
+}
+
 Result<Rendered> Renderer::render(const Item& item, ByteSink& out,
                                   std::span<const AttachmentProblem> unreadable)
 {
+    const std::string id = impl_->ids.assign(item);
+    return render_as(item, id, out, unreadable);
+}
+
+Result<Rendered> Renderer::render_as(const Item& item, std::string_view message_id, ByteSink& out,
+                                     std::span<const AttachmentProblem> unreadable)
+{
     Impl& r = *impl_;
     Rendered result;
-    result.message_id = r.ids.assign(item);
+    result.message_id = message_id;
 
     std::vector<const Attachment*> list;
     for (const auto& a : item.attachments)

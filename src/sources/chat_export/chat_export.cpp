@@ -306,6 +306,11 @@ const Report& Reader::report() const
     return impl_->report;
 }
 
+std::uint64_t Reader::bytes_read() const
+{
+    return impl_->lines ? impl_->lines->bytes_read() : impl_->report.bytes;
+}
+
 Result<std::unique_ptr<ByteSource>> Reader::open_attachment(const Attachment& attachment) const
 {
     if (!attachment.present || attachment.locator.empty())

@@ -76,6 +76,10 @@ public:
     /// As next(), copying into `item`; false at the end.
     bool next(Item& item);
 
+    /// Bytes of the chat text read so far (for progress); report().bytes is the total once
+    /// next() returned false.
+    std::uint64_t bytes_read() const;
+
     /// Valid after open(); complete (warnings, line counts) once next() returned false.
     const Report& report() const;
 

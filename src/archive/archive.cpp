@@ -1,0 +1,1089 @@
+#include "archive/archive.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "archive/detail/crypto.hpp"
+#include "archive/detail/journal.hpp"
+#include "archive/detail/record.hpp"
+#include "archive/detail/sqlite.hpp"
+
+namespace cv::archive {
+
+namespace fs = std::filesystem;
+using namespace detail;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::uint64_t kPackLimit = 1ull << 30;  // a new pack file after 1 GiB
+constexpr std::size_t kMaxChunkBytes = 256ull << 20;
+constexpr int kFormatVersion = 1;
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE packs(id INTEGER PRIMARY KEY, length INTEGER NOT NULL);
+CREATE TABLE blobs(name BLOB PRIMARY KEY, size INTEGER NOT NULL, pack INTEGER NOT NULL,
+                   offset INTEGER NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE chunks(id INTEGER PRIMARY KEY, items INTEGER NOT NULL, sealed BLOB NOT NULL);
+CREATE TABLE conversations(id INTEGER PRIMARY KEY, snapshot BLOB NOT NULL UNIQUE, sealed BLOB NOT NULL);
+CREATE TABLE sources(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, sealed_path BLOB NOT NULL,
+                     imported_at INTEGER NOT NULL);
+CREATE TABLE items(id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, conversation INTEGER NOT NULL,
+                   kind INTEGER NOT NULL, utc INTEGER NOT NULL, deleted INTEGER NOT NULL,
+                   imported_at INTEGER NOT NULL, chunk INTEGER NOT NULL, slot INTEGER NOT NULL,
+                   render_sha256 BLOB NOT NULL, render_size INTEGER NOT NULL);
+CREATE TABLE item_sources(item INTEGER NOT NULL, source INTEGER NOT NULL, line INTEGER NOT NULL,
+                          PRIMARY KEY(item, source)) WITHOUT ROWID;
+CREATE TABLE item_blobs(item INTEGER NOT NULL, ordinal INTEGER NOT NULL, name BLOB NOT NULL,
+                        PRIMARY KEY(item, ordinal)) WITHOUT ROWID;
+CREATE INDEX item_blobs_name ON item_blobs(name);
+CREATE TABLE mailboxes(id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE);
+CREATE TABLE folders(id INTEGER PRIMARY KEY, mailbox INTEGER NOT NULL, name TEXT NOT NULL, UNIQUE(mailbox, name));
+CREATE TABLE placements(folder INTEGER NOT NULL, item INTEGER NOT NULL, PRIMARY KEY(folder, item)) WITHOUT ROWID;
+CREATE INDEX placements_item ON placements(item);
+CREATE TABLE quarantine(item INTEGER PRIMARY KEY, reason TEXT NOT NULL, since INTEGER NOT NULL);
+CREATE VIRTUAL TABLE search USING fts5(sender, subject, body, attachments, content='',
+                                       tokenize='unicode61 remove_diacritics 2');
+)sql";
+
+std::span<const std::uint8_t> as_bytes(std::string_view s)
+{
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::string_view as_text(std::span<const std::uint8_t> b)
+{
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+Sha256Digest to_digest(std::span<const std::uint8_t> b)
+{
+    Sha256Digest d{};
+    std::copy_n(b.begin(), std::min(b.size(), d.size()), d.begin());
+    return d;
+}
+
+fs::path pack_path(const fs::path& dir, std::int64_t id)
+{
+    return dir / "packs" / fmt::format("{:06}.pack", id);
+}
+
+Error io_error(std::string_view what, const fs::path& path)
+{
+    return Error(ErrorCode::Io, fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
+}
+
+Result<void> write_all(int fd, const std::uint8_t* p, std::size_t n, const fs::path& path)
+{
+    while (n > 0) {
+        const ssize_t w = ::write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return fail(io_error("write", path));
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return {};
+}
+
+fs::path key_path(const fs::path& dir)
+{
+    if (const char* env = std::getenv("CHATVAULT_KEY_FILE"); env && *env)
+        return env;
+    return dir / "key";
+}
+
+std::int64_t now()
+{
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+// Reads a blob back from its pack: [u32 length][sealed message]… after the stream header.
+class BlobSource final : public ByteSource {
+public:
+    BlobSource(int fd, std::uint64_t offset, std::uint64_t length, const Key& key, fs::path path)
+        : fd_(fd), pos_(offset), end_(offset + length), key_(key), path_(std::move(path))
+    {
+    }
+    ~BlobSource() override { ::close(fd_); }
+    BlobSource(const BlobSource&) = delete;
+    BlobSource& operator=(const BlobSource&) = delete;
+
+    Result<std::size_t> read(std::span<char> buf) override
+    {
+        while (served_ == plain_.size()) {
+            if (done_)
+                return std::size_t{0};
+            CV_TRY_VOID(next_message());
+        }
+        const std::size_t n = std::min(buf.size(), plain_.size() - served_);
+        std::copy_n(plain_.data() + served_, n, buf.data());
+        served_ += n;
+        return n;
+    }
+
+private:
+    Result<void> read_exact(std::uint8_t* p, std::size_t n)
+    {
+        if (pos_ + n > end_)
+            return fail(ErrorCode::Parse, fmt::format("blob in {} is cut short", path_.string()));
+        while (n > 0) {
+            const ssize_t r = ::pread(fd_, p, n, static_cast<off_t>(pos_));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return fail(ErrorCode::Parse, fmt::format("blob in {} is cut short", path_.string()));
+            p += r;
+            n -= static_cast<std::size_t>(r);
+            pos_ += static_cast<std::uint64_t>(r);
+        }
+        return {};
+    }
+
+    Result<void> next_message()
+    {
+        if (!opener_) {
+            std::array<std::uint8_t, kStreamHeaderBytes> header{};
+            CV_TRY_VOID(read_exact(header.data(), header.size()));
+            opener_ = std::make_unique<StreamOpener>(key_, header);
+        }
+        if (pos_ >= end_)
+            return fail(ErrorCode::Parse, fmt::format("blob in {} ends before its final part", path_.string()));
+        std::array<std::uint8_t, 4> len{};
+        CV_TRY_VOID(read_exact(len.data(), len.size()));
+        const std::uint32_t n = len[0] | len[1] << 8 | len[2] << 16 | static_cast<std::uint32_t>(len[3]) << 24;
+        if (n > StreamSealer::kMessageBytes + 1024)
+            return fail(ErrorCode::Parse, fmt::format("blob in {} is damaged", path_.string()));
+        sealed_.resize(n);
+        CV_TRY_VOID(read_exact(sealed_.data(), n));
+        bool last = false;
+        auto plain = opener_->pull(sealed_, last);
+        if (!plain)
+            return fail(std::move(plain).error().with_context(path_.string()));
+        plain_ = **plain;
+        served_ = 0;
+        if (last) {
+            done_ = true;
+            if (pos_ != end_)
+                return fail(ErrorCode::Parse, fmt::format("blob in {} has data after its end", path_.string()));
+        }
+        return {};
+    }
+
+    int fd_;
+    std::uint64_t pos_;
+    std::uint64_t end_;
+    const Key& key_;
+    fs::path path_;
+    std::unique_ptr<StreamOpener> opener_;
+    Bytes sealed_;
+    Bytes plain_;
+    std::size_t served_ = 0;
+    bool done_ = false;
+};
+
+struct PendingBlob {
+    std::array<std::uint8_t, 32> name{};
+    std::uint64_t size = 0;
+    std::int64_t pack = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
+}  // namespace
+
+fs::path default_location(const std::string& flag)
+{
+    if (!flag.empty())
+        return flag;
+    if (const char* env = std::getenv("CHATVAULT_ARCHIVE"); env && *env)
+        return env;
+    return "archive";
+}
+
+struct Archive::Impl {
+    fs::path dir;
+    Key key;
+    Database db;
+    Journal journal;
+    int lock_fd = -1;
+
+    std::int64_t pack = 0;  // the pack blobs are appended to
+    int pack_fd = -1;
+    std::uint64_t pack_length = 0;  // including appended, uncommitted blobs
+    std::vector<PendingBlob> pending;
+
+    std::unordered_map<std::string, std::int64_t> folder_ids;  // mailbox address → folder id
+
+    // The chunk read last, kept for listing many items of one chunk.
+    std::int64_t cached_chunk = 0;
+    std::vector<std::string> cached_records;
+
+    Impl(fs::path d, Key k, Database database, Journal j)
+        : dir(std::move(d)), key(std::move(k)), db(std::move(database)), journal(std::move(j))
+    {
+    }
+    ~Impl()
+    {
+        if (pack_fd >= 0)
+            ::close(pack_fd);
+        if (lock_fd >= 0)
+            ::close(lock_fd);
+    }
+
+    Result<std::string> meta(std::string_view k)
+    {
+        CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = ?1"));
+        st.bind(1, k);
+        CV_TRY(const bool row, st.step());
+        if (!row)
+            return fail(ErrorCode::Parse, fmt::format("archive metadata '{}' is missing", k));
+        return std::string(st.column_text(0));
+    }
+
+    Result<void> set_meta(std::string_view k, std::string_view v)
+    {
+        CV_TRY(auto st, db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"));
+        st.bind(1, k).bind(2, v);
+        return st.run();
+    }
+
+    Result<void> open_current_pack();
+    Result<std::int64_t> folder_for(const std::string& address);
+    Result<std::vector<std::string>> chunk_records(std::int64_t chunk);
+    Result<JournalHead> journal_append(const json& body);
+};
+
+Result<void> Archive::Impl::open_current_pack()
+{
+    CV_TRY(auto last, db.prepare("SELECT id, length FROM packs ORDER BY id DESC LIMIT 1"));
+    CV_TRY(const bool row, last.step());
+    if (row && static_cast<std::uint64_t>(last.column_int(1)) < kPackLimit) {
+        pack = last.column_int(0);
+        pack_length = static_cast<std::uint64_t>(last.column_int(1));
+    } else {
+        CV_TRY(auto insert, db.prepare("INSERT INTO packs(length) VALUES(0)"));
+        CV_TRY_VOID(insert.run());
+        pack = db.last_insert_rowid();
+        pack_length = 0;
+    }
+    if (pack_fd >= 0)
+        ::close(pack_fd);
+    const fs::path path = pack_path(dir, pack);
+    pack_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (pack_fd < 0)
+        return fail(io_error("open", path));
+    return {};
+}
+
+Result<std::int64_t> Archive::Impl::folder_for(const std::string& address)
+{
+    if (const auto it = folder_ids.find(address); it != folder_ids.end())
+        return it->second;
+    CV_TRY(auto mb, db.prepare("INSERT INTO mailboxes(address) VALUES(?1) ON CONFLICT(address) DO UPDATE SET "
+                               "address = excluded.address RETURNING id"));
+    mb.bind(1, address);
+    CV_TRY_VOID(mb.step());
+    const std::int64_t mailbox = mb.column_int(0);
+    mb.reset();
+    CV_TRY(auto f, db.prepare("INSERT INTO folders(mailbox, name) VALUES(?1, ?2) ON CONFLICT(mailbox, name) DO "
+                              "UPDATE SET name = excluded.name RETURNING id"));
+    f.bind(1, mailbox).bind(2, kFolder);
+    CV_TRY_VOID(f.step());
+    const std::int64_t folder = f.column_int(0);
+    f.reset();
+    folder_ids.emplace(address, folder);
+    return folder;
+}
+
+Result<std::vector<std::string>> Archive::Impl::chunk_records(std::int64_t chunk)
+{
+    if (chunk == cached_chunk && !cached_records.empty())
+        return cached_records;
+    CV_TRY(auto st, db.prepare("SELECT sealed FROM chunks WHERE id = ?1"));
+    st.bind(1, chunk);
+    CV_TRY(const bool row, st.step());
+    if (!row)
+        return fail(ErrorCode::NotFound, fmt::format("record chunk {} is missing", chunk));
+    CV_TRY(const auto packed, key.open(st.column_blob(0), fmt::format("chunk:{}", chunk)));
+    CV_TRY(const auto plain, decompress(packed, kMaxChunkBytes));
+    std::vector<std::string> records;
+    for (std::size_t pos = 0; pos + 4 <= plain.size();) {
+        const std::uint32_t n = plain[pos] | plain[pos + 1] << 8 | plain[pos + 2] << 16 |
+                                static_cast<std::uint32_t>(plain[pos + 3]) << 24;
+        pos += 4;
+        if (pos + n > plain.size())
+            return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
+        records.emplace_back(reinterpret_cast<const char*>(plain.data() + pos), n);
+        pos += n;
+    }
+    cached_chunk = chunk;
+    cached_records = records;
+    return records;
+}
+
+Result<JournalHead> Archive::Impl::journal_append(const json& body)
+{
+    CV_TRY(const auto head, journal.append(body.dump()));
+    CV_TRY_VOID(set_meta("journal_seq", std::to_string(head.seq)));
+    CV_TRY_VOID(set_meta("journal_hash", head.hash));
+    CV_TRY_VOID(set_meta("journal_length", std::to_string(head.length)));
+    return head;
+}
+
+Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Archive::Archive(Archive&&) noexcept = default;
+Archive& Archive::operator=(Archive&&) noexcept = default;
+Archive::~Archive() = default;
+
+const fs::path& Archive::dir() const
+{
+    return impl_->dir;
+}
+
+Result<void> Archive::create(const fs::path& dir)
+{
+    std::error_code ec;
+    fs::create_directories(dir / "packs", ec);
+    if (ec)
+        return fail(ErrorCode::Io, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    const fs::path db_path = dir / "chatvault.db";
+    if (fs::exists(db_path))
+        return fail(ErrorCode::InvalidArgument, fmt::format("{} already holds an archive", dir.string()));
+    const fs::path kp = key_path(dir);
+    CV_TRY(auto key, Key::create(kp));
+    CV_TRY(auto db, Database::open(db_path.string(), true));
+    CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL"));
+    CV_TRY(auto tx, Transaction::begin(db));
+    CV_TRY_VOID(db.exec(kSchema));
+    CV_TRY(auto meta, db.prepare("INSERT INTO meta(key, value) VALUES(?1, ?2)"));
+    const std::pair<std::string, std::string> rows[] = {
+        {"format", std::to_string(kFormatVersion)}, {"key_check", key.check_value()},
+        {"created", std::to_string(now())},         {"journal_seq", "0"},
+        {"journal_hash", std::string(64, '0')},     {"journal_length", "0"},
+    };
+    for (const auto& [k, v] : rows) {
+        meta.bind(1, k).bind(2, v);
+        CV_TRY_VOID(meta.run());
+    }
+    CV_TRY(auto journal, Journal::open(dir / "journal", JournalHead{}));
+    CV_TRY(const auto head, journal.append(json{{"type", "init"}, {"format", kFormatVersion}, {"time", now()}}.dump()));
+    CV_TRY(auto upd, db.prepare("UPDATE meta SET value = ?2 WHERE key = ?1"));
+    for (const auto& [k, v] : std::initializer_list<std::pair<std::string, std::string>>{
+             {"journal_seq", std::to_string(head.seq)},
+             {"journal_hash", head.hash},
+             {"journal_length", std::to_string(head.length)}}) {
+        upd.bind(1, k).bind(2, v);
+        CV_TRY_VOID(upd.run());
+    }
+    return tx.commit();
+}
+
+Result<Archive> Archive::open(const fs::path& dir)
+{
+    const fs::path db_path = dir / "chatvault.db";
+    if (!fs::exists(db_path))
+        return fail(ErrorCode::NotFound,
+                    fmt::format("{} is not an archive (no chatvault.db): create one with `chatvault init`",
+                                dir.string()));
+    // One writer at a time: a second import waits rather than interleaving pack writes.
+    const fs::path lock_path = dir / "lock";
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0)
+        return fail(io_error("open", lock_path));
+    if (::flock(lock_fd, LOCK_EX) != 0) {
+        ::close(lock_fd);
+        return fail(io_error("lock", lock_path));
+    }
+    auto key = Key::load(key_path(dir));
+    if (!key) {
+        ::close(lock_fd);
+        return fail(std::move(key).error());
+    }
+    CV_TRY(auto db, Database::open(db_path.string(), false));
+    CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; "
+                        "PRAGMA cache_size=-65536"));
+    auto read_meta = [&](std::string_view k) -> Result<std::string> {
+        CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = ?1"));
+        st.bind(1, k);
+        CV_TRY(const bool row, st.step());
+        if (!row)
+            return fail(ErrorCode::Parse, fmt::format("archive metadata '{}' is missing", k));
+        return std::string(st.column_text(0));
+    };
+    CV_TRY(const std::string check, read_meta("key_check"));
+    if (check != key->check_value()) {
+        ::close(lock_fd);
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("the key file {} does not belong to the archive in {}", key_path(dir).string(),
+                                dir.string()));
+    }
+    JournalHead head;
+    CV_TRY(const std::string seq, read_meta("journal_seq"));
+    CV_TRY(head.hash, read_meta("journal_hash"));
+    CV_TRY(const std::string length, read_meta("journal_length"));
+    head.seq = std::stoull(seq);
+    head.length = std::stoull(length);
+    auto journal = Journal::open(dir / "journal", head);
+    if (!journal) {
+        ::close(lock_fd);
+        return fail(std::move(journal).error());
+    }
+    // Blobs appended after the last commit belong to no item: cut them away.
+    {
+        CV_TRY(auto packs, db.prepare("SELECT id, length FROM packs"));
+        for (;;) {
+            CV_TRY(const bool row, packs.step());
+            if (!row)
+                break;
+            const fs::path p = pack_path(dir, packs.column_int(0));
+            std::error_code ec;
+            const auto size = fs::file_size(p, ec);
+            if (!ec && size > static_cast<std::uint64_t>(packs.column_int(1)))
+                fs::resize_file(p, static_cast<std::uint64_t>(packs.column_int(1)), ec);
+        }
+    }
+    auto impl = std::make_unique<Impl>(dir, std::move(*key), std::move(db), std::move(*journal));
+    impl->lock_fd = lock_fd;
+    CV_TRY_VOID(impl->open_current_pack());
+    return Archive(std::move(impl));
+}
+
+Result<std::int64_t> Archive::put_conversation(const Conversation& conversation)
+{
+    Impl& a = *impl_;
+    const std::string record = conversation_record(conversation);
+    // A keyed name for the snapshot, so equal snapshots are found without revealing content.
+    const auto name = a.key.blob_name(sha256(record));
+    CV_TRY(auto find, a.db.prepare("SELECT id FROM conversations WHERE snapshot = ?1"));
+    find.bind_blob(1, name);
+    CV_TRY(const bool row, find.step());
+    if (row)
+        return find.column_int(0);
+    CV_TRY(auto insert, a.db.prepare("INSERT INTO conversations(snapshot, sealed) VALUES(?1, x'')"));
+    insert.bind_blob(1, name);
+    CV_TRY_VOID(insert.run());
+    const std::int64_t id = a.db.last_insert_rowid();
+    CV_TRY(auto seal, a.db.prepare("UPDATE conversations SET sealed = ?2 WHERE id = ?1"));
+    seal.bind(1, id).bind_blob(2, a.key.seal(as_bytes(record), fmt::format("conversation:{}", id)));
+    CV_TRY_VOID(seal.run());
+    return id;
+}
+
+Result<std::int64_t> Archive::add_source(std::string_view kind, std::string_view path)
+{
+    Impl& a = *impl_;
+    CV_TRY(auto insert, a.db.prepare("INSERT INTO sources(kind, sealed_path, imported_at) VALUES(?1, x'', ?2)"));
+    insert.bind(1, kind).bind(2, now());
+    CV_TRY_VOID(insert.run());
+    const std::int64_t id = a.db.last_insert_rowid();
+    // The path names the chat ("WhatsApp Chat with …"): sealed like the content.
+    CV_TRY(auto seal, a.db.prepare("UPDATE sources SET sealed_path = ?2 WHERE id = ?1"));
+    seal.bind(1, id).bind_blob(2, a.key.seal(as_bytes(path), fmt::format("source:{}", id)));
+    CV_TRY_VOID(seal.run());
+    return id;
+}
+
+Result<BlobRef> Archive::put_blob(std::string_view head, ByteSource& source)
+{
+    Impl& a = *impl_;
+    const fs::path path = pack_path(a.dir, a.pack);
+    const std::uint64_t start = a.pack_length;
+    if (::lseek(a.pack_fd, static_cast<off_t>(start), SEEK_SET) < 0)
+        return fail(io_error("seek in", path));
+    StreamSealer sealer(a.key);
+    CV_TRY_VOID(write_all(a.pack_fd, sealer.header().data(), sealer.header().size(), path));
+    std::uint64_t written = sealer.header().size();
+    Sha256 sha;
+    std::uint64_t size = 0;
+    std::vector<std::uint8_t> buf(StreamSealer::kMessageBytes);
+    std::size_t fill = 0;
+    std::string_view pending_head = head;
+    bool eof = false;
+    // Messages are whole kMessageBytes pieces except the last; the stream needs to know which
+    // one is last before sealing it, so one piece is always held back.
+    std::vector<std::uint8_t> next(StreamSealer::kMessageBytes);
+    auto fill_piece = [&](std::vector<std::uint8_t>& piece, std::size_t& n) -> Result<void> {
+        n = 0;
+        while (n < piece.size()) {
+            if (!pending_head.empty()) {
+                const std::size_t k = std::min(pending_head.size(), piece.size() - n);
+                std::copy_n(pending_head.data(), k, piece.data() + n);
+                pending_head.remove_prefix(k);
+                n += k;
+                continue;
+            }
+            if (eof)
+                break;
+            CV_TRY(const std::size_t r,
+                   source.read(std::span<char>(reinterpret_cast<char*>(piece.data()) + n, piece.size() - n)));
+            if (r == 0)
+                eof = true;
+            n += r;
+        }
+        return {};
+    };
+    CV_TRY_VOID(fill_piece(buf, fill));
+    for (;;) {
+        std::size_t next_fill = 0;
+        if (fill == buf.size())
+            CV_TRY_VOID(fill_piece(next, next_fill));
+        const bool last = next_fill == 0;
+        sha.update(std::span<const std::uint8_t>(buf.data(), fill));
+        size += fill;
+        const Bytes& sealed = sealer.push(std::span<const std::uint8_t>(buf.data(), fill), last);
+        const std::uint32_t n = static_cast<std::uint32_t>(sealed.size());
+        const std::uint8_t len[4] = {static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
+                                     static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 24)};
+        CV_TRY_VOID(write_all(a.pack_fd, len, 4, path));
+        CV_TRY_VOID(write_all(a.pack_fd, sealed.data(), sealed.size(), path));
+        written += 4 + sealed.size();
+        if (last)
+            break;
+        std::swap(buf, next);
+        fill = next_fill;
+    }
+    BlobRef ref{sha.finish(), size};
+    const auto name = a.key.blob_name(ref.sha256);
+    bool known = std::any_of(a.pending.begin(), a.pending.end(), [&](const PendingBlob& p) { return p.name == name; });
+    if (!known) {
+        CV_TRY(auto find, a.db.prepare("SELECT 1 FROM blobs WHERE name = ?1"));
+        find.bind_blob(1, name);
+        CV_TRY(known, find.step());
+    }
+    if (known) {
+        // Stored already: give the space back.
+        if (::ftruncate(a.pack_fd, static_cast<off_t>(start)) != 0)
+            return fail(io_error("truncate", path));
+        return ref;
+    }
+    a.pending.push_back(PendingBlob{name, size, a.pack, start, written});
+    a.pack_length = start + written;
+    return ref;
+}
+
+Result<std::unique_ptr<ByteSource>> Archive::open_blob(const Sha256Digest& sha256) const
+{
+    const Impl& a = *impl_;
+    const auto name = a.key.blob_name(sha256);
+    std::int64_t pack = 0;
+    std::uint64_t offset = 0, length = 0;
+    const auto pending = std::find_if(a.pending.begin(), a.pending.end(), [&](const auto& p) { return p.name == name; });
+    if (pending != a.pending.end()) {
+        pack = pending->pack;
+        offset = pending->offset;
+        length = pending->length;
+    } else {
+        auto& db = const_cast<Database&>(a.db);
+        CV_TRY(auto find, db.prepare("SELECT pack, offset, length FROM blobs WHERE name = ?1"));
+        find.bind_blob(1, name);
+        CV_TRY(const bool row, find.step());
+        if (!row)
+            return fail(ErrorCode::NotFound, fmt::format("blob {} is not in the archive", to_hex(sha256)));
+        pack = find.column_int(0);
+        offset = static_cast<std::uint64_t>(find.column_int(1));
+        length = static_cast<std::uint64_t>(find.column_int(2));
+    }
+    const fs::path path = pack_path(a.dir, pack);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(ErrorCode::NotFound, fmt::format("pack {} is missing", path.string()));
+    return std::unique_ptr<ByteSource>(std::make_unique<BlobSource>(fd, offset, length, a.key, path));
+}
+
+Result<bool> Archive::contains(std::string_view message_id)
+{
+    CV_TRY(auto st, impl_->db.prepare("SELECT 1 FROM items WHERE message_id = ?1"));
+    st.bind(1, message_id);
+    return st.step();
+}
+
+Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& items)
+{
+    Impl& a = *impl_;
+    CommitReport report;
+    if (!a.pending.empty() && ::fdatasync(a.pack_fd) != 0)
+        return fail(io_error("flush", pack_path(a.dir, a.pack)));
+    CV_TRY(auto tx, Transaction::begin(a.db));
+    const std::int64_t t = now();
+
+    CV_TRY(auto find, a.db.prepare("SELECT id, (SELECT 1 FROM quarantine WHERE item = items.id) FROM items "
+                                   "WHERE message_id = ?1"));
+    CV_TRY(auto insert_item,
+           a.db.prepare("INSERT INTO items(message_id, conversation, kind, utc, deleted, imported_at, chunk, slot, "
+                        "render_sha256, render_size) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    CV_TRY(auto link, a.db.prepare("INSERT OR IGNORE INTO item_sources(item, source, line) VALUES(?1, ?2, ?3)"));
+    CV_TRY(auto place, a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) VALUES(?1, ?2)"));
+    CV_TRY(auto hold, a.db.prepare("INSERT INTO quarantine(item, reason, since) VALUES(?1, ?2, ?3)"));
+    CV_TRY(auto item_blob, a.db.prepare("INSERT INTO item_blobs(item, ordinal, name) VALUES(?1, ?2, ?3)"));
+    CV_TRY(auto index, a.db.prepare("INSERT INTO search(rowid, sender, subject, body, attachments) "
+                                    "VALUES(?1, ?2, ?3, ?4, ?5)"));
+    CV_TRY(auto blob, a.db.prepare("INSERT OR IGNORE INTO blobs(name, size, pack, offset, length) "
+                                   "VALUES(?1, ?2, ?3, ?4, ?5)"));
+
+    CV_TRY(auto new_chunk, a.db.prepare("INSERT INTO chunks(items, sealed) VALUES(0, x'')"));
+    CV_TRY_VOID(new_chunk.run());
+    const std::int64_t chunk = a.db.last_insert_rowid();
+    Bytes records;
+    std::int64_t slot = 0;
+    json journal_items = json::array();
+    json journal_held = json::array();
+
+    for (auto& n : items) {
+        find.bind(1, n.message_id);
+        CV_TRY(const bool exists, find.step());
+        if (exists) {
+            const std::int64_t id = find.column_int(0);
+            const bool held = !find.column_is_null(1);
+            find.reset();
+            ++report.duplicates;
+            link.bind(1, id).bind(2, source).bind(3, static_cast<std::int64_t>(n.item.line));
+            CV_TRY_VOID(link.run());
+            if (!held) {
+                for (const auto& address : n.mailboxes) {
+                    CV_TRY(const std::int64_t folder, a.folder_for(address));
+                    place.bind(1, folder).bind(2, id);
+                    CV_TRY_VOID(place.run());
+                    if (a.db.changes() > 0)
+                        ++report.new_per_mailbox[address];
+                }
+            }
+            continue;
+        }
+        find.reset();
+        const std::string record =
+            item_record(n.item, RenderContext{n.render.source, n.render.time_zone, n.render.domain, n.message_id});
+        const auto len = static_cast<std::uint32_t>(record.size());
+        records.insert(records.end(), {static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8),
+                                       static_cast<std::uint8_t>(len >> 16), static_cast<std::uint8_t>(len >> 24)});
+        records.insert(records.end(), record.begin(), record.end());
+        insert_item.bind(1, n.message_id)
+            .bind(2, n.conversation)
+            .bind(3, static_cast<std::int64_t>(n.item.kind))
+            .bind(4, n.item.utc)
+            .bind(5, std::int64_t{n.item.deleted})
+            .bind(6, t)
+            .bind(7, chunk)
+            .bind(8, slot++)
+            .bind_blob(9, n.render_sha256)
+            .bind(10, static_cast<std::int64_t>(n.render_size));
+        CV_TRY_VOID(insert_item.run());
+        const std::int64_t id = a.db.last_insert_rowid();
+        ++report.added;
+        journal_items.push_back(json::array({id, to_hex(std::span(n.render_sha256).first(8))}));
+        link.bind(1, id).bind(2, source).bind(3, static_cast<std::int64_t>(n.item.line));
+        CV_TRY_VOID(link.run());
+        std::string attachment_names;
+        std::int64_t ordinal = 0;
+        for (const auto& att : n.item.attachments) {
+            if (!attachment_names.empty())
+                attachment_names += ' ';
+            attachment_names += att.name;
+            if (!att.locator.starts_with("blob:"))
+                continue;
+            Sha256Digest sha{};
+            const std::string hex = att.locator.substr(5);
+            for (std::size_t i = 0; i < sha.size() && 2 * i + 1 < hex.size(); ++i)
+                sha[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+            item_blob.bind(1, id).bind(2, ordinal++).bind_blob(3, a.key.blob_name(sha));
+            CV_TRY_VOID(item_blob.run());
+        }
+        index.bind(1, id)
+            .bind(2, n.index_sender)
+            .bind(3, n.index_subject)
+            .bind(4, n.item.text)
+            .bind(5, attachment_names);
+        CV_TRY_VOID(index.run());
+        if (n.mailboxes.empty()) {
+            hold.bind(1, id).bind(2, n.quarantine_reason).bind(3, t);
+            CV_TRY_VOID(hold.run());
+            ++report.quarantined;
+            journal_held.push_back(id);
+        }
+        for (const auto& address : n.mailboxes) {
+            CV_TRY(const std::int64_t folder, a.folder_for(address));
+            place.bind(1, folder).bind(2, id);
+            CV_TRY_VOID(place.run());
+            ++report.new_per_mailbox[address];
+        }
+    }
+
+    json journal_blobs = json::array();
+    for (const auto& p : a.pending) {
+        blob.bind_blob(1, p.name)
+            .bind(2, static_cast<std::int64_t>(p.size))
+            .bind(3, p.pack)
+            .bind(4, static_cast<std::int64_t>(p.offset))
+            .bind(5, static_cast<std::int64_t>(p.length));
+        CV_TRY_VOID(blob.run());
+        journal_blobs.push_back(json::array({to_hex(std::span(p.name).first(8)), p.size}));
+    }
+    std::string chunk_sha;
+    if (slot > 0) {
+        CV_TRY(const auto packed, compress(records));
+        const Bytes sealed = a.key.seal(packed, fmt::format("chunk:{}", chunk));
+        chunk_sha = to_hex(sha256(as_text(sealed)));
+        CV_TRY(auto fill, a.db.prepare("UPDATE chunks SET items = ?2, sealed = ?3 WHERE id = ?1"));
+        fill.bind(1, chunk).bind(2, slot).bind_blob(3, sealed);
+        CV_TRY_VOID(fill.run());
+    } else {
+        CV_TRY(auto drop, a.db.prepare("DELETE FROM chunks WHERE id = ?1"));
+        drop.bind(1, chunk);
+        CV_TRY_VOID(drop.run());
+    }
+    CV_TRY(auto pack_len, a.db.prepare("UPDATE packs SET length = ?2 WHERE id = ?1"));
+    pack_len.bind(1, a.pack).bind(2, static_cast<std::int64_t>(a.pack_length));
+    CV_TRY_VOID(pack_len.run());
+
+    json body{{"type", "import"},         {"time", t},
+              {"source", source},         {"chunk", slot > 0 ? json(chunk) : json(nullptr)},
+              {"chunk_sha256", chunk_sha}, {"items", std::move(journal_items)},
+              {"quarantined", journal_held}, {"duplicates", report.duplicates},
+              {"blobs", journal_blobs}};
+    CV_TRY_VOID(a.journal_append(body));
+    CV_TRY_VOID(tx.commit());
+    a.pending.clear();
+    if (a.pack_length >= kPackLimit)
+        CV_TRY_VOID(a.open_current_pack());
+    return report;
+}
+
+Result<std::vector<MailboxInfo>> Archive::mailboxes()
+{
+    CV_TRY(auto st, impl_->db.prepare("SELECT m.address, (SELECT count(*) FROM folders f JOIN placements p ON "
+                                      "p.folder = f.id WHERE f.mailbox = m.id) FROM mailboxes m ORDER BY m.address"));
+    std::vector<MailboxInfo> out;
+    for (;;) {
+        CV_TRY(const bool row, st.step());
+        if (!row)
+            break;
+        out.push_back(MailboxInfo{std::string(st.column_text(0)), static_cast<std::uint64_t>(st.column_int(1))});
+    }
+    return out;
+}
+
+Result<std::vector<ItemSummary>> Archive::list(std::string_view mailbox, std::string_view folder, std::uint64_t limit,
+                                               std::uint64_t offset)
+{
+    CV_TRY(auto f, impl_->db.prepare("SELECT f.id FROM folders f JOIN mailboxes m ON m.id = f.mailbox "
+                                     "WHERE m.address = ?1 AND f.name = ?2"));
+    f.bind(1, mailbox).bind(2, folder);
+    CV_TRY(const bool found, f.step());
+    if (!found)
+        return fail(ErrorCode::NotFound, fmt::format("no folder \"{}\" in mailbox {}", folder, mailbox));
+    const std::int64_t folder_id = f.column_int(0);
+    CV_TRY(auto st, impl_->db.prepare("SELECT i.id, i.message_id, i.kind, i.utc, i.deleted, i.render_size FROM "
+                                      "placements p JOIN items i ON i.id = p.item WHERE p.folder = ?1 "
+                                      "ORDER BY i.utc, i.id LIMIT ?2 OFFSET ?3"));
+    st.bind(1, folder_id).bind(2, static_cast<std::int64_t>(limit)).bind(3, static_cast<std::int64_t>(offset));
+    std::vector<ItemSummary> out;
+    for (;;) {
+        CV_TRY(const bool row, st.step());
+        if (!row)
+            break;
+        out.push_back(ItemSummary{st.column_int(0), std::string(st.column_text(1)),
+                                  static_cast<ItemKind>(st.column_int(2)), st.column_int(3), st.column_int(4) != 0,
+                                  static_cast<std::uint64_t>(st.column_int(5))});
+    }
+    return out;
+}
+
+Result<std::optional<std::int64_t>> Archive::find(std::string_view message_id)
+{
+    CV_TRY(auto st, impl_->db.prepare("SELECT id FROM items WHERE message_id = ?1"));
+    st.bind(1, message_id);
+    CV_TRY(const bool row, st.step());
+    if (!row)
+        return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(st.column_int(0));
+}
+
+Result<StoredItem> Archive::item(std::int64_t id)
+{
+    Impl& a = *impl_;
+    CV_TRY(auto st, a.db.prepare("SELECT i.message_id, i.conversation, i.chunk, i.slot, i.render_sha256, "
+                                 "i.render_size, c.sealed, (SELECT reason FROM quarantine WHERE item = i.id) FROM "
+                                 "items i LEFT JOIN conversations c ON c.id = i.conversation WHERE i.id = ?1"));
+    st.bind(1, id);
+    CV_TRY(const bool row, st.step());
+    if (!row)
+        return fail(ErrorCode::NotFound, fmt::format("no item {} in the archive", id));
+    StoredItem out;
+    out.id = id;
+    out.message_id = st.column_text(0);
+    const std::int64_t conversation = st.column_int(1);
+    const std::int64_t chunk = st.column_int(2);
+    const auto slot = static_cast<std::size_t>(st.column_int(3));
+    out.render_sha256 = to_digest(st.column_blob(4));
+    out.render_size = static_cast<std::uint64_t>(st.column_int(5));
+    if (st.column_is_null(6))
+        return fail(ErrorCode::NotFound, fmt::format("item {}: its conversation {} is missing", id, conversation));
+    CV_TRY(const auto conv_plain, a.key.open(st.column_blob(6), fmt::format("conversation:{}", conversation)));
+    CV_TRY(out.conversation, parse_conversation_record(as_text(conv_plain)));
+    if (!st.column_is_null(7))
+        out.quarantine_reason = std::string(st.column_text(7));
+    CV_TRY(const auto records, a.chunk_records(chunk));
+    if (slot >= records.size())
+        return fail(ErrorCode::Parse, fmt::format("item {}: its record is missing from chunk {}", id, chunk));
+    RenderContext context;
+    CV_TRY_VOID(parse_item_record(records[slot], out.item, context));
+    if (context.message_id != out.message_id)
+        return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", id, context.message_id,
+                                                  out.message_id));
+    out.render = RenderSettings{context.source, context.time_zone, context.domain};
+    CV_TRY(auto mb, a.db.prepare("SELECT m.address FROM placements p JOIN folders f ON f.id = p.folder JOIN "
+                                 "mailboxes m ON m.id = f.mailbox WHERE p.item = ?1 ORDER BY m.address"));
+    mb.bind(1, id);
+    for (;;) {
+        CV_TRY(const bool more, mb.step());
+        if (!more)
+            break;
+        out.mailboxes.emplace_back(mb.column_text(0));
+    }
+    CV_TRY(auto src, a.db.prepare("SELECT s.id, s.sealed_path, x.line FROM item_sources x JOIN sources s ON "
+                                  "s.id = x.source WHERE x.item = ?1 ORDER BY s.id"));
+    src.bind(1, id);
+    for (;;) {
+        CV_TRY(const bool more, src.step());
+        if (!more)
+            break;
+        auto path = a.key.open(src.column_blob(1), fmt::format("source:{}", src.column_int(0)));
+        out.sources.push_back(fmt::format("{}:{}", path ? std::string(as_text(*path)) : "(damaged source record)",
+                                          src.column_int(2)));
+    }
+    return out;
+}
+
+Result<std::vector<QuarantineEntry>> Archive::quarantine()
+{
+    CV_TRY(auto st, impl_->db.prepare("SELECT q.item, i.message_id, q.reason, q.since FROM quarantine q JOIN items "
+                                      "i ON i.id = q.item ORDER BY q.item"));
+    std::vector<QuarantineEntry> out;
+    for (;;) {
+        CV_TRY(const bool row, st.step());
+        if (!row)
+            break;
+        out.push_back(
+            QuarantineEntry{st.column_int(0), std::string(st.column_text(1)), std::string(st.column_text(2)),
+                            st.column_int(3)});
+    }
+    return out;
+}
+
+Result<void> Archive::refile(std::int64_t id, std::int64_t conversation, const Sha256Digest& render_sha256,
+                             std::uint64_t render_size, const std::vector<std::string>& mailboxes)
+{
+    Impl& a = *impl_;
+    if (mailboxes.empty())
+        return fail(ErrorCode::InvalidArgument, "refile needs at least one mailbox");
+    CV_TRY(auto tx, Transaction::begin(a.db));
+    CV_TRY(auto upd, a.db.prepare("UPDATE items SET conversation = ?2, render_sha256 = ?3, render_size = ?4 "
+                                  "WHERE id = ?1"));
+    upd.bind(1, id).bind(2, conversation).bind_blob(3, render_sha256).bind(4, static_cast<std::int64_t>(render_size));
+    CV_TRY_VOID(upd.run());
+    CV_TRY(auto place, a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) VALUES(?1, ?2)"));
+    for (const auto& address : mailboxes) {
+        CV_TRY(const std::int64_t folder, a.folder_for(address));
+        place.bind(1, folder).bind(2, id);
+        CV_TRY_VOID(place.run());
+    }
+    CV_TRY(auto release, a.db.prepare("DELETE FROM quarantine WHERE item = ?1"));
+    release.bind(1, id);
+    CV_TRY_VOID(release.run());
+    CV_TRY_VOID(a.journal_append(json{{"type", "refile"},
+                                      {"time", now()},
+                                      {"item", id},
+                                      {"render_sha256", to_hex(std::span(render_sha256).first(8))},
+                                      {"mailboxes", mailboxes.size()}}));
+    return tx.commit();
+}
+
+Result<VerifyReport> Archive::verify(const Rerender& rerender)
+{
+    Impl& a = *impl_;
+    VerifyReport report;
+    auto finding = [&](std::optional<std::int64_t> id, std::string message_id, std::string problem) {
+        report.findings.push_back(Finding{id, std::move(message_id), std::move(problem)});
+    };
+
+    // 1. The journal: an unbroken chain that ends where the archive says it does.
+    CV_TRY(const auto scan, scan_journal(a.dir / "journal"));
+    for (const auto& p : scan.problems)
+        finding(std::nullopt, "", p);
+    report.journal_entries = scan.entries.size();
+    CV_TRY(const std::string seq, a.meta("journal_seq"));
+    CV_TRY(const std::string head, a.meta("journal_hash"));
+    report.journal_head = head;
+    if (scan.entries.size() < std::stoull(seq))
+        finding(std::nullopt, "",
+                fmt::format("the journal ends at entry {} but the archive committed {}: it was cut",
+                            scan.entries.size(), seq));
+    else if (scan.entries.empty() || scan.entries.back().hash != head)
+        finding(std::nullopt, "", "the journal's last entry is not the head the archive committed");
+
+    std::map<std::int64_t, std::string> expected;  // item id → first 8 bytes of its rendering's SHA-256
+    std::map<std::int64_t, std::string> chunk_sha;
+    for (const auto& e : scan.entries) {
+        const auto body = json::parse(e.body, nullptr, false);
+        if (body.is_discarded())
+            continue;
+        const std::string type = body.value("type", "");
+        if (type == "import") {
+            for (const auto& it : body.at("items"))
+                expected[it.at(0).get<std::int64_t>()] = it.at(1).get<std::string>();
+            if (!body.at("chunk").is_null())
+                chunk_sha[body.at("chunk").get<std::int64_t>()] = body.at("chunk_sha256").get<std::string>();
+        } else if (type == "refile") {
+            expected[body.at("item").get<std::int64_t>()] = body.at("render_sha256").get<std::string>();
+        }
+    }
+
+    // 2. Rows against the journal.
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    {
+        CV_TRY(auto st, a.db.prepare("SELECT id, message_id, render_sha256 FROM items ORDER BY id"));
+        for (;;) {
+            CV_TRY(const bool row, st.step());
+            if (!row)
+                break;
+            const std::int64_t id = st.column_int(0);
+            std::string message_id(st.column_text(1));
+            const auto it = expected.find(id);
+            if (it == expected.end()) {
+                finding(id, message_id, "its row is not in the journal (added behind the archive's back)");
+            } else {
+                if (to_hex(st.column_blob(2).first(std::min<std::size_t>(8, st.column_blob(2).size()))) != it->second)
+                    finding(id, message_id, "its recorded hash differs from the journal's");
+                expected.erase(it);
+            }
+            rows.emplace_back(id, std::move(message_id));
+        }
+    }
+    for (const auto& [id, sha] : expected)
+        finding(id, "", "the journal records it but its row is gone");
+    report.items = rows.size();
+
+    // 3. Record chunks, byte for byte.
+    {
+        CV_TRY(auto st, a.db.prepare("SELECT id, sealed FROM chunks"));
+        CV_TRY(auto members, a.db.prepare("SELECT id, message_id FROM items WHERE chunk = ?1"));
+        for (;;) {
+            CV_TRY(const bool row, st.step());
+            if (!row)
+                break;
+            const std::int64_t chunk = st.column_int(0);
+            const auto it = chunk_sha.find(chunk);
+            const bool ok = it != chunk_sha.end() && to_hex(sha256(as_text(st.column_blob(1)))) == it->second;
+            if (it != chunk_sha.end())
+                chunk_sha.erase(it);
+            if (ok)
+                continue;
+            members.bind(1, chunk);
+            for (;;) {
+                CV_TRY(const bool m, members.step());
+                if (!m)
+                    break;
+                finding(members.column_int(0), std::string(members.column_text(1)),
+                        fmt::format("its record chunk {} was altered", chunk));
+            }
+            members.reset();
+        }
+        for (const auto& [chunk, sha] : chunk_sha) {
+            members.bind(1, chunk);
+            for (;;) {
+                CV_TRY(const bool m, members.step());
+                if (!m)
+                    break;
+                finding(members.column_int(0), std::string(members.column_text(1)),
+                        fmt::format("its record chunk {} is missing", chunk));
+            }
+            members.reset();
+        }
+    }
+
+    // 4. Blobs: every byte decrypts, authenticates and hashes to its name.
+    {
+        CV_TRY(auto st, a.db.prepare("SELECT name, pack, offset, length FROM blobs"));
+        CV_TRY(auto users, a.db.prepare("SELECT b.item, i.message_id FROM item_blobs b JOIN items i ON i.id = b.item "
+                                        "WHERE b.name = ?1"));
+        std::vector<char> buf(256 * 1024);
+        for (;;) {
+            CV_TRY(const bool row, st.step());
+            if (!row)
+                break;
+            ++report.blobs;
+            const auto name_span = st.column_blob(0);
+            const std::vector<std::uint8_t> name(name_span.begin(), name_span.end());
+            const fs::path path = pack_path(a.dir, st.column_int(1));
+            std::string problem;
+            const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                problem = fmt::format("its attachment's pack {} is missing", path.filename().string());
+            } else {
+                BlobSource source(fd, static_cast<std::uint64_t>(st.column_int(2)),
+                                  static_cast<std::uint64_t>(st.column_int(3)), a.key, path);
+                Sha256 sha;
+                for (;;) {
+                    auto n = source.read(buf);
+                    if (!n) {
+                        problem = fmt::format("an attachment is damaged: {}", n.error().message());
+                        break;
+                    }
+                    if (*n == 0)
+                        break;
+                    sha.update(std::string_view(buf.data(), *n));
+                }
+                if (problem.empty()) {
+                    const auto expect = a.key.blob_name(sha.finish());
+                    if (!std::equal(expect.begin(), expect.end(), name.begin(), name.end()))
+                        problem = "an attachment's content does not match its name";
+                }
+            }
+            if (problem.empty())
+                continue;
+            users.bind_blob(1, name);
+            bool named = false;
+            for (;;) {
+                CV_TRY(const bool u, users.step());
+                if (!u)
+                    break;
+                named = true;
+                finding(users.column_int(0), std::string(users.column_text(1)), problem);
+            }
+            users.reset();
+            if (!named)
+                finding(std::nullopt, "", problem);
+        }
+    }
+
+    // 5. Every item renders again to the bytes whose hash was taken at import.
+    for (const auto& [id, message_id] : rows) {
+        auto stored = item(id);
+        if (!stored) {
+            finding(id, message_id, stored.error().message());
+            continue;
+        }
+        auto sha = rerender(*stored);
+        if (!sha)
+            finding(id, message_id, fmt::format("it cannot be rendered again: {}", sha.error().message()));
+        else if (*sha != stored->render_sha256)
+            finding(id, message_id, "it renders to different bytes than were archived");
+    }
+    return report;
+}
+
+}  // namespace cv::archive

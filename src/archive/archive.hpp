@@ -1,0 +1,181 @@
+#pragma once
+/// The embedded default store: one archive directory holding
+///
+///   chatvault.db   SQLite (WAL) — metadata, mailboxes and folders, the contentless FTS5
+///                  index, and item records (compressed in chunks, sealed with the key)
+///   packs/         append-only pack files of attachment blobs (content-addressed,
+///                  compressed where that pays, sealed as streams)
+///   journal        append-only, hash-chained log of every change
+///   key            the 32-byte archive key, mode 0600 (or $CHATVAULT_KEY_FILE)
+///
+/// An item is stored once and placed in the "WhatsApp Archiver" folder of every mailbox it
+/// is filed to; with no mailbox it waits in quarantine with the reason. A batch commits
+/// atomically with its index entries and its journal entry: killing the process at any point
+/// leaves the archive as it was after the last committed batch (uncommitted pack and
+/// journal tails are cut away when the archive is next opened).
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/byte_source.hpp"
+#include "core/digest.hpp"
+#include "core/result.hpp"
+#include "model/conversation.hpp"
+#include "model/item.hpp"
+
+namespace cv::archive {
+
+inline constexpr std::string_view kFolder = "WhatsApp Archiver";
+
+/// Where an archive is: --archive DIR, else $CHATVAULT_ARCHIVE, else ./archive.
+std::filesystem::path default_location(const std::string& flag);
+
+/// How an item is to be rendered again (the renderer's options at import).
+struct RenderSettings {
+    SourceKind source = SourceKind::ChatExport;
+    std::string time_zone = "UTC";
+    std::string domain = "whatsapp.invalid";
+};
+
+/// An attachment's bytes once stored.
+struct BlobRef {
+    Sha256Digest sha256{};
+    std::uint64_t size = 0;
+};
+
+/// One item for commit(). The renderer has run: its Message-ID, hash and size are known.
+struct NewItem {
+    Item item;                     ///< attachments' locators are "blob:<sha256 hex>" when stored
+    std::int64_t conversation = 0; ///< from put_conversation()
+    RenderSettings render;
+    std::string message_id;
+    Sha256Digest render_sha256{};
+    std::uint64_t render_size = 0;
+    std::vector<std::string> mailboxes;  ///< mapped participants; empty → quarantine
+    std::string quarantine_reason;       ///< why, when `mailboxes` is empty
+    std::string index_sender;            ///< for the full-text index
+    std::string index_subject;
+};
+
+struct CommitReport {
+    std::uint64_t added = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t quarantined = 0;
+    std::map<std::string, std::uint64_t> new_per_mailbox;
+};
+
+struct MailboxInfo {
+    std::string address;
+    std::uint64_t items = 0;
+};
+
+struct ItemSummary {
+    std::int64_t id = 0;
+    std::string message_id;
+    ItemKind kind = ItemKind::Message;
+    std::int64_t utc = 0;
+    bool deleted = false;
+    std::uint64_t size = 0;
+};
+
+struct StoredItem {
+    std::int64_t id = 0;
+    std::string message_id;
+    Item item;
+    Conversation conversation;
+    RenderSettings render;
+    Sha256Digest render_sha256{};
+    std::uint64_t render_size = 0;
+    std::vector<std::string> mailboxes;
+    std::optional<std::string> quarantine_reason;
+    std::vector<std::string> sources;  ///< where it was imported from, first first
+};
+
+struct QuarantineEntry {
+    std::int64_t id = 0;
+    std::string message_id;
+    std::string reason;
+    std::int64_t since = 0;
+};
+
+/// One thing verify() found wrong, naming the item where it can.
+struct Finding {
+    std::optional<std::int64_t> item;
+    std::string message_id;
+    std::string problem;
+};
+
+struct VerifyReport {
+    std::uint64_t items = 0;
+    std::uint64_t blobs = 0;
+    std::uint64_t journal_entries = 0;
+    std::string journal_head;
+    std::vector<Finding> findings;
+};
+
+class Archive {
+public:
+    /// Creates an archive in `dir` (created if missing; must be empty of an archive).
+    /// Errors: InvalidArgument (already an archive), Io.
+    static Result<void> create(const std::filesystem::path& dir);
+    /// Opens an archive; cuts uncommitted pack and journal tails. Errors: NotFound (no
+    /// archive), InvalidArgument (key file does not belong to it), Io.
+    static Result<Archive> open(const std::filesystem::path& dir);
+    Archive(Archive&&) noexcept;
+    Archive& operator=(Archive&&) noexcept;
+    ~Archive();
+
+    const std::filesystem::path& dir() const;
+
+    /// The stored conversation whose snapshot is exactly this (title, members and their
+    /// mapped addresses); a new one when anything differs, so earlier items keep rendering
+    /// as they did.
+    Result<std::int64_t> put_conversation(const Conversation& conversation);
+    /// Records an import source (path and kind) for the items of the next commits.
+    Result<std::int64_t> add_source(std::string_view kind, std::string_view path);
+
+    /// Stores bytes read from `source` after `head`; returns their SHA-256 and size. Identical
+    /// content is stored once. Committed with the next commit().
+    Result<BlobRef> put_blob(std::string_view head, ByteSource& source);
+    /// The bytes of a stored blob, decrypted as a stream. Errors: NotFound, Parse (damaged).
+    Result<std::unique_ptr<ByteSource>> open_blob(const Sha256Digest& sha256) const;
+
+    /// True when an item with this Message-ID is archived (so import can skip rendering).
+    Result<bool> contains(std::string_view message_id);
+
+    /// Commits items in one transaction: new ones stored, indexed and placed; known ones
+    /// linked to this source and placed in any newly mapped mailbox (their content is never
+    /// replaced: a later tombstone does not overwrite what is archived).
+    Result<CommitReport> commit(std::int64_t source, std::vector<NewItem>& items);
+
+    Result<std::vector<MailboxInfo>> mailboxes();
+    /// Items in a mailbox's folder, oldest first. Errors: NotFound (no such mailbox/folder).
+    Result<std::vector<ItemSummary>> list(std::string_view mailbox, std::string_view folder, std::uint64_t limit,
+                                          std::uint64_t offset);
+    Result<StoredItem> item(std::int64_t id);
+    Result<std::optional<std::int64_t>> find(std::string_view message_id);
+    Result<std::vector<QuarantineEntry>> quarantine();
+    /// Files a quarantined item: the conversation snapshot with the new mapping, the new
+    /// rendering's hash, and the mailboxes. Journaled.
+    Result<void> refile(std::int64_t id, std::int64_t conversation, const Sha256Digest& render_sha256,
+                        std::uint64_t render_size, const std::vector<std::string>& mailboxes);
+
+    /// Re-reads every row, record and blob and checks them against the journal. `rerender`
+    /// renders an item again and returns its SHA-256 (the archive cannot render by itself).
+    using Rerender = std::function<Result<Sha256Digest>(const StoredItem&)>;
+    Result<VerifyReport> verify(const Rerender& rerender);
+
+private:
+    struct Impl;
+    explicit Archive(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cv::archive

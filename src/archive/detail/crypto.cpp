@@ -1,0 +1,271 @@
+#include "archive/detail/crypto.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <zstd.h>
+
+namespace cv::archive::detail {
+
+namespace {
+
+constexpr std::size_t kKeyBytes = 32;
+constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'c', 'h', 'a', 't', 'v', 'l', 't', '1'};
+enum Subkey : std::uint64_t { kRecords = 1, kStreams = 2, kNames = 3, kCheck = 4 };
+
+void ensure_sodium()
+{
+    static const bool ready = sodium_init() >= 0;
+    if (!ready)
+        std::abort();
+}
+
+Result<void> write_all(int fd, const std::uint8_t* p, std::size_t n, const std::filesystem::path& file)
+{
+    while (n > 0) {
+        const ssize_t w = ::write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return fail(ErrorCode::Io, fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return {};
+}
+
+}  // namespace
+
+struct Key::Material {
+    std::array<std::uint8_t, kKeyBytes> records{};
+    std::array<std::uint8_t, crypto_secretstream_xchacha20poly1305_KEYBYTES> streams{};
+    std::array<std::uint8_t, crypto_generichash_KEYBYTES> names{};
+    std::array<std::uint8_t, crypto_generichash_KEYBYTES> check{};
+
+    explicit Material(const std::uint8_t* master)
+    {
+        crypto_kdf_derive_from_key(records.data(), records.size(), kRecords, kKdfContext, master);
+        crypto_kdf_derive_from_key(streams.data(), streams.size(), kStreams, kKdfContext, master);
+        crypto_kdf_derive_from_key(names.data(), names.size(), kNames, kKdfContext, master);
+        crypto_kdf_derive_from_key(check.data(), check.size(), kCheck, kKdfContext, master);
+    }
+    ~Material()
+    {
+        sodium_memzero(this, sizeof *this);
+    }
+};
+
+Key::Key(std::unique_ptr<Material> m) : m_(std::move(m)) {}
+Key::Key(Key&&) noexcept = default;
+Key& Key::operator=(Key&&) noexcept = default;
+Key::~Key() = default;
+
+Result<Key> Key::create(const std::filesystem::path& file)
+{
+    ensure_sodium();
+    std::array<std::uint8_t, kKeyBytes> master{};
+    crypto_kdf_keygen(master.data());
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return fail(ErrorCode::Io, fmt::format("cannot create key file {}: {}", file.string(), std::strerror(errno)));
+    auto written = write_all(fd, master.data(), master.size(), file);
+    const bool synced = written && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!synced) {
+        ::unlink(file.c_str());
+        return fail(ErrorCode::Io, fmt::format("cannot write key file {}", file.string()));
+    }
+    Key key(std::make_unique<Material>(master.data()));
+    sodium_memzero(master.data(), master.size());
+    return key;
+}
+
+Result<Key> Key::load(const std::filesystem::path& file)
+{
+    ensure_sodium();
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(errno == ENOENT ? ErrorCode::NotFound : ErrorCode::Io,
+                    fmt::format("cannot read key file {}: {}", file.string(), std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+        ::close(fd);
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("key file {} is readable by group or others (mode {:o}): chmod 600 it", file.string(),
+                                st.st_mode & 0777));
+    }
+    std::array<std::uint8_t, kKeyBytes + 1> buf{};
+    std::size_t got = 0;
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += static_cast<std::size_t>(n);
+        if (got == buf.size())
+            break;
+    }
+    ::close(fd);
+    if (got != kKeyBytes) {
+        sodium_memzero(buf.data(), buf.size());
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("key file {} holds {} bytes, not a {}-byte archive key", file.string(), got, kKeyBytes));
+    }
+    Key key(std::make_unique<Material>(buf.data()));
+    sodium_memzero(buf.data(), buf.size());
+    return key;
+}
+
+std::string Key::check_value() const
+{
+    std::array<std::uint8_t, 16> out{};
+    static constexpr std::string_view kLabel = "chatvault archive key check v1";
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(),
+                       m_->check.data(), m_->check.size());
+    return to_hex(out);
+}
+
+Bytes Key::seal(std::span<const std::uint8_t> plain, std::string_view context) const
+{
+    Bytes out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    randombytes_buf(out.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    unsigned long long len = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &len,
+                                               plain.data(), plain.size(),
+                                               reinterpret_cast<const unsigned char*>(context.data()), context.size(),
+                                               nullptr, out.data(), m_->records.data());
+    return out;
+}
+
+Result<Bytes> Key::open(std::span<const std::uint8_t> sealed, std::string_view context) const
+{
+    constexpr std::size_t kOverhead =
+        crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    if (sealed.size() < kOverhead)
+        return fail(ErrorCode::Parse, fmt::format("{}: sealed data is truncated", context));
+    Bytes plain(sealed.size() - kOverhead);
+    unsigned long long len = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            plain.data(), &len, nullptr, sealed.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+            sealed.size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+            reinterpret_cast<const unsigned char*>(context.data()), context.size(), sealed.data(),
+            m_->records.data()) != 0)
+        return fail(ErrorCode::Parse,
+                    fmt::format("{}: does not authenticate (altered, moved, or another archive's key)", context));
+    plain.resize(len);
+    return plain;
+}
+
+std::array<std::uint8_t, 32> Key::blob_name(const Sha256Digest& plain_sha256) const
+{
+    std::array<std::uint8_t, 32> out{};
+    crypto_generichash(out.data(), out.size(), plain_sha256.data(), plain_sha256.size(), m_->names.data(),
+                       m_->names.size());
+    return out;
+}
+
+const std::uint8_t* Key::stream_key() const
+{
+    return m_->streams.data();
+}
+
+struct StreamSealer::State {
+    crypto_secretstream_xchacha20poly1305_state st;
+    ZSTD_CCtx* zstd = ZSTD_createCCtx();
+    ~State() { ZSTD_freeCCtx(zstd); }
+};
+
+StreamSealer::StreamSealer(const Key& key) : s_(std::make_unique<State>()), header_(kStreamHeaderBytes)
+{
+    crypto_secretstream_xchacha20poly1305_init_push(&s_->st, header_.data(), key.stream_key());
+}
+
+StreamSealer::~StreamSealer() = default;
+
+const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
+{
+    // Each message's plaintext is a flag byte (0 stored, 1 zstd) and the data: media is
+    // usually compressed already and stays as it is; text and documents shrink.
+    packed_.resize(1 + ZSTD_compressBound(plain.size()));
+    const std::size_t z = ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1, plain.data(),
+                                            plain.size(), 1);
+    if (!ZSTD_isError(z) && z + z / 8 < plain.size()) {
+        packed_[0] = 1;
+        packed_.resize(1 + z);
+    } else {
+        packed_[0] = 0;
+        packed_.resize(1 + plain.size());
+        std::copy(plain.begin(), plain.end(), packed_.begin() + 1);
+    }
+    out_.resize(packed_.size() + kStreamOverheadBytes);
+    unsigned long long len = 0;
+    crypto_secretstream_xchacha20poly1305_push(&s_->st, out_.data(), &len, packed_.data(), packed_.size(), nullptr, 0,
+                                               last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+    out_.resize(len);
+    return out_;
+}
+
+struct StreamOpener::State {
+    crypto_secretstream_xchacha20poly1305_state st;
+};
+
+StreamOpener::StreamOpener(const Key& key, std::span<const std::uint8_t> header) : s_(std::make_unique<State>())
+{
+    header_ok_ = header.size() == kStreamHeaderBytes &&
+                 crypto_secretstream_xchacha20poly1305_init_pull(&s_->st, header.data(), key.stream_key()) == 0;
+}
+
+StreamOpener::~StreamOpener() = default;
+
+Result<const Bytes*> StreamOpener::pull(std::span<const std::uint8_t> sealed, bool& last)
+{
+    if (!header_ok_ || sealed.size() < kStreamOverheadBytes + 1)
+        return fail(ErrorCode::Parse, "blob stream is damaged");
+    unpacked_.resize(sealed.size() - kStreamOverheadBytes);
+    unsigned long long len = 0;
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(&s_->st, unpacked_.data(), &len, &tag, sealed.data(),
+                                                   sealed.size(), nullptr, 0) != 0)
+        return fail(ErrorCode::Parse, "blob does not authenticate (altered, truncated or reordered)");
+    unpacked_.resize(len);
+    last = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+    if (unpacked_.empty())
+        return fail(ErrorCode::Parse, "blob message is empty");
+    if (unpacked_[0] == 0) {
+        plain_.assign(unpacked_.begin() + 1, unpacked_.end());
+    } else {
+        CV_TRY(plain_, decompress(std::span(unpacked_).subspan(1), StreamSealer::kMessageBytes));
+    }
+    return &plain_;
+}
+
+Result<Bytes> compress(std::span<const std::uint8_t> plain)
+{
+    Bytes out(ZSTD_compressBound(plain.size()));
+    const std::size_t n = ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3);
+    if (ZSTD_isError(n))
+        return fail(ErrorCode::Internal, fmt::format("zstd: {}", ZSTD_getErrorName(n)));
+    out.resize(n);
+    return out;
+}
+
+Result<Bytes> decompress(std::span<const std::uint8_t> packed, std::size_t max_bytes)
+{
+    const unsigned long long size = ZSTD_getFrameContentSize(packed.data(), packed.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_bytes)
+        return fail(ErrorCode::Parse, "compressed data is damaged or too large");
+    Bytes out(size);
+    const std::size_t n = ZSTD_decompress(out.data(), out.size(), packed.data(), packed.size());
+    if (ZSTD_isError(n) || n != size)
+        return fail(ErrorCode::Parse, fmt::format("zstd: {}", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short"));
+    return out;
+}
+
+}  // namespace cv::archive::detail

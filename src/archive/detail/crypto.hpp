@@ -1,0 +1,107 @@
+#pragma once
+/// Encryption at rest (libsodium; nothing outside crypto.cpp sees sodium.h). One 32-byte
+/// archive key lives in a key file (mode 0600, never in the database); per-purpose subkeys
+/// are derived from it. Records are sealed with XChaCha20-Poly1305 (random 192-bit nonces,
+/// so no nonce bookkeeping), bound by associated data to where they belong; blobs of any size
+/// go through libsodium's secretstream in 64 KiB messages, so they are encrypted and
+/// authenticated as a stream with bounded memory and cannot be truncated or reordered
+/// unnoticed.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/digest.hpp"
+#include "core/result.hpp"
+
+namespace cv::archive::detail {
+
+using Bytes = std::vector<std::uint8_t>;
+
+class Key {
+public:
+    /// Writes a fresh random key to `file` (which must not exist), mode 0600. Errors: Io.
+    static Result<Key> create(const std::filesystem::path& file);
+    /// Reads a key file. Errors: NotFound, Io, InvalidArgument (wrong size, or readable by
+    /// group or others: refuse rather than use a key anyone on the machine can read).
+    static Result<Key> load(const std::filesystem::path& file);
+    Key(Key&&) noexcept;
+    Key& operator=(Key&&) noexcept;
+    ~Key();
+
+    /// A value the database keeps to tell, at open, that the key file belongs to it.
+    std::string check_value() const;
+
+    /// nonce ‖ ciphertext of `plain`, bound to `context` (which must be given again to open).
+    Bytes seal(std::span<const std::uint8_t> plain, std::string_view context) const;
+    /// Errors: Parse when the bytes were altered, belong elsewhere, or the key is wrong.
+    Result<Bytes> open(std::span<const std::uint8_t> sealed, std::string_view context) const;
+
+    /// The name a blob is stored and deduplicated under: a keyed hash of its SHA-256, so the
+    /// database does not reveal which known files the archive holds.
+    std::array<std::uint8_t, 32> blob_name(const Sha256Digest& plain_sha256) const;
+
+    const std::uint8_t* stream_key() const;
+
+private:
+    struct Material;
+    explicit Key(std::unique_ptr<Material> m);
+    std::unique_ptr<Material> m_;
+};
+
+/// Encrypts a byte stream in messages of at most kMessageBytes plaintext, each compressed
+/// with zstd first when that pays. Output is produced piecewise through `emit`.
+class StreamSealer {
+public:
+    static constexpr std::size_t kMessageBytes = 64 * 1024;
+    explicit StreamSealer(const Key& key);
+    ~StreamSealer();
+    StreamSealer(const StreamSealer&) = delete;
+    StreamSealer& operator=(const StreamSealer&) = delete;
+
+    /// The stream header, then one sealed message per push(); `last` marks the final one.
+    const Bytes& header() const { return header_; }
+    const Bytes& push(std::span<const std::uint8_t> plain, bool last);
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+    Bytes header_;
+    Bytes out_;
+    Bytes packed_;
+};
+
+/// The reverse of StreamSealer over a stored blob.
+class StreamOpener {
+public:
+    StreamOpener(const Key& key, std::span<const std::uint8_t> header);
+    ~StreamOpener();
+    StreamOpener(const StreamOpener&) = delete;
+    StreamOpener& operator=(const StreamOpener&) = delete;
+    /// Plaintext of the next sealed message; sets `last` on the final one. Errors: Parse
+    /// (altered, truncated or reordered data).
+    Result<const Bytes*> pull(std::span<const std::uint8_t> sealed, bool& last);
+    bool header_ok() const { return header_ok_; }
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+    Bytes plain_;
+    Bytes unpacked_;
+    bool header_ok_ = false;
+};
+
+inline constexpr std::size_t kStreamHeaderBytes = 24;
+inline constexpr std::size_t kStreamOverheadBytes = 17;  ///< per message
+
+/// zstd, level 3 (what fits a chunk of item records). Errors: Internal.
+Result<Bytes> compress(std::span<const std::uint8_t> plain);
+/// Errors: Parse (not zstd, or larger than `max_bytes`).
+Result<Bytes> decompress(std::span<const std::uint8_t> packed, std::size_t max_bytes);
+
+}  // namespace cv::archive::detail

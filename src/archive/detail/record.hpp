@@ -1,0 +1,30 @@
+#pragma once
+/// The archive's own serialization of what it keeps: an item record (everything needed to
+/// render the item again, byte for byte) and a conversation record. JSON (nlohmann) so that
+/// fields can be added without a migration; records are compressed in chunks and encrypted,
+/// never stored as they are.
+
+#include <string>
+
+#include "core/result.hpp"
+#include "model/conversation.hpp"
+#include "model/item.hpp"
+
+namespace cv::archive::detail {
+
+/// What rendering an item needs beyond the item and its conversation.
+struct RenderContext {
+    SourceKind source = SourceKind::ChatExport;
+    std::string time_zone = "UTC";
+    std::string domain = "whatsapp.invalid";
+    std::string message_id;  ///< as assigned at import (export ids depend on item order)
+};
+
+std::string item_record(const Item& item, const RenderContext& context);
+/// Errors: Parse (not a record of this format).
+Result<void> parse_item_record(std::string_view json, Item& item, RenderContext& context);
+
+std::string conversation_record(const Conversation& conversation);
+Result<Conversation> parse_conversation_record(std::string_view json);
+
+}  // namespace cv::archive::detail

@@ -1,0 +1,207 @@
+#include "archive/detail/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+namespace cv::archive::detail {
+
+namespace {
+
+Error sqlite_error(sqlite3* db, int rc, std::string_view what)
+{
+    const char* message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    const int primary = rc & 0xFF;
+    const ErrorCode code = primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_BUSY ||
+                                   primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY
+                               ? ErrorCode::Io
+                           : primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? ErrorCode::Parse
+                                                                                     : ErrorCode::Internal;
+    return Error(code, fmt::format("{}: {}", what, message));
+}
+
+}  // namespace
+
+Statement::Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+Statement::Statement(Statement&& o) noexcept : stmt_(o.stmt_), db_(o.db_)
+{
+    o.stmt_ = nullptr;
+}
+Statement& Statement::operator=(Statement&& o) noexcept
+{
+    std::swap(stmt_, o.stmt_);
+    std::swap(db_, o.db_);
+    return *this;
+}
+Statement::~Statement()
+{
+    sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int index, std::int64_t value)
+{
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text)
+{
+    sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes)
+{
+    // An empty span still binds a zero-length blob, not NULL.
+    static const std::uint8_t kEmpty = 0;
+    sqlite3_bind_blob64(stmt_, index, bytes.empty() ? &kEmpty : bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind_null(int index)
+{
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+}
+
+Result<bool> Statement::step()
+{
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    const Error e = sqlite_error(db_, rc, sqlite3_sql(stmt_));
+    sqlite3_reset(stmt_);
+    return fail(e);
+}
+
+Result<void> Statement::run()
+{
+    for (;;) {
+        CV_TRY(const bool row, step());
+        if (!row)
+            break;
+    }
+    reset();
+    return {};
+}
+
+void Statement::reset()
+{
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::column_int(int index) const
+{
+    return sqlite3_column_int64(stmt_, index);
+}
+
+std::string_view Statement::column_text(int index) const
+{
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))) : std::string_view();
+}
+
+std::span<const std::uint8_t> Statement::column_blob(int index) const
+{
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, index));
+    return {p, p ? static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)) : 0};
+}
+
+bool Statement::column_is_null(int index) const
+{
+    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+Database::Database(sqlite3* db) : db_(db) {}
+Database::Database(Database&& o) noexcept : db_(o.db_)
+{
+    o.db_ = nullptr;
+}
+Database& Database::operator=(Database&& o) noexcept
+{
+    std::swap(db_, o.db_);
+    return *this;
+}
+Database::~Database()
+{
+    sqlite3_close_v2(db_);
+}
+
+Result<Database> Database::open(const std::string& path, bool create)
+{
+    sqlite3* db = nullptr;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        Error e = sqlite_error(db, rc, fmt::format("cannot open {}", path));
+        sqlite3_close_v2(db);
+        if ((rc & 0xFF) == SQLITE_CANTOPEN && !create)
+            return fail(ErrorCode::NotFound, fmt::format("{} does not exist: run `chatvault init` first", path));
+        return fail(e);
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    return Database(db);
+}
+
+Result<void> Database::exec(std::string_view sql)
+{
+    const std::string text(sql);
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        std::string m = message ? message : sqlite3_errstr(rc);
+        sqlite3_free(message);
+        return fail(sqlite_error(db_, rc, fmt::format("{}: {}", text.substr(0, 80), m)));
+    }
+    return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql)
+{
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &stmt, nullptr);
+    if (rc != SQLITE_OK)
+        return fail(sqlite_error(db_, rc, std::string(sql)));
+    return Statement(stmt, db_);
+}
+
+std::int64_t Database::last_insert_rowid() const
+{
+    return sqlite3_last_insert_rowid(db_);
+}
+
+std::int64_t Database::changes() const
+{
+    return sqlite3_changes64(db_);
+}
+
+Result<Transaction> Transaction::begin(Database& db)
+{
+    CV_TRY_VOID(db.exec("BEGIN IMMEDIATE"));
+    return Transaction(db);
+}
+
+Transaction::Transaction(Transaction&& o) noexcept : db_(o.db_)
+{
+    o.db_ = nullptr;
+}
+
+Transaction::~Transaction()
+{
+    if (db_)
+        (void)db_->exec("ROLLBACK");
+}
+
+Result<void> Transaction::commit()
+{
+    CV_TRY_VOID(db_->exec("COMMIT"));
+    db_ = nullptr;
+    return {};
+}
+
+}  // namespace cv::archive::detail

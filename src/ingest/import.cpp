@@ -1,0 +1,258 @@
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "ingest/ingest.hpp"
+
+namespace cv::ingest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kBlobPrefix = "blob:";
+constexpr std::string_view kUnreadablePrefix = "unreadable:";
+
+// Attachment bytes for rendering come from the archive, never from the source: the email's
+// hash must be reproducible from what is stored. An attachment that could not be stored
+// carries the reason in its locator, so that it renders the same way every time.
+class ArchiveMedia final : public render::MediaOpener {
+public:
+    explicit ArchiveMedia(const archive::Archive& archive) : archive_(archive) {}
+    Result<std::unique_ptr<ByteSource>> open(const Attachment& a) const override
+    {
+        if (a.locator.starts_with(kUnreadablePrefix))
+            return fail(ErrorCode::Io, a.locator.substr(kUnreadablePrefix.size()));
+        if (!a.locator.starts_with(kBlobPrefix))
+            return fail(ErrorCode::NotFound, "not stored in the archive");
+        const std::string hex = a.locator.substr(kBlobPrefix.size());
+        Sha256Digest sha{};
+        if (hex.size() != 64)
+            return fail(ErrorCode::Parse, "damaged attachment reference");
+        for (std::size_t i = 0; i < sha.size(); ++i)
+            sha[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+        return archive_.open_blob(sha);
+    }
+
+private:
+    const archive::Archive& archive_;
+};
+
+// Which member is the phone's owner: named by --owner-name, or the member whose number is the
+// owner's, or in a 1:1 chat the party who is not the chat's name.
+Person* find_owner(Conversation& c, const MappingContext& mapping, std::vector<std::string>& warnings)
+{
+    if (!mapping.owner)
+        return nullptr;
+    if (mapping.owner_name) {
+        for (auto& m : c.members)
+            if (m.name == *mapping.owner_name)
+                return &m;
+        warnings.push_back(fmt::format("--owner-name \"{}\" is not a participant of this chat", *mapping.owner_name));
+        return nullptr;
+    }
+    for (auto& m : c.members)
+        if (m.phone && m.phone == mapping.owner->phone)
+            return &m;
+    if (!c.group && c.members.size() == 2) {
+        for (auto& m : c.members)
+            if (m.name != c.title)
+                return &m;
+    }
+    warnings.push_back(
+        "cannot tell which participant is the phone's owner (a group chat): pass --owner-name with the name the "
+        "owner's messages carry, or their items can only be filed by the mapping");
+    return nullptr;
+}
+
+std::string quarantine_reason(const Conversation& c)
+{
+    std::size_t with_number = 0;
+    for (const auto& m : c.members)
+        with_number += m.phone ? 1 : 0;
+    // No names here: the reason is stored in the clear.
+    return fmt::format("no participant is mapped to a mailbox ({} participant{}: {} with a number the mapping "
+                       "does not list, {} known by name only)",
+                       c.members.size(), c.members.size() == 1 ? "" : "s", with_number,
+                       c.members.size() - with_number);
+}
+
+}  // namespace
+
+Result<ImportReport> import_export(archive::Archive& archive, const fs::path& path, const ImportOptions& options,
+                                   const MappingContext& mapping, const std::function<void(const Progress&)>& progress)
+{
+    ImportReport report;
+    report.source = path.string();
+    chat_export::Options read_options;
+    read_options.time_zone = options.time_zone;
+    read_options.date_order = options.date_order;
+    CV_TRY(auto conversation, chat_export::read_conversation(path, read_options));
+    CV_TRY(auto reader, chat_export::Reader::open(path, read_options));
+
+    if (Person* owner = find_owner(conversation, mapping, report.warnings)) {
+        if (!owner->phone)
+            owner->phone = mapping.owner->phone;
+        owner->email = mapping.owner->email;
+    }
+    for (auto& m : conversation.members) {
+        if (const auto mapped = mapping::map_person(m, mapping.csv, *mapping.normalizer))
+            m.email = mapped->email;
+    }
+    std::vector<std::string> mailboxes;
+    for (const auto& m : conversation.members)
+        if (m.email && std::find(mailboxes.begin(), mailboxes.end(), *m.email) == mailboxes.end())
+            mailboxes.push_back(*m.email);
+    std::sort(mailboxes.begin(), mailboxes.end());
+    const std::string held_because = mailboxes.empty() ? quarantine_reason(conversation) : std::string();
+
+    CV_TRY(const std::int64_t conversation_id, archive.put_conversation(conversation));
+    CV_TRY(const std::int64_t source_id, archive.add_source("export", fs::absolute(path).string()));
+    const archive::RenderSettings settings{SourceKind::ChatExport, options.time_zone, options.domain};
+    ArchiveMedia media(archive);
+    CV_TRY(auto renderer,
+           render::Renderer::create(conversation, render::Options{settings.source, settings.time_zone, settings.domain},
+                                    &media));
+
+    std::vector<archive::NewItem> batch;
+    batch.reserve(options.batch_items);
+    auto commit = [&]() -> Result<void> {
+        if (batch.empty())
+            return {};
+        CV_TRY(const auto done, archive.commit(source_id, batch));
+        report.added += done.added;
+        report.duplicates += done.duplicates;
+        report.quarantined += done.quarantined;
+        for (const auto& [mailbox, n] : done.new_per_mailbox)
+            report.new_per_mailbox[mailbox] += n;
+        batch.clear();
+        return {};
+    };
+
+    Progress p;
+    std::set<std::string> batch_ids;
+    while (const Item* read = reader.next()) {
+        ++report.seen;
+        archive::NewItem n;
+        n.message_id = renderer.message_id(*read);
+        n.mailboxes = mailboxes;
+        n.conversation = conversation_id;
+        n.render = settings;
+        CV_TRY(const bool known, archive.contains(n.message_id));
+        if (known || batch_ids.contains(n.message_id)) {
+            n.item.line = read->line;  // the commit links the source and places it; nothing else needed
+            batch.push_back(std::move(n));
+        } else {
+            n.item = *read;
+            for (auto& a : n.item.attachments) {
+                if (!a.present)
+                    continue;
+                auto stream = reader.open_attachment(a);
+                auto stored = stream ? archive.put_blob({}, **stream) : Result<archive::BlobRef>(fail(stream.error()));
+                if (stored) {
+                    a.locator = std::string(kBlobPrefix) + to_hex(stored->sha256);
+                    a.size = stored->size;
+                } else {
+                    a.locator = std::string(kUnreadablePrefix) + stored.error().message();
+                    report.warnings.push_back(fmt::format("{}:{}: attachment {} could not be stored: {}",
+                                                          reader.report().chat_file, read->line, a.name,
+                                                          stored.error().message()));
+                }
+            }
+            HashingSink sink;
+            auto rendered = renderer.render_as(n.item, n.message_id, sink);
+            if (!rendered) {
+                ++report.failed;
+                report.warnings.push_back(fmt::format("{}:{}: not archived: {}", reader.report().chat_file,
+                                                      read->line, rendered.error().describe()));
+                continue;
+            }
+            n.render_sha256 = sink.finish();
+            n.render_size = sink.size();
+            n.index_subject = rendered->subject;
+            n.index_sender = n.item.author.value_or("");
+            if (n.mailboxes.empty())
+                n.quarantine_reason = held_because;
+            batch_ids.insert(n.message_id);
+            batch.push_back(std::move(n));
+        }
+        if (batch.size() >= options.batch_items) {
+            CV_TRY_VOID(commit());
+            batch_ids.clear();
+        }
+        if (progress && (report.seen & 1023) == 0) {
+            p.items = report.seen;
+            p.bytes = reader.bytes_read();
+            p.total_bytes = reader.report().bytes;
+            progress(p);
+        }
+    }
+    CV_TRY_VOID(commit());
+    for (const auto& w : reader.report().warnings)
+        report.warnings.push_back(fmt::format("{}{}: {}", w.file, w.line ? fmt::format(":{}", w.line) : "", w.message));
+    if (progress) {
+        p.items = report.seen;
+        p.bytes = p.total_bytes = reader.report().bytes;
+        progress(p);
+    }
+    return report;
+}
+
+Result<render::Rendered> render_stored(archive::Archive& archive, const archive::StoredItem& stored, ByteSink& out)
+{
+    ArchiveMedia media(archive);
+    CV_TRY(auto renderer, render::Renderer::create(
+                              stored.conversation,
+                              render::Options{stored.render.source, stored.render.time_zone, stored.render.domain},
+                              &media));
+    return renderer.render_as(stored.item, stored.message_id, out);
+}
+
+Result<Sha256Digest> rerender_hash(archive::Archive& archive, const archive::StoredItem& stored)
+{
+    HashingSink sink;
+    CV_TRY_VOID(render_stored(archive, stored, sink));
+    return sink.finish();
+}
+
+Result<RetryReport> retry_quarantine(archive::Archive& archive, const MappingContext& mapping)
+{
+    RetryReport report;
+    CV_TRY(const auto held, archive.quarantine());
+    for (const auto& entry : held) {
+        CV_TRY(auto stored, archive.item(entry.id));
+        Conversation conversation = stored.conversation;
+        std::vector<std::string> ignored;
+        if (Person* owner = find_owner(conversation, mapping, ignored)) {
+            if (!owner->phone)
+                owner->phone = mapping.owner->phone;
+            owner->email = mapping.owner->email;
+        }
+        std::vector<std::string> mailboxes;
+        for (auto& m : conversation.members) {
+            if (const auto mapped = mapping::map_person(m, mapping.csv, *mapping.normalizer)) {
+                m.email = mapped->email;
+                if (std::find(mailboxes.begin(), mailboxes.end(), mapped->email) == mailboxes.end())
+                    mailboxes.push_back(mapped->email);
+            }
+        }
+        if (mailboxes.empty()) {
+            ++report.still_quarantined;
+            continue;
+        }
+        std::sort(mailboxes.begin(), mailboxes.end());
+        CV_TRY(const std::int64_t conversation_id, archive.put_conversation(conversation));
+        stored.conversation = conversation;
+        HashingSink sink;
+        CV_TRY_VOID(render_stored(archive, stored, sink));
+        const std::uint64_t size = sink.size();
+        CV_TRY_VOID(archive.refile(entry.id, conversation_id, sink.finish(), size, mailboxes));
+        ++report.filed;
+        for (const auto& m : mailboxes)
+            ++report.filed_per_mailbox[m];
+    }
+    return report;
+}
+
+}  // namespace cv::ingest
