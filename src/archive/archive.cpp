@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <mutex>
 #include <unordered_map>
 
 #include <fcntl.h>
@@ -40,7 +41,8 @@ CREATE TABLE chunks(id INTEGER PRIMARY KEY, items INTEGER NOT NULL, sealed BLOB 
 CREATE TABLE conversations(id INTEGER PRIMARY KEY, snapshot BLOB NOT NULL UNIQUE, sealed BLOB NOT NULL);
 CREATE TABLE sources(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, sealed_path BLOB NOT NULL,
                      imported_at INTEGER NOT NULL);
-CREATE TABLE items(id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, conversation INTEGER NOT NULL,
+CREATE TABLE items(id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, message_id TEXT NOT NULL,
+                   conversation INTEGER NOT NULL,
                    kind INTEGER NOT NULL, utc INTEGER NOT NULL, deleted INTEGER NOT NULL,
                    imported_at INTEGER NOT NULL, chunk INTEGER NOT NULL, slot INTEGER NOT NULL,
                    render_sha256 BLOB NOT NULL, render_size INTEGER NOT NULL);
@@ -73,6 +75,16 @@ Sha256Digest to_digest(std::span<const std::uint8_t> b)
     Sha256Digest d{};
     std::copy_n(b.begin(), std::min(b.size(), d.size()), d.begin());
     return d;
+}
+
+// The deduplication key: 16 bytes of the Message-ID's SHA-256. A short random key keeps the
+// unique index small and fast where the ids themselves share long prefixes.
+std::array<std::uint8_t, 16> item_key(std::string_view message_id)
+{
+    const auto d = sha256(message_id);
+    std::array<std::uint8_t, 16> k{};
+    std::copy_n(d.begin(), k.size(), k.begin());
+    return k;
 }
 
 fs::path pack_path(const fs::path& dir, std::int64_t id)
@@ -161,10 +173,12 @@ private:
             opener_ = std::make_unique<StreamOpener>(key_, header);
         }
         if (pos_ >= end_)
-            return fail(ErrorCode::Parse, fmt::format("blob in {} ends before its final part", path_.string()));
+            return fail(ErrorCode::Parse,
+                        fmt::format("blob in {} ends before its final part", path_.string()));
         std::array<std::uint8_t, 4> len{};
         CV_TRY_VOID(read_exact(len.data(), len.size()));
-        const std::uint32_t n = len[0] | len[1] << 8 | len[2] << 16 | static_cast<std::uint32_t>(len[3]) << 24;
+        const std::uint32_t n =
+            len[0] | len[1] << 8 | len[2] << 16 | static_cast<std::uint32_t>(len[3]) << 24;
         if (n > StreamSealer::kMessageBytes + 1024)
             return fail(ErrorCode::Parse, fmt::format("blob in {} is damaged", path_.string()));
         sealed_.resize(n);
@@ -178,7 +192,8 @@ private:
         if (last) {
             done_ = true;
             if (pos_ != end_)
-                return fail(ErrorCode::Parse, fmt::format("blob in {} has data after its end", path_.string()));
+                return fail(ErrorCode::Parse,
+                            fmt::format("blob in {} has data after its end", path_.string()));
         }
         return {};
     }
@@ -193,14 +208,6 @@ private:
     Bytes plain_;
     std::size_t served_ = 0;
     bool done_ = false;
-};
-
-struct PendingBlob {
-    std::array<std::uint8_t, 32> name{};
-    std::uint64_t size = 0;
-    std::int64_t pack = 0;
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;
 };
 
 }  // namespace
@@ -221,20 +228,38 @@ struct Archive::Impl {
     Journal journal;
     int lock_fd = -1;
 
+    // Lookups an importer makes while a commit runs on the other connection (WAL lets one
+    // connection read while another writes).
+    Database read_db;
+
     std::int64_t pack = 0;  // the pack blobs are appended to
     int pack_fd = -1;
-    std::uint64_t pack_length = 0;  // including appended, uncommitted blobs
-    std::vector<PendingBlob> pending;
+    std::uint64_t pack_length = 0;      // including appended, uncommitted blobs
+    std::mutex blobs_mutex;             // guards the two lists below
+    std::vector<StoredBlob> pending;    // stored since the last take_blobs()
+    std::vector<StoredBlob> in_flight;  // taken, not yet committed
 
     std::unordered_map<std::string, std::int64_t> folder_ids;  // mailbox address → folder id
+    std::optional<Statement> contains_stmt;                    // prepared once: asked for every item
 
     // The chunk read last, kept for listing many items of one chunk.
     std::int64_t cached_chunk = 0;
     std::vector<std::string> cached_records;
 
-    Impl(fs::path d, Key k, Database database, Journal j)
-        : dir(std::move(d)), key(std::move(k)), db(std::move(database)), journal(std::move(j))
+    Impl(fs::path d, Key k, Database database, Journal j, Database reader)
+        : dir(std::move(d)), key(std::move(k)), db(std::move(database)), journal(std::move(j)),
+          read_db(std::move(reader))
     {
+    }
+
+    std::optional<StoredBlob> find_uncommitted(const std::array<std::uint8_t, 32>& name)
+    {
+        std::lock_guard lock(blobs_mutex);
+        for (const auto* list : {&pending, &in_flight})
+            for (const auto& b : *list)
+                if (b.name == name)
+                    return b;
+        return std::nullopt;
     }
     ~Impl()
     {
@@ -269,15 +294,15 @@ struct Archive::Impl {
 
 Result<void> Archive::Impl::open_current_pack()
 {
+    // Blobs go to the last committed pack until it is full, then to the next one; a pack gets
+    // its row (and committed length) with the first commit that uses it.
     CV_TRY(auto last, db.prepare("SELECT id, length FROM packs ORDER BY id DESC LIMIT 1"));
     CV_TRY(const bool row, last.step());
     if (row && static_cast<std::uint64_t>(last.column_int(1)) < kPackLimit) {
         pack = last.column_int(0);
         pack_length = static_cast<std::uint64_t>(last.column_int(1));
     } else {
-        CV_TRY(auto insert, db.prepare("INSERT INTO packs(length) VALUES(0)"));
-        CV_TRY_VOID(insert.run());
-        pack = db.last_insert_rowid();
+        pack = row ? last.column_int(0) + 1 : 1;
         pack_length = 0;
     }
     if (pack_fd >= 0)
@@ -286,6 +311,9 @@ Result<void> Archive::Impl::open_current_pack()
     pack_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (pack_fd < 0)
         return fail(io_error("open", path));
+    // Whatever lies past the committed length was never committed.
+    if (::ftruncate(pack_fd, static_cast<off_t>(pack_length)) != 0)
+        return fail(io_error("truncate", path));
     return {};
 }
 
@@ -299,8 +327,9 @@ Result<std::int64_t> Archive::Impl::folder_for(const std::string& address)
     CV_TRY_VOID(mb.step());
     const std::int64_t mailbox = mb.column_int(0);
     mb.reset();
-    CV_TRY(auto f, db.prepare("INSERT INTO folders(mailbox, name) VALUES(?1, ?2) ON CONFLICT(mailbox, name) DO "
-                              "UPDATE SET name = excluded.name RETURNING id"));
+    CV_TRY(auto f,
+           db.prepare("INSERT INTO folders(mailbox, name) VALUES(?1, ?2) ON CONFLICT(mailbox, name) DO "
+                      "UPDATE SET name = excluded.name RETURNING id"));
     f.bind(1, mailbox).bind(2, kFolder);
     CV_TRY_VOID(f.step());
     const std::int64_t folder = f.column_int(0);
@@ -381,7 +410,8 @@ Result<void> Archive::create(const fs::path& dir)
         CV_TRY_VOID(meta.run());
     }
     CV_TRY(auto journal, Journal::open(dir / "journal", JournalHead{}));
-    CV_TRY(const auto head, journal.append(json{{"type", "init"}, {"format", kFormatVersion}, {"time", now()}}.dump()));
+    CV_TRY(const auto head,
+           journal.append(json{{"type", "init"}, {"format", kFormatVersion}, {"time", now()}}.dump()));
     CV_TRY(auto upd, db.prepare("UPDATE meta SET value = ?2 WHERE key = ?1"));
     for (const auto& [k, v] : std::initializer_list<std::pair<std::string, std::string>>{
              {"journal_seq", std::to_string(head.seq)},
@@ -429,8 +459,8 @@ Result<Archive> Archive::open(const fs::path& dir)
     if (check != key->check_value()) {
         ::close(lock_fd);
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("the key file {} does not belong to the archive in {}", key_path(dir).string(),
-                                dir.string()));
+                    fmt::format("the key file {} does not belong to the archive in {}",
+                                key_path(dir).string(), dir.string()));
     }
     JournalHead head;
     CV_TRY(const std::string seq, read_meta("journal_seq"));
@@ -457,7 +487,10 @@ Result<Archive> Archive::open(const fs::path& dir)
                 fs::resize_file(p, static_cast<std::uint64_t>(packs.column_int(1)), ec);
         }
     }
-    auto impl = std::make_unique<Impl>(dir, std::move(*key), std::move(db), std::move(*journal));
+    CV_TRY(auto read_db, Database::open(db_path.string(), false));
+    CV_TRY_VOID(read_db.exec("PRAGMA temp_store=MEMORY"));
+    auto impl =
+        std::make_unique<Impl>(dir, std::move(*key), std::move(db), std::move(*journal), std::move(read_db));
     impl->lock_fd = lock_fd;
     CV_TRY_VOID(impl->open_current_pack());
     return Archive(std::move(impl));
@@ -487,7 +520,8 @@ Result<std::int64_t> Archive::put_conversation(const Conversation& conversation)
 Result<std::int64_t> Archive::add_source(std::string_view kind, std::string_view path)
 {
     Impl& a = *impl_;
-    CV_TRY(auto insert, a.db.prepare("INSERT INTO sources(kind, sealed_path, imported_at) VALUES(?1, x'', ?2)"));
+    CV_TRY(auto insert,
+           a.db.prepare("INSERT INTO sources(kind, sealed_path, imported_at) VALUES(?1, x'', ?2)"));
     insert.bind(1, kind).bind(2, now());
     CV_TRY_VOID(insert.run());
     const std::int64_t id = a.db.last_insert_rowid();
@@ -501,6 +535,16 @@ Result<std::int64_t> Archive::add_source(std::string_view kind, std::string_view
 Result<BlobRef> Archive::put_blob(std::string_view head, ByteSource& source)
 {
     Impl& a = *impl_;
+    if (a.pack_length >= kPackLimit) {
+        ::close(a.pack_fd);
+        a.pack_fd = -1;
+        ++a.pack;
+        a.pack_length = 0;
+        const fs::path next = pack_path(a.dir, a.pack);
+        a.pack_fd = ::open(next.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (a.pack_fd < 0)
+            return fail(io_error("create", next));
+    }
     const fs::path path = pack_path(a.dir, a.pack);
     const std::uint64_t start = a.pack_length;
     if (::lseek(a.pack_fd, static_cast<off_t>(start), SEEK_SET) < 0)
@@ -559,9 +603,9 @@ Result<BlobRef> Archive::put_blob(std::string_view head, ByteSource& source)
     }
     BlobRef ref{sha.finish(), size};
     const auto name = a.key.blob_name(ref.sha256);
-    bool known = std::any_of(a.pending.begin(), a.pending.end(), [&](const PendingBlob& p) { return p.name == name; });
+    bool known = a.find_uncommitted(name).has_value();
     if (!known) {
-        CV_TRY(auto find, a.db.prepare("SELECT 1 FROM blobs WHERE name = ?1"));
+        CV_TRY(auto find, a.read_db.prepare("SELECT 1 FROM blobs WHERE name = ?1"));
         find.bind_blob(1, name);
         CV_TRY(known, find.step());
     }
@@ -571,24 +615,36 @@ Result<BlobRef> Archive::put_blob(std::string_view head, ByteSource& source)
             return fail(io_error("truncate", path));
         return ref;
     }
-    a.pending.push_back(PendingBlob{name, size, a.pack, start, written});
+    {
+        std::lock_guard lock(a.blobs_mutex);
+        a.pending.push_back(StoredBlob{name, size, a.pack, start, written});
+    }
     a.pack_length = start + written;
     return ref;
 }
 
+std::vector<StoredBlob> Archive::take_blobs()
+{
+    Impl& a = *impl_;
+    std::lock_guard lock(a.blobs_mutex);
+    std::vector<StoredBlob> taken = std::move(a.pending);
+    a.pending.clear();
+    a.in_flight.insert(a.in_flight.end(), taken.begin(), taken.end());
+    return taken;
+}
+
 Result<std::unique_ptr<ByteSource>> Archive::open_blob(const Sha256Digest& sha256) const
 {
-    const Impl& a = *impl_;
+    Impl& a = *impl_;
     const auto name = a.key.blob_name(sha256);
     std::int64_t pack = 0;
     std::uint64_t offset = 0, length = 0;
-    const auto pending = std::find_if(a.pending.begin(), a.pending.end(), [&](const auto& p) { return p.name == name; });
-    if (pending != a.pending.end()) {
+    if (const auto pending = a.find_uncommitted(name)) {
         pack = pending->pack;
         offset = pending->offset;
         length = pending->length;
     } else {
-        auto& db = const_cast<Database&>(a.db);
+        auto& db = a.read_db;
         CV_TRY(auto find, db.prepare("SELECT pack, offset, length FROM blobs WHERE name = ?1"));
         find.bind_blob(1, name);
         CV_TRY(const bool row, find.step());
@@ -607,26 +663,52 @@ Result<std::unique_ptr<ByteSource>> Archive::open_blob(const Sha256Digest& sha25
 
 Result<bool> Archive::contains(std::string_view message_id)
 {
-    CV_TRY(auto st, impl_->db.prepare("SELECT 1 FROM items WHERE message_id = ?1"));
-    st.bind(1, message_id);
-    return st.step();
+    Impl& a = *impl_;
+    if (!a.contains_stmt) {
+        CV_TRY(auto st, a.read_db.prepare("SELECT 1 FROM items WHERE key = ?1"));
+        a.contains_stmt.emplace(std::move(st));
+    }
+    a.contains_stmt->bind_blob(1, item_key(message_id));
+    auto found = a.contains_stmt->step();
+    a.contains_stmt->reset();
+    return found;
 }
 
 Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& items)
 {
+    return commit(source, items, take_blobs());
+}
+
+Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& items,
+                                     std::vector<StoredBlob> blobs)
+{
     Impl& a = *impl_;
     CommitReport report;
-    if (!a.pending.empty() && ::fdatasync(a.pack_fd) != 0)
-        return fail(io_error("flush", pack_path(a.dir, a.pack)));
+    // The blobs' bytes reach the disk before the rows that point at them.
+    std::map<std::int64_t, std::uint64_t> pack_ends;
+    for (const auto& b : blobs)
+        pack_ends[b.pack] = std::max(pack_ends[b.pack], b.offset + b.length);
+    for (const auto& [pack, end] : pack_ends) {
+        const fs::path path = pack_path(a.dir, pack);
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fdatasync(fd) != 0) {
+            if (fd >= 0)
+                ::close(fd);
+            return fail(io_error("flush", path));
+        }
+        ::close(fd);
+    }
     CV_TRY(auto tx, Transaction::begin(a.db));
     const std::int64_t t = now();
 
     CV_TRY(auto find, a.db.prepare("SELECT id, (SELECT 1 FROM quarantine WHERE item = items.id) FROM items "
-                                   "WHERE message_id = ?1"));
+                                   "WHERE key = ?1"));
     CV_TRY(auto insert_item,
-           a.db.prepare("INSERT INTO items(message_id, conversation, kind, utc, deleted, imported_at, chunk, slot, "
-                        "render_sha256, render_size) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-    CV_TRY(auto link, a.db.prepare("INSERT OR IGNORE INTO item_sources(item, source, line) VALUES(?1, ?2, ?3)"));
+           a.db.prepare(
+               "INSERT INTO items(message_id, conversation, kind, utc, deleted, imported_at, chunk, slot, "
+               "render_sha256, render_size, key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    CV_TRY(auto link,
+           a.db.prepare("INSERT OR IGNORE INTO item_sources(item, source, line) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto place, a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) VALUES(?1, ?2)"));
     CV_TRY(auto hold, a.db.prepare("INSERT INTO quarantine(item, reason, since) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto item_blob, a.db.prepare("INSERT INTO item_blobs(item, ordinal, name) VALUES(?1, ?2, ?3)"));
@@ -644,7 +726,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     json journal_held = json::array();
 
     for (auto& n : items) {
-        find.bind(1, n.message_id);
+        const auto key = item_key(n.message_id);
+        find.bind_blob(1, key);
         CV_TRY(const bool exists, find.step());
         if (exists) {
             const std::int64_t id = find.column_int(0);
@@ -665,11 +748,12 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             continue;
         }
         find.reset();
-        const std::string record =
-            item_record(n.item, RenderContext{n.render.source, n.render.time_zone, n.render.domain, n.message_id});
+        const std::string record = item_record(
+            n.item, RenderContext{n.render.source, n.render.time_zone, n.render.domain, n.message_id});
         const auto len = static_cast<std::uint32_t>(record.size());
-        records.insert(records.end(), {static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8),
-                                       static_cast<std::uint8_t>(len >> 16), static_cast<std::uint8_t>(len >> 24)});
+        records.insert(records.end(),
+                       {static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8),
+                        static_cast<std::uint8_t>(len >> 16), static_cast<std::uint8_t>(len >> 24)});
         records.insert(records.end(), record.begin(), record.end());
         insert_item.bind(1, n.message_id)
             .bind(2, n.conversation)
@@ -680,7 +764,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             .bind(7, chunk)
             .bind(8, slot++)
             .bind_blob(9, n.render_sha256)
-            .bind(10, static_cast<std::int64_t>(n.render_size));
+            .bind(10, static_cast<std::int64_t>(n.render_size))
+            .bind_blob(11, key);
         CV_TRY_VOID(insert_item.run());
         const std::int64_t id = a.db.last_insert_rowid();
         ++report.added;
@@ -723,7 +808,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     }
 
     json journal_blobs = json::array();
-    for (const auto& p : a.pending) {
+    for (const auto& p : blobs) {
         blob.bind_blob(1, p.name)
             .bind(2, static_cast<std::int64_t>(p.size))
             .bind(3, p.pack)
@@ -745,39 +830,53 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         drop.bind(1, chunk);
         CV_TRY_VOID(drop.run());
     }
-    CV_TRY(auto pack_len, a.db.prepare("UPDATE packs SET length = ?2 WHERE id = ?1"));
-    pack_len.bind(1, a.pack).bind(2, static_cast<std::int64_t>(a.pack_length));
-    CV_TRY_VOID(pack_len.run());
+    CV_TRY(auto pack_len,
+           a.db.prepare("INSERT INTO packs(id, length) VALUES(?1, ?2) ON CONFLICT(id) DO UPDATE SET "
+                        "length = max(length, excluded.length)"));
+    for (const auto& [pack, end] : pack_ends) {
+        pack_len.bind(1, pack).bind(2, static_cast<std::int64_t>(end));
+        CV_TRY_VOID(pack_len.run());
+    }
 
-    json body{{"type", "import"},         {"time", t},
-              {"source", source},         {"chunk", slot > 0 ? json(chunk) : json(nullptr)},
-              {"chunk_sha256", chunk_sha}, {"items", std::move(journal_items)},
-              {"quarantined", journal_held}, {"duplicates", report.duplicates},
+    json body{{"type", "import"},
+              {"time", t},
+              {"source", source},
+              {"chunk", slot > 0 ? json(chunk) : json(nullptr)},
+              {"chunk_sha256", chunk_sha},
+              {"items", std::move(journal_items)},
+              {"quarantined", journal_held},
+              {"duplicates", report.duplicates},
               {"blobs", journal_blobs}};
     CV_TRY_VOID(a.journal_append(body));
     CV_TRY_VOID(tx.commit());
-    a.pending.clear();
-    if (a.pack_length >= kPackLimit)
-        CV_TRY_VOID(a.open_current_pack());
+    {
+        std::lock_guard lock(a.blobs_mutex);
+        std::erase_if(a.in_flight, [&](const StoredBlob& b) {
+            return std::any_of(blobs.begin(), blobs.end(),
+                               [&](const StoredBlob& c) { return c.name == b.name; });
+        });
+    }
     return report;
 }
 
 Result<std::vector<MailboxInfo>> Archive::mailboxes()
 {
-    CV_TRY(auto st, impl_->db.prepare("SELECT m.address, (SELECT count(*) FROM folders f JOIN placements p ON "
-                                      "p.folder = f.id WHERE f.mailbox = m.id) FROM mailboxes m ORDER BY m.address"));
+    CV_TRY(auto st,
+           impl_->db.prepare("SELECT m.address, (SELECT count(*) FROM folders f JOIN placements p ON "
+                             "p.folder = f.id WHERE f.mailbox = m.id) FROM mailboxes m ORDER BY m.address"));
     std::vector<MailboxInfo> out;
     for (;;) {
         CV_TRY(const bool row, st.step());
         if (!row)
             break;
-        out.push_back(MailboxInfo{std::string(st.column_text(0)), static_cast<std::uint64_t>(st.column_int(1))});
+        out.push_back(
+            MailboxInfo{std::string(st.column_text(0)), static_cast<std::uint64_t>(st.column_int(1))});
     }
     return out;
 }
 
-Result<std::vector<ItemSummary>> Archive::list(std::string_view mailbox, std::string_view folder, std::uint64_t limit,
-                                               std::uint64_t offset)
+Result<std::vector<ItemSummary>> Archive::list(std::string_view mailbox, std::string_view folder,
+                                               std::uint64_t limit, std::uint64_t offset)
 {
     CV_TRY(auto f, impl_->db.prepare("SELECT f.id FROM folders f JOIN mailboxes m ON m.id = f.mailbox "
                                      "WHERE m.address = ?1 AND f.name = ?2"));
@@ -786,26 +885,29 @@ Result<std::vector<ItemSummary>> Archive::list(std::string_view mailbox, std::st
     if (!found)
         return fail(ErrorCode::NotFound, fmt::format("no folder \"{}\" in mailbox {}", folder, mailbox));
     const std::int64_t folder_id = f.column_int(0);
-    CV_TRY(auto st, impl_->db.prepare("SELECT i.id, i.message_id, i.kind, i.utc, i.deleted, i.render_size FROM "
-                                      "placements p JOIN items i ON i.id = p.item WHERE p.folder = ?1 "
-                                      "ORDER BY i.utc, i.id LIMIT ?2 OFFSET ?3"));
-    st.bind(1, folder_id).bind(2, static_cast<std::int64_t>(limit)).bind(3, static_cast<std::int64_t>(offset));
+    CV_TRY(auto st,
+           impl_->db.prepare("SELECT i.id, i.message_id, i.kind, i.utc, i.deleted, i.render_size FROM "
+                             "placements p JOIN items i ON i.id = p.item WHERE p.folder = ?1 "
+                             "ORDER BY i.utc, i.id LIMIT ?2 OFFSET ?3"));
+    st.bind(1, folder_id)
+        .bind(2, static_cast<std::int64_t>(limit))
+        .bind(3, static_cast<std::int64_t>(offset));
     std::vector<ItemSummary> out;
     for (;;) {
         CV_TRY(const bool row, st.step());
         if (!row)
             break;
         out.push_back(ItemSummary{st.column_int(0), std::string(st.column_text(1)),
-                                  static_cast<ItemKind>(st.column_int(2)), st.column_int(3), st.column_int(4) != 0,
-                                  static_cast<std::uint64_t>(st.column_int(5))});
+                                  static_cast<ItemKind>(st.column_int(2)), st.column_int(3),
+                                  st.column_int(4) != 0, static_cast<std::uint64_t>(st.column_int(5))});
     }
     return out;
 }
 
 Result<std::optional<std::int64_t>> Archive::find(std::string_view message_id)
 {
-    CV_TRY(auto st, impl_->db.prepare("SELECT id FROM items WHERE message_id = ?1"));
-    st.bind(1, message_id);
+    CV_TRY(auto st, impl_->db.prepare("SELECT id FROM items WHERE key = ?1"));
+    st.bind_blob(1, item_key(message_id));
     CV_TRY(const bool row, st.step());
     if (!row)
         return std::optional<std::int64_t>();
@@ -815,9 +917,10 @@ Result<std::optional<std::int64_t>> Archive::find(std::string_view message_id)
 Result<StoredItem> Archive::item(std::int64_t id)
 {
     Impl& a = *impl_;
-    CV_TRY(auto st, a.db.prepare("SELECT i.message_id, i.conversation, i.chunk, i.slot, i.render_sha256, "
-                                 "i.render_size, c.sealed, (SELECT reason FROM quarantine WHERE item = i.id) FROM "
-                                 "items i LEFT JOIN conversations c ON c.id = i.conversation WHERE i.id = ?1"));
+    CV_TRY(auto st,
+           a.db.prepare("SELECT i.message_id, i.conversation, i.chunk, i.slot, i.render_sha256, "
+                        "i.render_size, c.sealed, (SELECT reason FROM quarantine WHERE item = i.id) FROM "
+                        "items i LEFT JOIN conversations c ON c.id = i.conversation WHERE i.id = ?1"));
     st.bind(1, id);
     CV_TRY(const bool row, st.step());
     if (!row)
@@ -831,8 +934,10 @@ Result<StoredItem> Archive::item(std::int64_t id)
     out.render_sha256 = to_digest(st.column_blob(4));
     out.render_size = static_cast<std::uint64_t>(st.column_int(5));
     if (st.column_is_null(6))
-        return fail(ErrorCode::NotFound, fmt::format("item {}: its conversation {} is missing", id, conversation));
-    CV_TRY(const auto conv_plain, a.key.open(st.column_blob(6), fmt::format("conversation:{}", conversation)));
+        return fail(ErrorCode::NotFound,
+                    fmt::format("item {}: its conversation {} is missing", id, conversation));
+    CV_TRY(const auto conv_plain,
+           a.key.open(st.column_blob(6), fmt::format("conversation:{}", conversation)));
     CV_TRY(out.conversation, parse_conversation_record(as_text(conv_plain)));
     if (!st.column_is_null(7))
         out.quarantine_reason = std::string(st.column_text(7));
@@ -842,8 +947,8 @@ Result<StoredItem> Archive::item(std::int64_t id)
     RenderContext context;
     CV_TRY_VOID(parse_item_record(records[slot], out.item, context));
     if (context.message_id != out.message_id)
-        return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", id, context.message_id,
-                                                  out.message_id));
+        return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", id,
+                                                  context.message_id, out.message_id));
     out.render = RenderSettings{context.source, context.time_zone, context.domain};
     CV_TRY(auto mb, a.db.prepare("SELECT m.address FROM placements p JOIN folders f ON f.id = p.folder JOIN "
                                  "mailboxes m ON m.id = f.mailbox WHERE p.item = ?1 ORDER BY m.address"));
@@ -862,24 +967,24 @@ Result<StoredItem> Archive::item(std::int64_t id)
         if (!more)
             break;
         auto path = a.key.open(src.column_blob(1), fmt::format("source:{}", src.column_int(0)));
-        out.sources.push_back(fmt::format("{}:{}", path ? std::string(as_text(*path)) : "(damaged source record)",
-                                          src.column_int(2)));
+        out.sources.push_back(fmt::format(
+            "{}:{}", path ? std::string(as_text(*path)) : "(damaged source record)", src.column_int(2)));
     }
     return out;
 }
 
 Result<std::vector<QuarantineEntry>> Archive::quarantine()
 {
-    CV_TRY(auto st, impl_->db.prepare("SELECT q.item, i.message_id, q.reason, q.since FROM quarantine q JOIN items "
-                                      "i ON i.id = q.item ORDER BY q.item"));
+    CV_TRY(auto st,
+           impl_->db.prepare("SELECT q.item, i.message_id, q.reason, q.since FROM quarantine q JOIN items "
+                             "i ON i.id = q.item ORDER BY q.item"));
     std::vector<QuarantineEntry> out;
     for (;;) {
         CV_TRY(const bool row, st.step());
         if (!row)
             break;
-        out.push_back(
-            QuarantineEntry{st.column_int(0), std::string(st.column_text(1)), std::string(st.column_text(2)),
-                            st.column_int(3)});
+        out.push_back(QuarantineEntry{st.column_int(0), std::string(st.column_text(1)),
+                                      std::string(st.column_text(2)), st.column_int(3)});
     }
     return out;
 }
@@ -893,7 +998,10 @@ Result<void> Archive::refile(std::int64_t id, std::int64_t conversation, const S
     CV_TRY(auto tx, Transaction::begin(a.db));
     CV_TRY(auto upd, a.db.prepare("UPDATE items SET conversation = ?2, render_sha256 = ?3, render_size = ?4 "
                                   "WHERE id = ?1"));
-    upd.bind(1, id).bind(2, conversation).bind_blob(3, render_sha256).bind(4, static_cast<std::int64_t>(render_size));
+    upd.bind(1, id)
+        .bind(2, conversation)
+        .bind_blob(3, render_sha256)
+        .bind(4, static_cast<std::int64_t>(render_size));
     CV_TRY_VOID(upd.run());
     CV_TRY(auto place, a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) VALUES(?1, ?2)"));
     for (const auto& address : mailboxes) {
@@ -966,7 +1074,8 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
             if (it == expected.end()) {
                 finding(id, message_id, "its row is not in the journal (added behind the archive's back)");
             } else {
-                if (to_hex(st.column_blob(2).first(std::min<std::size_t>(8, st.column_blob(2).size()))) != it->second)
+                if (to_hex(st.column_blob(2).first(std::min<std::size_t>(8, st.column_blob(2).size()))) !=
+                    it->second)
                     finding(id, message_id, "its recorded hash differs from the journal's");
                 expected.erase(it);
             }
@@ -1018,8 +1127,9 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
     // 4. Blobs: every byte decrypts, authenticates and hashes to its name.
     {
         CV_TRY(auto st, a.db.prepare("SELECT name, pack, offset, length FROM blobs"));
-        CV_TRY(auto users, a.db.prepare("SELECT b.item, i.message_id FROM item_blobs b JOIN items i ON i.id = b.item "
-                                        "WHERE b.name = ?1"));
+        CV_TRY(auto users,
+               a.db.prepare("SELECT b.item, i.message_id FROM item_blobs b JOIN items i ON i.id = b.item "
+                            "WHERE b.name = ?1"));
         std::vector<char> buf(256 * 1024);
         for (;;) {
             CV_TRY(const bool row, st.step());

@@ -14,6 +14,7 @@
 /// leaves the archive as it was after the last committed batch (uncommitted pack and
 /// journal tails are cut away when the archive is next opened).
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -50,10 +51,20 @@ struct BlobRef {
     std::uint64_t size = 0;
 };
 
+/// An attachment blob written to a pack by put_blob() and not yet committed; handed to
+/// commit() with the items that use it.
+struct StoredBlob {
+    std::array<std::uint8_t, 32> name{};  ///< keyed hash of its SHA-256
+    std::uint64_t size = 0;
+    std::int64_t pack = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
 /// One item for commit(). The renderer has run: its Message-ID, hash and size are known.
 struct NewItem {
-    Item item;                     ///< attachments' locators are "blob:<sha256 hex>" when stored
-    std::int64_t conversation = 0; ///< from put_conversation()
+    Item item;                      ///< attachments' locators are "blob:<sha256 hex>" when stored
+    std::int64_t conversation = 0;  ///< from put_conversation()
     RenderSettings render;
     std::string message_id;
     Sha256Digest render_sha256{};
@@ -120,6 +131,9 @@ struct VerifyReport {
     std::vector<Finding> findings;
 };
 
+/// Thread safety: one thread may run commit() while another runs contains(), put_blob(),
+/// take_blobs() and open_blob() (an importer's pipeline: render the next batch while the last
+/// one commits). Nothing else may overlap.
 class Archive {
 public:
     /// Creates an archive in `dir` (created if missing; must be empty of an archive).
@@ -150,15 +164,21 @@ public:
     /// True when an item with this Message-ID is archived (so import can skip rendering).
     Result<bool> contains(std::string_view message_id);
 
-    /// Commits items in one transaction: new ones stored, indexed and placed; known ones
-    /// linked to this source and placed in any newly mapped mailbox (their content is never
-    /// replaced: a later tombstone does not overwrite what is archived).
+    /// The blobs put_blob() stored since the last call: they belong to the next commit.
+    std::vector<StoredBlob> take_blobs();
+
+    /// Commits items and the blobs they use in one transaction: new items stored, indexed and
+    /// placed; known ones linked to this source and placed in any newly mapped mailbox (their
+    /// content is never replaced: a later tombstone does not overwrite what is archived).
+    Result<CommitReport> commit(std::int64_t source, std::vector<NewItem>& items,
+                                std::vector<StoredBlob> blobs);
+    /// commit() with take_blobs().
     Result<CommitReport> commit(std::int64_t source, std::vector<NewItem>& items);
 
     Result<std::vector<MailboxInfo>> mailboxes();
     /// Items in a mailbox's folder, oldest first. Errors: NotFound (no such mailbox/folder).
-    Result<std::vector<ItemSummary>> list(std::string_view mailbox, std::string_view folder, std::uint64_t limit,
-                                          std::uint64_t offset);
+    Result<std::vector<ItemSummary>> list(std::string_view mailbox, std::string_view folder,
+                                          std::uint64_t limit, std::uint64_t offset);
     Result<StoredItem> item(std::int64_t id);
     Result<std::optional<std::int64_t>> find(std::string_view message_id);
     Result<std::vector<QuarantineEntry>> quarantine();

@@ -53,8 +53,10 @@ struct MappingArgs {
     void add_options(CLI::App* cmd)
     {
         cmd->add_option("--mapping", csv, "CSV of phone number → email (header row), looked at first");
-        cmd->add_option("--default-region", region, "ISO country code for numbers written without +CC (e.g. DE)");
-        cmd->add_option("--owner", owner, "PHONE=EMAIL of the phone's owner (a chat export names no numbers)");
+        cmd->add_option("--default-region", region,
+                        "ISO country code for numbers written without +CC (e.g. DE)");
+        cmd->add_option("--owner", owner,
+                        "PHONE=EMAIL of the phone's owner (a chat export names no numbers)");
         cmd->add_option("--owner-name", owner_name, "the name the owner's messages carry, in a group export");
     }
 
@@ -74,8 +76,8 @@ struct MappingArgs {
             for (const auto& p : loaded->problems) {
                 const bool harmless = p.kind == mapping::ProblemKind::Duplicate;
                 refuse = refuse || !harmless;
-                fmt::print(stderr, "chatvault: {}: {}:{}: {}{}\n", harmless ? "warning" : "error", csv, p.line,
-                           p.column.empty() ? "" : p.column + ": ", p.message);
+                fmt::print(stderr, "chatvault: {}: {}:{}: {}{}\n", harmless ? "warning" : "error", csv,
+                           p.line, p.column.empty() ? "" : p.column + ": ", p.message);
             }
             if (loaded->problems_not_listed)
                 fmt::print(stderr, "chatvault: … and {} more problems\n", loaded->problems_not_listed);
@@ -121,7 +123,8 @@ public:
         std::string bar;
         std::string eta = "--:--";
         if (p.total_bytes > 0) {
-            const double done = std::min(1.0, static_cast<double>(p.bytes) / static_cast<double>(p.total_bytes));
+            const double done =
+                std::min(1.0, static_cast<double>(p.bytes) / static_cast<double>(p.total_bytes));
             const int filled = static_cast<int>(done * 24);
             bar = fmt::format("[{}{}] {:3.0f}% ", std::string(static_cast<std::size_t>(filled), '#'),
                               std::string(static_cast<std::size_t>(24 - filled), '.'), done * 100);
@@ -176,8 +179,8 @@ public:
                 line_head_ += c;
                 if (c == '>')
                     continue;
-                if (std::string_view("From ").starts_with(std::string_view(line_head_).substr(
-                        line_head_.find_first_not_of('>')))) {
+                if (std::string_view("From ").starts_with(
+                        std::string_view(line_head_).substr(line_head_.find_first_not_of('>')))) {
                     if (line_head_.size() - line_head_.find_first_not_of('>') < 5)
                         continue;  // still could be "From "
                     converted += '>';
@@ -215,7 +218,8 @@ void add_archive_commands(CLI::App& app, int& status)
     // Options live as long as the app: CLI11 writes into them during parsing.
     static std::string archive_flag;
     auto add_archive_option = [](CLI::App* cmd) {
-        cmd->add_option("--archive", archive_flag, "Archive folder (default $CHATVAULT_ARCHIVE, else ./archive)");
+        cmd->add_option("--archive", archive_flag,
+                        "Archive folder (default $CHATVAULT_ARCHIVE, else ./archive)");
     };
 
     // ---- init
@@ -230,7 +234,8 @@ void add_archive_commands(CLI::App& app, int& status)
         }
         fmt::print("created archive {}\n", dir.string());
         fmt::print("key file {} (mode 0600): back it up separately; without it the archive cannot be read\n",
-                   std::getenv("CHATVAULT_KEY_FILE") ? std::getenv("CHATVAULT_KEY_FILE") : (dir / "key").string());
+                   std::getenv("CHATVAULT_KEY_FILE") ? std::getenv("CHATVAULT_KEY_FILE")
+                                                     : (dir / "key").string());
         status = 0;
     });
 
@@ -313,9 +318,10 @@ void add_archive_commands(CLI::App& app, int& status)
         for (const auto& [m, n] : total.new_per_mailbox)
             fmt::print("  {:<40} {} new\n", m, n);
         if (total.quarantined)
-            fmt::print("{} item(s) wait in quarantine: `chatvault quarantine ls`, then `chatvault quarantine retry "
-                       "--mapping CSV`\n",
-                       total.quarantined);
+            fmt::print(
+                "{} item(s) wait in quarantine: `chatvault quarantine ls`, then `chatvault quarantine retry "
+                "--mapping CSV`\n",
+                total.quarantined);
     });
 
     // ---- quarantine ls | retry
@@ -341,7 +347,9 @@ void add_archive_commands(CLI::App& app, int& status)
         if (quarantine_json) {
             json out = json::array();
             for (const auto& e : *held)
-                out.push_back(json{{"item", e.id}, {"message_id", e.message_id}, {"reason", e.reason},
+                out.push_back(json{{"item", e.id},
+                                   {"message_id", e.message_id},
+                                   {"reason", e.reason},
                                    {"since", iso_utc(e.since)}});
             print_json(out);
             return;
@@ -448,8 +456,8 @@ void add_archive_commands(CLI::App& app, int& status)
                                    {"sender", sender},
                                    {"text", text}});
             } else {
-                fmt::print("{:>8}  {}  {:<7} {:<20.20}  {}\n", s.id, iso_utc(s.utc), to_string(s.kind), sender,
-                           text);
+                fmt::print("{:>8}  {}  {:<7} {:<20.20}  {}\n", s.id, iso_utc(s.utc), to_string(s.kind),
+                           sender, text);
             }
         }
         if (ls_json)
@@ -460,7 +468,8 @@ void add_archive_commands(CLI::App& app, int& status)
     static std::string show_ref;
     static bool show_eml = false;
     static bool show_json = false;
-    auto* show = app.add_subcommand("show", "Show one item (by number or Message-ID), or its email with --eml");
+    auto* show =
+        app.add_subcommand("show", "Show one item (by number or Message-ID), or its email with --eml");
     show->add_option("item", show_ref, "Item number or Message-ID")->required();
     show->add_flag("--eml", show_eml, "Print the email exactly as archived (its SHA-256 is checked)");
     show->add_flag("--json", show_json, "JSON output");
@@ -485,10 +494,11 @@ void add_archive_commands(CLI::App& app, int& status)
                 return;
             }
             if (sha256(sink.data()) != stored->render_sha256) {
-                status = report_error(Error(ErrorCode::Parse,
-                                            fmt::format("item {} renders to different bytes than were archived: run "
-                                                        "`chatvault verify`",
-                                                        stored->id)));
+                status = report_error(
+                    Error(ErrorCode::Parse,
+                          fmt::format("item {} renders to different bytes than were archived: run "
+                                      "`chatvault verify`",
+                                      stored->id)));
                 return;
             }
             std::fwrite(sink.data().data(), 1, sink.data().size(), stdout);
@@ -512,8 +522,8 @@ void add_archive_commands(CLI::App& app, int& status)
                {"size", stored->render_size}};
         json atts = json::array();
         for (const auto& att : item.attachments)
-            atts.push_back(json{{"name", att.name}, {"present", att.present},
-                                {"stored", att.locator.starts_with("blob:")}});
+            atts.push_back(json{
+                {"name", att.name}, {"present", att.present}, {"stored", att.locator.starts_with("blob:")}});
         j["attachments"] = atts;
         if (stored->quarantine_reason)
             j["quarantined"] = *stored->quarantine_reason;
@@ -609,7 +619,8 @@ void add_archive_commands(CLI::App& app, int& status)
             if (auto c = mbox->commit(); !c)
                 status = report_error(c.error());
         }
-        fmt::print("exported {} item(s) of {} as {} into {}\n", written, export_mailbox, export_format, export_dir);
+        fmt::print("exported {} item(s) of {} as {} into {}\n", written, export_mailbox, export_format,
+                   export_dir);
     });
 
     // ---- verify
@@ -652,7 +663,8 @@ void add_archive_commands(CLI::App& app, int& status)
         }
         fmt::print("{} items, {} attachment blobs, {} journal entries (head {}): {}\n", report->items,
                    report->blobs, report->journal_entries, report->journal_head.substr(0, 16),
-                   report->findings.empty() ? "all verified" : fmt::format("{} problem(s)", report->findings.size()));
+                   report->findings.empty() ? "all verified"
+                                            : fmt::format("{} problem(s)", report->findings.size()));
     });
 }
 

@@ -1,5 +1,8 @@
 #include <algorithm>
-#include <set>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -49,7 +52,8 @@ Person* find_owner(Conversation& c, const MappingContext& mapping, std::vector<s
         for (auto& m : c.members)
             if (m.name == *mapping.owner_name)
                 return &m;
-        warnings.push_back(fmt::format("--owner-name \"{}\" is not a participant of this chat", *mapping.owner_name));
+        warnings.push_back(
+            fmt::format("--owner-name \"{}\" is not a participant of this chat", *mapping.owner_name));
         return nullptr;
     }
     for (auto& m : c.members)
@@ -60,9 +64,9 @@ Person* find_owner(Conversation& c, const MappingContext& mapping, std::vector<s
             if (m.name != c.title)
                 return &m;
     }
-    warnings.push_back(
-        "cannot tell which participant is the phone's owner (a group chat): pass --owner-name with the name the "
-        "owner's messages carry, or their items can only be filed by the mapping");
+    warnings.push_back("cannot tell which participant is the phone's owner (a group chat): pass --owner-name "
+                       "with the name the "
+                       "owner's messages carry, or their items can only be filed by the mapping");
     return nullptr;
 }
 
@@ -72,16 +76,105 @@ std::string quarantine_reason(const Conversation& c)
     for (const auto& m : c.members)
         with_number += m.phone ? 1 : 0;
     // No names here: the reason is stored in the clear.
-    return fmt::format("no participant is mapped to a mailbox ({} participant{}: {} with a number the mapping "
-                       "does not list, {} known by name only)",
-                       c.members.size(), c.members.size() == 1 ? "" : "s", with_number,
-                       c.members.size() - with_number);
+    return fmt::format(
+        "no participant is mapped to a mailbox ({} participant{}: {} with a number the mapping "
+        "does not list, {} known by name only)",
+        c.members.size(), c.members.size() == 1 ? "" : "s", with_number, c.members.size() - with_number);
 }
+
+// Commits batches on a second thread while the first reads and renders the next batch: the
+// two halves of an import cost about the same, and the machine has two cores. One batch
+// waits at most, so memory stays at two batches.
+class Committer {
+public:
+    Committer(archive::Archive& archive, std::int64_t source) : archive_(archive), source_(source)
+    {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~Committer()
+    {
+        if (thread_.joinable())
+            (void)finish();
+    }
+
+    /// Hands a batch over; waits while the previous one is still committing. Errors: the
+    /// first failed commit's (nothing is committed after it).
+    Result<void> submit(std::vector<archive::NewItem> items, std::vector<archive::StoredBlob> blobs)
+    {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return !job_ || error_; });
+        if (error_)
+            return fail(*error_);
+        job_ = Job{std::move(items), std::move(blobs)};
+        changed_.notify_all();
+        return {};
+    }
+
+    /// Waits for the last batch and stops the thread.
+    Result<archive::CommitReport> finish()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            closing_ = true;
+            changed_.notify_all();
+        }
+        thread_.join();
+        if (error_)
+            return fail(*error_);
+        return total_;
+    }
+
+private:
+    struct Job {
+        std::vector<archive::NewItem> items;
+        std::vector<archive::StoredBlob> blobs;
+    };
+
+    void run()
+    {
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock lock(mutex_);
+                changed_.wait(lock, [&] { return job_ || closing_; });
+                if (!job_)
+                    return;
+                job = std::move(*job_);
+            }
+            auto done = archive_.commit(source_, job.items, std::move(job.blobs));
+            std::lock_guard lock(mutex_);
+            job_.reset();
+            if (!done) {
+                error_ = std::move(done).error();
+            } else {
+                total_.added += done->added;
+                total_.duplicates += done->duplicates;
+                total_.quarantined += done->quarantined;
+                for (const auto& [mailbox, n] : done->new_per_mailbox)
+                    total_.new_per_mailbox[mailbox] += n;
+            }
+            changed_.notify_all();
+            if (error_)
+                return;
+        }
+    }
+
+    archive::Archive& archive_;
+    std::int64_t source_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::optional<Job> job_;
+    bool closing_ = false;
+    std::optional<Error> error_;
+    archive::CommitReport total_;
+};
 
 }  // namespace
 
-Result<ImportReport> import_export(archive::Archive& archive, const fs::path& path, const ImportOptions& options,
-                                   const MappingContext& mapping, const std::function<void(const Progress&)>& progress)
+Result<ImportReport> import_export(archive::Archive& archive, const fs::path& path,
+                                   const ImportOptions& options, const MappingContext& mapping,
+                                   const std::function<void(const Progress&)>& progress)
 {
     ImportReport report;
     report.source = path.string();
@@ -112,26 +205,24 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
     const archive::RenderSettings settings{SourceKind::ChatExport, options.time_zone, options.domain};
     ArchiveMedia media(archive);
     CV_TRY(auto renderer,
-           render::Renderer::create(conversation, render::Options{settings.source, settings.time_zone, settings.domain},
-                                    &media));
+           render::Renderer::create(
+               conversation, render::Options{settings.source, settings.time_zone, settings.domain}, &media));
 
     std::vector<archive::NewItem> batch;
     batch.reserve(options.batch_items);
-    auto commit = [&]() -> Result<void> {
+    Committer committer(archive, source_id);
+    auto hand_over = [&]() -> Result<void> {
         if (batch.empty())
             return {};
-        CV_TRY(const auto done, archive.commit(source_id, batch));
-        report.added += done.added;
-        report.duplicates += done.duplicates;
-        report.quarantined += done.quarantined;
-        for (const auto& [mailbox, n] : done.new_per_mailbox)
-            report.new_per_mailbox[mailbox] += n;
-        batch.clear();
+        CV_TRY_VOID(committer.submit(std::move(batch), archive.take_blobs()));
+        batch = {};
+        batch.reserve(options.batch_items);
         return {};
     };
 
     Progress p;
-    std::set<std::string> batch_ids;
+    // Ids of this batch and the one committing now: the archive cannot see those yet.
+    std::unordered_set<std::string> batch_ids, previous_ids;
     while (const Item* read = reader.next()) {
         ++report.seen;
         archive::NewItem n;
@@ -140,7 +231,7 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
         n.conversation = conversation_id;
         n.render = settings;
         CV_TRY(const bool known, archive.contains(n.message_id));
-        if (known || batch_ids.contains(n.message_id)) {
+        if (known || batch_ids.contains(n.message_id) || previous_ids.contains(n.message_id)) {
             n.item.line = read->line;  // the commit links the source and places it; nothing else needed
             batch.push_back(std::move(n));
         } else {
@@ -149,7 +240,8 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
                 if (!a.present)
                     continue;
                 auto stream = reader.open_attachment(a);
-                auto stored = stream ? archive.put_blob({}, **stream) : Result<archive::BlobRef>(fail(stream.error()));
+                auto stored =
+                    stream ? archive.put_blob({}, **stream) : Result<archive::BlobRef>(fail(stream.error()));
                 if (stored) {
                     a.locator = std::string(kBlobPrefix) + to_hex(stored->sha256);
                     a.size = stored->size;
@@ -178,7 +270,8 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
             batch.push_back(std::move(n));
         }
         if (batch.size() >= options.batch_items) {
-            CV_TRY_VOID(commit());
+            CV_TRY_VOID(hand_over());
+            previous_ids = std::move(batch_ids);
             batch_ids.clear();
         }
         if (progress && (report.seen & 1023) == 0) {
@@ -188,9 +281,15 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
             progress(p);
         }
     }
-    CV_TRY_VOID(commit());
+    CV_TRY_VOID(hand_over());
+    CV_TRY(const auto done, committer.finish());
+    report.added = done.added;
+    report.duplicates = done.duplicates;
+    report.quarantined = done.quarantined;
+    report.new_per_mailbox = done.new_per_mailbox;
     for (const auto& w : reader.report().warnings)
-        report.warnings.push_back(fmt::format("{}{}: {}", w.file, w.line ? fmt::format(":{}", w.line) : "", w.message));
+        report.warnings.push_back(
+            fmt::format("{}{}: {}", w.file, w.line ? fmt::format(":{}", w.line) : "", w.message));
     if (progress) {
         p.items = report.seen;
         p.bytes = p.total_bytes = reader.report().bytes;
@@ -199,13 +298,14 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
     return report;
 }
 
-Result<render::Rendered> render_stored(archive::Archive& archive, const archive::StoredItem& stored, ByteSink& out)
+Result<render::Rendered> render_stored(archive::Archive& archive, const archive::StoredItem& stored,
+                                       ByteSink& out)
 {
     ArchiveMedia media(archive);
-    CV_TRY(auto renderer, render::Renderer::create(
-                              stored.conversation,
-                              render::Options{stored.render.source, stored.render.time_zone, stored.render.domain},
-                              &media));
+    CV_TRY(auto renderer,
+           render::Renderer::create(
+               stored.conversation,
+               render::Options{stored.render.source, stored.render.time_zone, stored.render.domain}, &media));
     return renderer.render_as(stored.item, stored.message_id, out);
 }
 

@@ -62,7 +62,8 @@ Result<ImportReport> import_export(archive::Archive& archive, const std::filesys
                                    const std::function<void(const Progress&)>& progress = {});
 
 /// Renders an archived item again, byte for byte as at import.
-Result<render::Rendered> render_stored(archive::Archive& archive, const archive::StoredItem& item, ByteSink& out);
+Result<render::Rendered> render_stored(archive::Archive& archive, const archive::StoredItem& item,
+                                       ByteSink& out);
 
 /// The SHA-256 of render_stored()'s output (for verify).
 Result<Sha256Digest> rerender_hash(archive::Archive& archive, const archive::StoredItem& item);

@@ -94,10 +94,17 @@ private:
     bool initialised_ = false;
 };
 
+// Exchange matches mailboxes without regard to ASCII case; domains are already lower case.
+bool same_mailbox(std::string_view a, std::string_view b)
+{
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
 struct ValidRow {
     std::string e164;
     std::string email;
-    std::string email_key;  // for comparing: local part's ASCII case folded
     std::uint64_t line;
 };
 
@@ -271,9 +278,7 @@ void Loader::take_row()
                 ProblemKind::InvalidEmail);
     }
     if (e164 && email) {
-        const auto at = email->rfind('@');
-        std::string key = ascii_lower(std::string_view(*email).substr(0, at)) + email->substr(at);
-        rows_.push_back(ValidRow{std::move(*e164), std::move(*email), std::move(key), row_line_});
+        rows_.push_back(ValidRow{std::move(*e164), std::move(*email), row_line_});
     }
 }
 
@@ -293,16 +298,16 @@ void Loader::resolve_repeats()
         std::size_t e = b + 1;
         while (e < order_.size() && rows_[order_[e]].e164 == rows_[order_[b]].e164)
             ++e;
-        const ValidRow& first = rows_[order_[b]];
+        ValidRow& first = rows_[order_[b]];
         const bool conflict =
             std::any_of(order_.begin() + static_cast<std::ptrdiff_t>(b + 1),
                         order_.begin() + static_cast<std::ptrdiff_t>(e),
-                        [&](std::size_t i) { return rows_[i].email_key != first.email_key; });
+                        [&](std::size_t i) { return !same_mailbox(rows_[i].email, first.email); });
         if (conflict) {
             for (std::size_t i = b; i < e; ++i)
                 late.push_back(LateProblem{rows_[order_[i]].line, order_[i], b, e, ProblemKind::Conflict});
         } else {
-            entries.emplace(first.e164, first.email);
+            entries.emplace(first.e164, std::move(first.email));  // no message names it again
             for (std::size_t i = b + 1; i < e; ++i)
                 late.push_back(LateProblem{rows_[order_[i]].line, order_[i], b, e, ProblemKind::Duplicate});
         }

@@ -58,11 +58,12 @@ public:
     static Result<PhoneNormalizer> create(std::string default_region);
 
     /// The number in E.164 ("+4915112345678"). Errors: InvalidArgument, with the reason in
-    /// words: "not a number: contains 'x'", "too short for DE", "needs a country code: no
-    /// --default-region given", "unknown country code +999", …
+    /// words: "not a number: contains 'x'", "too short for DE (+49)", "needs a country code:
+    /// no --default-region given, …", "unknown country code", …
     Result<std::string> to_e164(std::string_view written) const;
 
-    /// As to_e164, with whether the metadata knows the number's range.
+    /// As to_e164, with whether the metadata knows the number's range (which costs one more
+    /// metadata lookup, so the CSV loader uses to_e164).
     Result<NormalizedPhone> normalize(std::string_view written) const;
 
     /// The region national numbers are read in ("DE"), or empty.
@@ -204,8 +205,8 @@ std::optional<Mapped> map_person(const Person& person, const UserMapping* csv,
 
 /// Parses the CLI's `--owner PHONE=EMAIL` ("+49 151 12345678=anna@example.com") into a
 /// Person with `phone` (E.164), `email` (normalised) and `name` (the phone as written).
-/// Errors: InvalidArgument naming the part at fault ("--owner: no '=' …", "--owner phone
-/// '…': too short for DE", "--owner email '…': no '@'").
+/// Errors: InvalidArgument naming the part at fault ("--owner '…': expected PHONE=EMAIL, …",
+/// "--owner phone '0151': too short for DE (+49)", "--owner email 'anna': no '@'").
 Result<Person> parse_owner(std::string_view spec, const PhoneNormalizer& normalizer);
 
 }  // namespace cv::mapping

@@ -156,31 +156,10 @@ Result<Parsed> parse_with(const PhoneNumberUtil& util, const std::string& text, 
     return p;
 }
 
-}  // namespace
+// Whether to ask the metadata if the number's range is assigned (a third of the cost).
+enum class Judge { LengthOnly, Validity };
 
-Result<PhoneNormalizer> PhoneNormalizer::create(std::string default_region)
-{
-    std::transform(default_region.begin(), default_region.end(), default_region.begin(),
-                   [](unsigned char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c); });
-    if (default_region.empty())
-        return PhoneNormalizer(std::move(default_region));
-    std::set<std::string> regions;
-    PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
-    if (!regions.contains(default_region))
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("unknown region '{}': use an ISO 3166 alpha-2 country code such as DE, "
-                                "GB or US",
-                                default_region));
-    return PhoneNormalizer(std::move(default_region));
-}
-
-Result<std::string> PhoneNormalizer::to_e164(std::string_view written) const
-{
-    CV_TRY(auto n, normalize(written));
-    return std::move(n.e164);
-}
-
-Result<NormalizedPhone> PhoneNormalizer::normalize(std::string_view written) const
+Result<NormalizedPhone> normalize_in(const std::string& region, std::string_view written, Judge judge)
 {
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
     CV_TRY(auto text, clean(written));
@@ -190,9 +169,9 @@ Result<NormalizedPhone> PhoneNormalizer::normalize(std::string_view written) con
     const auto digits_start = text.find_first_not_of(' ');
     const bool double_zero = text.compare(digits_start, 2, "00") == 0;
     const std::string as_plus = double_zero ? "+" + text.substr(digits_start + 2) : std::string();
-    auto parsed = parse_with(util, region_.empty() && double_zero ? as_plus : text, region_);
-    if (double_zero && !region_.empty() && (!parsed || parsed->possible != PhoneNumberUtil::IS_POSSIBLE)) {
-        if (auto retry = parse_with(util, as_plus, region_);
+    auto parsed = parse_with(util, region.empty() && double_zero ? as_plus : text, region);
+    if (double_zero && !region.empty() && (!parsed || parsed->possible != PhoneNumberUtil::IS_POSSIBLE)) {
+        if (auto retry = parse_with(util, as_plus, region);
             retry && retry->possible == PhoneNumberUtil::IS_POSSIBLE)
             parsed = std::move(retry);
     }
@@ -227,15 +206,49 @@ Result<NormalizedPhone> PhoneNormalizer::normalize(std::string_view written) con
         return fail(ErrorCode::InvalidArgument, fmt::format("too long for {}", where));
     // The key must read back as itself, or the same person gets two keys. libphonenumber drops
     // one trunk '0' per parse, so "+49 00…" would become "+490…" and then "+49…".
+    // Parsing is deterministic, so input already written as that E.164 is a fixed point.
+    std::string written_compact = text;
+    std::erase(written_compact, ' ');
     PhoneNumber again;
     std::string again_e164;
-    if (util.Parse(out.e164, "ZZ", &again) == PhoneNumberUtil::NO_PARSING_ERROR)
+    if (written_compact != out.e164 &&
+        util.Parse(out.e164, "ZZ", &again) == PhoneNumberUtil::NO_PARSING_ERROR)
         util.Format(again, PhoneNumberUtil::E164, &again_e164);
-    if (again_e164 != out.e164)
+    if (written_compact != out.e164 && again_e164 != out.e164)
         return fail(ErrorCode::InvalidArgument,
                     fmt::format("not a number for {}: too many '0's after the country code", where));
-    out.check = util.IsValidNumber(number) ? NumberCheck::Valid : NumberCheck::PossibleOnly;
+    if (judge == Judge::Validity)
+        out.check = util.IsValidNumber(number) ? NumberCheck::Valid : NumberCheck::PossibleOnly;
     return out;
+}
+
+}  // namespace
+
+Result<PhoneNormalizer> PhoneNormalizer::create(std::string default_region)
+{
+    std::transform(default_region.begin(), default_region.end(), default_region.begin(),
+                   [](unsigned char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c); });
+    if (default_region.empty())
+        return PhoneNormalizer(std::move(default_region));
+    std::set<std::string> regions;
+    PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
+    if (!regions.contains(default_region))
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("unknown region '{}': use an ISO 3166 alpha-2 country code such as DE, "
+                                "GB or US",
+                                default_region));
+    return PhoneNormalizer(std::move(default_region));
+}
+
+Result<std::string> PhoneNormalizer::to_e164(std::string_view written) const
+{
+    CV_TRY(auto n, normalize_in(region_, written, Judge::LengthOnly));
+    return std::move(n.e164);
+}
+
+Result<NormalizedPhone> PhoneNormalizer::normalize(std::string_view written) const
+{
+    return normalize_in(region_, written, Judge::Validity);
 }
 
 }  // namespace cv::mapping

@@ -33,7 +33,8 @@ Result<void> write_all(int fd, const std::uint8_t* p, std::size_t n, const std::
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return fail(ErrorCode::Io, fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
+            return fail(ErrorCode::Io,
+                        fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
         p += w;
         n -= static_cast<std::size_t>(w);
     }
@@ -55,10 +56,7 @@ struct Key::Material {
         crypto_kdf_derive_from_key(names.data(), names.size(), kNames, kKdfContext, master);
         crypto_kdf_derive_from_key(check.data(), check.size(), kCheck, kKdfContext, master);
     }
-    ~Material()
-    {
-        sodium_memzero(this, sizeof *this);
-    }
+    ~Material() { sodium_memzero(this, sizeof *this); }
 };
 
 Key::Key(std::unique_ptr<Material> m) : m_(std::move(m)) {}
@@ -73,7 +71,8 @@ Result<Key> Key::create(const std::filesystem::path& file)
     crypto_kdf_keygen(master.data());
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
-        return fail(ErrorCode::Io, fmt::format("cannot create key file {}: {}", file.string(), std::strerror(errno)));
+        return fail(ErrorCode::Io,
+                    fmt::format("cannot create key file {}: {}", file.string(), std::strerror(errno)));
     auto written = write_all(fd, master.data(), master.size(), file);
     const bool synced = written && ::fsync(fd) == 0;
     ::close(fd);
@@ -97,8 +96,8 @@ Result<Key> Key::load(const std::filesystem::path& file)
     if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
         ::close(fd);
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("key file {} is readable by group or others (mode {:o}): chmod 600 it", file.string(),
-                                st.st_mode & 0777));
+                    fmt::format("key file {} is readable by group or others (mode {:o}): chmod 600 it",
+                                file.string(), st.st_mode & 0777));
     }
     std::array<std::uint8_t, kKeyBytes + 1> buf{};
     std::size_t got = 0;
@@ -116,7 +115,8 @@ Result<Key> Key::load(const std::filesystem::path& file)
     if (got != kKeyBytes) {
         sodium_memzero(buf.data(), buf.size());
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("key file {} holds {} bytes, not a {}-byte archive key", file.string(), got, kKeyBytes));
+                    fmt::format("key file {} holds {} bytes, not a {}-byte archive key", file.string(), got,
+                                kKeyBytes));
     }
     Key key(std::make_unique<Material>(buf.data()));
     sodium_memzero(buf.data(), buf.size());
@@ -127,20 +127,21 @@ std::string Key::check_value() const
 {
     std::array<std::uint8_t, 16> out{};
     static constexpr std::string_view kLabel = "chatvault archive key check v1";
-    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(),
-                       m_->check.data(), m_->check.size());
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(kLabel.data()),
+                       kLabel.size(), m_->check.data(), m_->check.size());
     return to_hex(out);
 }
 
 Bytes Key::seal(std::span<const std::uint8_t> plain, std::string_view context) const
 {
-    Bytes out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    Bytes out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plain.size() +
+              crypto_aead_xchacha20poly1305_ietf_ABYTES);
     randombytes_buf(out.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
     unsigned long long len = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &len,
-                                               plain.data(), plain.size(),
-                                               reinterpret_cast<const unsigned char*>(context.data()), context.size(),
-                                               nullptr, out.data(), m_->records.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+                                               &len, plain.data(), plain.size(),
+                                               reinterpret_cast<const unsigned char*>(context.data()),
+                                               context.size(), nullptr, out.data(), m_->records.data());
     return out;
 }
 
@@ -157,8 +158,9 @@ Result<Bytes> Key::open(std::span<const std::uint8_t> sealed, std::string_view c
             sealed.size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
             reinterpret_cast<const unsigned char*>(context.data()), context.size(), sealed.data(),
             m_->records.data()) != 0)
-        return fail(ErrorCode::Parse,
-                    fmt::format("{}: does not authenticate (altered, moved, or another archive's key)", context));
+        return fail(
+            ErrorCode::Parse,
+            fmt::format("{}: does not authenticate (altered, moved, or another archive's key)", context));
     plain.resize(len);
     return plain;
 }
@@ -194,8 +196,8 @@ const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
     // Each message's plaintext is a flag byte (0 stored, 1 zstd) and the data: media is
     // usually compressed already and stays as it is; text and documents shrink.
     packed_.resize(1 + ZSTD_compressBound(plain.size()));
-    const std::size_t z = ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1, plain.data(),
-                                            plain.size(), 1);
+    const std::size_t z =
+        ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1, plain.data(), plain.size(), 1);
     if (!ZSTD_isError(z) && z + z / 8 < plain.size()) {
         packed_[0] = 1;
         packed_.resize(1 + z);
@@ -206,7 +208,8 @@ const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
     }
     out_.resize(packed_.size() + kStreamOverheadBytes);
     unsigned long long len = 0;
-    crypto_secretstream_xchacha20poly1305_push(&s_->st, out_.data(), &len, packed_.data(), packed_.size(), nullptr, 0,
+    crypto_secretstream_xchacha20poly1305_push(&s_->st, out_.data(), &len, packed_.data(), packed_.size(),
+                                               nullptr, 0,
                                                last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
     out_.resize(len);
     return out_;
@@ -216,10 +219,11 @@ struct StreamOpener::State {
     crypto_secretstream_xchacha20poly1305_state st;
 };
 
-StreamOpener::StreamOpener(const Key& key, std::span<const std::uint8_t> header) : s_(std::make_unique<State>())
+StreamOpener::StreamOpener(const Key& key, std::span<const std::uint8_t> header)
+    : s_(std::make_unique<State>())
 {
-    header_ok_ = header.size() == kStreamHeaderBytes &&
-                 crypto_secretstream_xchacha20poly1305_init_pull(&s_->st, header.data(), key.stream_key()) == 0;
+    header_ok_ = header.size() == kStreamHeaderBytes && crypto_secretstream_xchacha20poly1305_init_pull(
+                                                            &s_->st, header.data(), key.stream_key()) == 0;
 }
 
 StreamOpener::~StreamOpener() = default;
@@ -264,7 +268,8 @@ Result<Bytes> decompress(std::span<const std::uint8_t> packed, std::size_t max_b
     Bytes out(size);
     const std::size_t n = ZSTD_decompress(out.data(), out.size(), packed.data(), packed.size());
     if (ZSTD_isError(n) || n != size)
-        return fail(ErrorCode::Parse, fmt::format("zstd: {}", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short"));
+        return fail(ErrorCode::Parse,
+                    fmt::format("zstd: {}", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short"));
     return out;
 }
 

@@ -18,7 +18,8 @@ namespace {
 
 std::string entry_hash(std::string_view prev, std::uint64_t seq, std::string_view body)
 {
-    return to_hex(Sha256().update(prev).update("\n").update(std::to_string(seq)).update("\n").update(body).finish());
+    return to_hex(
+        Sha256().update(prev).update("\n").update(std::to_string(seq)).update("\n").update(body).finish());
 }
 
 }  // namespace
@@ -45,12 +46,14 @@ Result<Journal> Journal::open(const std::filesystem::path& path, const JournalHe
 {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
-        return fail(ErrorCode::Io, fmt::format("cannot open journal {}: {}", path.string(), std::strerror(errno)));
+        return fail(ErrorCode::Io,
+                    fmt::format("cannot open journal {}: {}", path.string(), std::strerror(errno)));
     const off_t size = ::lseek(fd, 0, SEEK_END);
     if (size < 0 || static_cast<std::uint64_t>(size) < head.length) {
         ::close(fd);
-        return fail(ErrorCode::Parse, fmt::format("journal {} is {} bytes but the archive committed {}: it was cut",
-                                                  path.string(), size, head.length));
+        return fail(ErrorCode::Parse,
+                    fmt::format("journal {} is {} bytes but the archive committed {}: it was cut",
+                                path.string(), size, head.length));
     }
     if (static_cast<std::uint64_t>(size) > head.length) {
         // An entry written before a crash whose transaction never committed.
@@ -108,11 +111,14 @@ Result<JournalScan> scan_journal(const std::filesystem::path& path)
             const auto end = line.rfind(",\"hash\":");
             const std::string_view written = std::string_view(line).substr(start, end - start);
             if (e.seq != expected)
-                scan.problems.push_back(fmt::format("journal entry {} found where entry {} belongs", e.seq, expected));
+                scan.problems.push_back(
+                    fmt::format("journal entry {} found where entry {} belongs", e.seq, expected));
             if (j.at("prev").get<std::string>() != prev)
-                scan.problems.push_back(fmt::format("journal entry {} does not follow entry {}", e.seq, e.seq - 1));
+                scan.problems.push_back(
+                    fmt::format("journal entry {} does not follow entry {}", e.seq, e.seq - 1));
             if (entry_hash(j.at("prev").get<std::string>(), e.seq, written) != e.hash)
-                scan.problems.push_back(fmt::format("journal entry {} was altered (its hash does not match)", e.seq));
+                scan.problems.push_back(
+                    fmt::format("journal entry {} was altered (its hash does not match)", e.seq));
             e.body = std::string(written);
             prev = e.hash;
             expected = e.seq + 1;

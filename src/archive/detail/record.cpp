@@ -1,7 +1,12 @@
 #include "archive/detail/record.hpp"
 
+#include <iterator>
+#include <type_traits>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "core/utf8.hpp"
 
 namespace cv::archive::detail {
 
@@ -26,8 +31,8 @@ template <class T> void get_optional(const json& j, const char* key, std::option
 
 SourceKind source_from(std::string_view s)
 {
-    for (const auto k : {SourceKind::ChatExport, SourceKind::AndroidDatabase, SourceKind::IosDatabase,
-                         SourceKind::CloudApi})
+    for (const auto k :
+         {SourceKind::ChatExport, SourceKind::AndroidDatabase, SourceKind::IosDatabase, SourceKind::CloudApi})
         if (to_string(k) == s)
             return k;
     return SourceKind::ChatExport;
@@ -35,66 +40,171 @@ SourceKind source_from(std::string_view s)
 
 }  // namespace
 
+// Written directly rather than through nlohmann::json objects: every imported item passes
+// here, and building a DOM first costs more than the rest of the record path. Read back with
+// nlohmann (parse_item_record), which checks the shape.
+class RecordWriter {
+public:
+    explicit RecordWriter(std::string& out) : out_(out) {}
+    void open()
+    {
+        out_ += '{';
+        first_ = true;
+    }
+    void close()
+    {
+        out_ += '}';
+        first_ = false;
+    }
+    void key(std::string_view k)
+    {
+        if (!first_)
+            out_ += ',';
+        first_ = false;
+        string(k);
+        out_ += ':';
+    }
+    void string(std::string_view v)
+    {
+        // Readers hand over valid UTF-8, but a record must parse back whatever happens.
+        std::string repaired;
+        if (utf8::first_invalid(v) != std::string_view::npos) {
+            repaired = utf8::sanitize(v);
+            v = repaired;
+        }
+        out_ += '"';
+        for (const char ch : v) {
+            const auto c = static_cast<unsigned char>(ch);
+            switch (c) {
+            case '"': out_ += "\\\""; break;
+            case '\\': out_ += "\\\\"; break;
+            case '\n': out_ += "\\n"; break;
+            case '\r': out_ += "\\r"; break;
+            case '\t': out_ += "\\t"; break;
+            default:
+                if (c < 0x20)
+                    out_ += fmt::format("\\u{:04x}", c);
+                else
+                    out_ += ch;
+            }
+        }
+        out_ += '"';
+    }
+    template <class T> void number(T v) { fmt::format_to(std::back_inserter(out_), "{}", v); }
+    void boolean(bool v) { out_ += v ? "true" : "false"; }
+
+    void field(std::string_view k, std::string_view v)
+    {
+        key(k);
+        string(v);
+    }
+    void field(std::string_view k, const char* v) { field(k, std::string_view(v)); }
+    void field(std::string_view k, const std::string& v) { field(k, std::string_view(v)); }
+    void field(std::string_view k, bool v)
+    {
+        key(k);
+        boolean(v);
+    }
+    template <class T> void field(std::string_view k, T v) requires std::is_arithmetic_v<T>
+    {
+        key(k);
+        number(v);
+    }
+    template <class T> void field(std::string_view k, const std::optional<T>& v)
+    {
+        if (v)
+            field(k, *v);
+    }
+
+private:
+    std::string& out_;
+    bool first_ = true;
+};
+
 std::string item_record(const Item& item, const RenderContext& context)
 {
-    json j;
-    j["v"] = 1;
-    j["message_id"] = context.message_id;
-    j["source"] = to_string(context.source);
-    j["tz"] = context.time_zone;
-    j["domain"] = context.domain;
-    j["index"] = item.index;
-    j["line"] = item.line;
-    j["kind"] = static_cast<int>(item.kind);
-    put_optional(j, "author", item.author);
-    const auto& w = item.wall_clock;
-    j["wall"] = {w.year, w.month, w.day, w.hour, w.minute, w.second};
-    j["wall_text"] = item.wall_clock_text;
-    j["utc"] = item.utc;
-    j["dst"] = static_cast<int>(item.dst);
-    j["text"] = item.text;
-    json atts = json::array();
-    for (const auto& a : item.attachments) {
-        json ja{{"name", a.name}, {"type", static_cast<int>(a.type)}, {"present", a.present}, {"omitted", a.omitted}};
+    std::string out;
+    out.reserve(256 + item.text.size());
+    RecordWriter w(out);
+    w.open();
+    w.field("v", 1);
+    w.field("message_id", context.message_id);
+    w.field("source", to_string(context.source));
+    w.field("tz", context.time_zone);
+    w.field("domain", context.domain);
+    w.field("index", item.index);
+    w.field("line", item.line);
+    w.field("kind", static_cast<int>(item.kind));
+    w.field("author", item.author);
+    const auto& t = item.wall_clock;
+    w.key("wall");
+    out += fmt::format("[{},{},{},{},{},{}]", t.year, t.month, t.day, t.hour, t.minute, t.second);
+    w.field("wall_text", item.wall_clock_text);
+    w.field("utc", item.utc);
+    w.field("dst", static_cast<int>(item.dst));
+    w.field("text", item.text);
+    w.key("attachments");
+    out += '[';
+    for (std::size_t i = 0; i < item.attachments.size(); ++i) {
+        const auto& a = item.attachments[i];
+        if (i)
+            out += ',';
+        RecordWriter aw(out);
+        aw.open();
+        aw.field("name", a.name);
+        aw.field("type", static_cast<int>(a.type));
+        aw.field("present", a.present);
+        aw.field("omitted", a.omitted);
         if (!a.locator.empty())
-            ja["locator"] = a.locator;
-        put_optional(ja, "size", a.size);
+            aw.field("locator", a.locator);
+        aw.field("size", a.size);
         if (!a.mime_type.empty())
-            ja["mime"] = a.mime_type;
-        put_optional(ja, "inline", a.inline_data);
-        atts.push_back(std::move(ja));
+            aw.field("mime", a.mime_type);
+        aw.field("inline", a.inline_data);
+        aw.close();
     }
-    j["attachments"] = std::move(atts);
-    j["deleted"] = item.deleted;
-    j["edited"] = item.edited;
-    j["placeholder"] = static_cast<int>(item.placeholder);
+    out += ']';
+    w.field("deleted", item.deleted);
+    w.field("edited", item.edited);
+    w.field("placeholder", static_cast<int>(item.placeholder));
     if (item.location) {
         const auto& l = *item.location;
-        json jl{{"url", l.url}, {"live", l.live}};
-        put_optional(jl, "lat", l.latitude);
-        put_optional(jl, "lon", l.longitude);
-        put_optional(jl, "venue", l.venue);
-        j["location"] = std::move(jl);
+        w.key("location");
+        RecordWriter lw(out);
+        lw.open();
+        lw.field("url", l.url);
+        lw.field("live", l.live);
+        lw.field("lat", l.latitude);
+        lw.field("lon", l.longitude);
+        lw.field("venue", l.venue);
+        lw.close();
     }
     if (item.call) {
-        json jc{{"media", static_cast<int>(item.call->media)}, {"result", static_cast<int>(item.call->result)}};
-        put_optional(jc, "outgoing", item.call->outgoing);
-        put_optional(jc, "duration", item.call->duration_seconds);
-        j["call"] = std::move(jc);
+        w.key("call");
+        RecordWriter cw(out);
+        cw.open();
+        cw.field("media", static_cast<int>(item.call->media));
+        cw.field("result", static_cast<int>(item.call->result));
+        cw.field("outgoing", item.call->outgoing);
+        cw.field("duration", item.call->duration_seconds);
+        cw.close();
     }
-    put_optional(j, "key_id", item.key_id);
-    put_optional(j, "sender_id", item.sender_id);
+    w.field("key_id", item.key_id);
+    w.field("sender_id", item.sender_id);
     if (item.quoted) {
-        json jq{{"text", item.quoted->text}};
-        put_optional(jq, "key_id", item.quoted->key_id);
-        put_optional(jq, "sender_id", item.quoted->sender_id);
-        put_optional(jq, "author", item.quoted->author);
-        j["quoted"] = std::move(jq);
+        w.key("quoted");
+        RecordWriter qw(out);
+        qw.open();
+        qw.field("text", item.quoted->text);
+        qw.field("key_id", item.quoted->key_id);
+        qw.field("sender_id", item.quoted->sender_id);
+        qw.field("author", item.quoted->author);
+        qw.close();
     }
     if (item.forwarded)
-        j["forwarded"] = true;
-    // Item text is UTF-8 from the reader; replace rather than throw on anything else.
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+        w.field("forwarded", true);
+    w.close();
+    return out;
 }
 
 Result<void> parse_item_record(std::string_view text, Item& item, RenderContext& context)

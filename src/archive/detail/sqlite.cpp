@@ -16,7 +16,7 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what)
                                    primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY
                                ? ErrorCode::Io
                            : primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? ErrorCode::Parse
-                                                                                     : ErrorCode::Internal;
+                                                                                   : ErrorCode::Internal;
     return Error(code, fmt::format("{}: {}", what, message));
 }
 
@@ -101,7 +101,8 @@ std::int64_t Statement::column_int(int index) const
 std::string_view Statement::column_text(int index) const
 {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))) : std::string_view();
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)))
+             : std::string_view();
 }
 
 std::span<const std::uint8_t> Statement::column_blob(int index) const
@@ -139,7 +140,8 @@ Result<Database> Database::open(const std::string& path, bool create)
         Error e = sqlite_error(db, rc, fmt::format("cannot open {}", path));
         sqlite3_close_v2(db);
         if ((rc & 0xFF) == SQLITE_CANTOPEN && !create)
-            return fail(ErrorCode::NotFound, fmt::format("{} does not exist: run `chatvault init` first", path));
+            return fail(ErrorCode::NotFound,
+                        fmt::format("{} does not exist: run `chatvault init` first", path));
         return fail(e);
     }
     sqlite3_extended_result_codes(db, 1);
@@ -163,8 +165,8 @@ Result<void> Database::exec(std::string_view sql)
 Result<Statement> Database::prepare(std::string_view sql)
 {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &stmt, nullptr);
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK)
         return fail(sqlite_error(db_, rc, std::string(sql)));
     return Statement(stmt, db_);

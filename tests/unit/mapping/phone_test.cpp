@@ -26,7 +26,15 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os)
 {
-    *os << "[" << c.region << "] '" << c.written << "'";
+    // Readable ctest names: gtest_discover_tests names each case by this; controls escaped.
+    *os << "[" << c.region << "] '";
+    for (const char ch : std::string_view(c.written)) {
+        if (static_cast<unsigned char>(ch) < 0x20)
+            *os << "\\x" << std::hex << static_cast<int>(ch) << std::dec;
+        else
+            *os << ch;
+    }
+    *os << "'";
 }
 
 class PhoneNormalizerTable : public ::testing::TestWithParam<Case> {};

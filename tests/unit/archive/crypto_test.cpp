@@ -1,0 +1,132 @@
+#include "archive/detail/crypto.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace cv::archive::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+class KeyTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        dir_ = fs::temp_directory_path() / ("cv-key-" + std::to_string(::getpid()) + "-" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+};
+
+TEST_F(KeyTest, CreatedWithMode0600AndLoadsBackToTheSameKey)
+{
+    auto key = Key::create(dir_ / "key");
+    ASSERT_TRUE(key) << key.error().describe();
+    struct stat st {};
+    ASSERT_EQ(::stat((dir_ / "key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto again = Key::load(dir_ / "key");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->check_value(), key->check_value());
+    EXPECT_FALSE(Key::create(dir_ / "key")) << "never overwrites a key";
+}
+
+TEST_F(KeyTest, RefusesAKeyOthersCanReadOrOfTheWrongSize)
+{
+    ASSERT_TRUE(Key::create(dir_ / "key"));
+    fs::permissions(dir_ / "key", fs::perms::group_read, fs::perm_options::add);
+    auto loose = Key::load(dir_ / "key");
+    ASSERT_FALSE(loose);
+    EXPECT_EQ(loose.error().code(), ErrorCode::InvalidArgument);
+    std::ofstream(dir_ / "short") << "too short";
+    fs::permissions(dir_ / "short", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    EXPECT_FALSE(Key::load(dir_ / "short"));
+}
+
+TEST_F(KeyTest, SealedDataOpensOnlyWithItsContextUnalteredAndUnderItsKey)
+{
+    auto key = Key::create(dir_ / "key");
+    auto other = Key::create(dir_ / "other");
+    ASSERT_TRUE(key && other);
+    const std::string text = "canary-7f3a: the quarterly numbers";
+    const Bytes plain(text.begin(), text.end());
+    const Bytes sealed = key->seal(plain, "chunk:7");
+    EXPECT_EQ(std::search(sealed.begin(), sealed.end(), plain.begin(), plain.end()), sealed.end())
+        << "no plaintext in the sealed bytes";
+    auto opened = key->open(sealed, "chunk:7");
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, plain);
+    EXPECT_FALSE(key->open(sealed, "chunk:8")) << "moved to another place";
+    EXPECT_FALSE(other->open(sealed, "chunk:7")) << "another archive's key";
+    for (std::size_t i = 0; i < sealed.size(); i += 7) {
+        Bytes flipped = sealed;
+        flipped[i] ^= 0x01;
+        EXPECT_FALSE(key->open(flipped, "chunk:7")) << "byte " << i;
+    }
+}
+
+TEST_F(KeyTest, StreamsRoundTripAndDetectTruncationAndTampering)
+{
+    auto key = Key::create(dir_ / "key");
+    ASSERT_TRUE(key);
+    std::mt19937 rng(3);
+    std::vector<Bytes> messages;
+    StreamSealer sealer(*key);
+    const Bytes header = sealer.header();
+    std::vector<Bytes> plains;
+    for (int i = 0; i < 4; ++i) {
+        Bytes p(i == 3 ? 100 : StreamSealer::kMessageBytes);
+        for (auto& b : p)
+            b = static_cast<std::uint8_t>(i == 1 ? 'a' : rng());  // message 1 compresses
+        plains.push_back(p);
+        messages.push_back(sealer.push(p, i == 3));
+    }
+    EXPECT_LT(messages[1].size(), plains[1].size() / 10) << "compressible data is compressed";
+    {
+        StreamOpener opener(*key, header);
+        for (int i = 0; i < 4; ++i) {
+            bool last = false;
+            auto plain = opener.pull(messages[static_cast<std::size_t>(i)], last);
+            ASSERT_TRUE(plain) << i;
+            EXPECT_EQ(**plain, plains[static_cast<std::size_t>(i)]);
+            EXPECT_EQ(last, i == 3);
+        }
+    }
+    {
+        StreamOpener opener(*key, header);
+        bool last = false;
+        ASSERT_TRUE(opener.pull(messages[0], last));
+        EXPECT_FALSE(opener.pull(messages[2], last)) << "a message skipped";
+    }
+    {
+        StreamOpener opener(*key, header);
+        Bytes flipped = messages[0];
+        flipped[flipped.size() / 2] ^= 0x80;
+        bool last = false;
+        EXPECT_FALSE(opener.pull(flipped, last));
+    }
+}
+
+TEST(Compression, RoundTripAndRefusesWhatIsNotZstdOrTooLarge)
+{
+    const std::string text(100000, 'x');
+    auto packed = compress(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    ASSERT_TRUE(packed);
+    EXPECT_LT(packed->size(), 1000u);
+    auto back = decompress(*packed, 1 << 20);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(std::string(back->begin(), back->end()), text);
+    EXPECT_FALSE(decompress(*packed, 1000)) << "larger than allowed";
+    const Bytes junk = {1, 2, 3, 4, 5, 6, 7, 8};
+    EXPECT_FALSE(decompress(junk, 1 << 20));
+}
+
+}  // namespace
+}  // namespace cv::archive::detail
