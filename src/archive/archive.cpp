@@ -605,7 +605,7 @@ Result<BlobRef> Archive::put_blob(std::string_view head, ByteSource& source)
     const auto name = a.key.blob_name(ref.sha256);
     bool known = a.find_uncommitted(name).has_value();
     if (!known) {
-        CV_TRY(auto find, a.read_db.prepare("SELECT 1 FROM blobs WHERE name = ?1"));
+        CV_TRY(auto find, a.db.prepare("SELECT 1 FROM blobs WHERE name = ?1"));
         find.bind_blob(1, name);
         CV_TRY(known, find.step());
     }

@@ -131,9 +131,9 @@ struct VerifyReport {
     std::vector<Finding> findings;
 };
 
-/// Thread safety: one thread may run commit() while another runs contains(), put_blob(),
-/// take_blobs() and open_blob() (an importer's pipeline: render the next batch while the last
-/// one commits). Nothing else may overlap.
+/// Thread safety: one thread may run put_blob(), take_blobs() and commit() while another runs
+/// contains() and open_blob() (an importer's pipeline: render the next batch while the last
+/// one is stored and committed). Nothing else may overlap.
 class Archive {
 public:
     /// Creates an archive in `dir` (created if missing; must be empty of an archive).

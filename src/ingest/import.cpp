@@ -2,6 +2,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -40,6 +41,50 @@ public:
 
 private:
     const archive::Archive& archive_;
+};
+
+// Records the first read error of a stream, so that the reason an attachment could not be
+// read at import is the reason stored with it (and shown again when it is rendered later).
+class RecordingSource final : public ByteSource {
+public:
+    RecordingSource(std::unique_ptr<ByteSource> inner, std::string& failure)
+        : inner_(std::move(inner)), failure_(failure)
+    {
+    }
+    Result<std::size_t> read(std::span<char> buf) override
+    {
+        auto n = inner_->read(buf);
+        if (!n && failure_.empty())
+            failure_ = n.error().message();
+        return n;
+    }
+
+private:
+    std::unique_ptr<ByteSource> inner_;
+    std::string& failure_;
+};
+
+// At import an attachment's bytes are still in the source: rendering reads them from there
+// and yields the same bytes as rendering from the archive later (the blob is named by the
+// content's SHA-256, and verify compares). What cannot be read is remembered by locator.
+class ImportMedia final : public render::MediaOpener {
+public:
+    explicit ImportMedia(const chat_export::Reader& reader) : reader_(reader) {}
+    mutable std::unordered_map<std::string, std::string> failures;  // source locator → reason
+
+    Result<std::unique_ptr<ByteSource>> open(const Attachment& a) const override
+    {
+        auto stream = reader_.open_attachment(a);
+        if (!stream) {
+            failures[a.locator] = stream.error().message();
+            return stream;
+        }
+        return std::unique_ptr<ByteSource>(
+            std::make_unique<RecordingSource>(std::move(*stream), failures[a.locator]));
+    }
+
+private:
+    const chat_export::Reader& reader_;
 };
 
 // Which member is the phone's owner: named by --owner-name, or the member whose number is the
@@ -87,7 +132,11 @@ std::string quarantine_reason(const Conversation& c)
 // waits at most, so memory stays at two batches.
 class Committer {
 public:
-    Committer(archive::Archive& archive, std::int64_t source) : archive_(archive), source_(source)
+    /// `prepare` runs on the commit thread for each new item before it is committed (stores
+    /// its attachments); an item it fails is left out and reported.
+    using Prepare = std::function<Result<void>(archive::NewItem&)>;
+    Committer(archive::Archive& archive, std::int64_t source, Prepare prepare)
+        : archive_(archive), source_(source), prepare_(std::move(prepare))
     {
         thread_ = std::thread([this] { run(); });
     }
@@ -99,13 +148,13 @@ public:
 
     /// Hands a batch over; waits while the previous one is still committing. Errors: the
     /// first failed commit's (nothing is committed after it).
-    Result<void> submit(std::vector<archive::NewItem> items, std::vector<archive::StoredBlob> blobs)
+    Result<void> submit(std::vector<archive::NewItem> items)
     {
         std::unique_lock lock(mutex_);
         changed_.wait(lock, [&] { return !job_ || error_; });
         if (error_)
             return fail(*error_);
-        job_ = Job{std::move(items), std::move(blobs)};
+        job_ = Job{std::move(items)};
         changed_.notify_all();
         return {};
     }
@@ -127,7 +176,6 @@ public:
 private:
     struct Job {
         std::vector<archive::NewItem> items;
-        std::vector<archive::StoredBlob> blobs;
     };
 
     void run()
@@ -141,8 +189,23 @@ private:
                     return;
                 job = std::move(*job_);
             }
-            auto done = archive_.commit(source_, job.items, std::move(job.blobs));
+            std::vector<archive::NewItem> ready;
+            ready.reserve(job.items.size());
+            std::vector<std::string> dropped;
+            for (auto& item : job.items) {
+                if (item.render_size > 0) {  // new: store its attachments first
+                    if (auto prepared = prepare_(item); !prepared) {
+                        dropped.push_back(fmt::format("line {}: not archived: {}", item.item.line,
+                                                      prepared.error().describe()));
+                        continue;
+                    }
+                }
+                ready.push_back(std::move(item));
+            }
+            auto done = archive_.commit(source_, ready, archive_.take_blobs());
             std::lock_guard lock(mutex_);
+            failed_ += dropped.size();
+            warnings_.insert(warnings_.end(), dropped.begin(), dropped.end());
             job_.reset();
             if (!done) {
                 error_ = std::move(done).error();
@@ -159,8 +222,17 @@ private:
         }
     }
 
+public:
+    /// Items left out by `prepare`, and why (read after finish()).
+    std::uint64_t failed() const { return failed_; }
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
+private:
     archive::Archive& archive_;
     std::int64_t source_;
+    Prepare prepare_;
+    std::uint64_t failed_ = 0;
+    std::vector<std::string> warnings_;
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable changed_;
@@ -203,18 +275,32 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
     CV_TRY(const std::int64_t conversation_id, archive.put_conversation(conversation));
     CV_TRY(const std::int64_t source_id, archive.add_source("export", fs::absolute(path).string()));
     const archive::RenderSettings settings{SourceKind::ChatExport, options.time_zone, options.domain};
-    ArchiveMedia media(archive);
+    ImportMedia media(reader);
+    CV_TRY(auto attachments, reader.attachment_reader());
     CV_TRY(auto renderer,
            render::Renderer::create(
                conversation, render::Options{settings.source, settings.time_zone, settings.domain}, &media));
 
     std::vector<archive::NewItem> batch;
     batch.reserve(options.batch_items);
-    Committer committer(archive, source_id);
+    // On the commit thread: attachment bytes into the archive, through a handle of its own.
+    Committer committer(archive, source_id, [&](archive::NewItem& n) -> Result<void> {
+        for (auto& a : n.item.attachments) {
+            if (!a.present || a.locator.starts_with(kUnreadablePrefix))
+                continue;
+            CV_TRY(auto stream, attachments.open(a));
+            auto stored = archive.put_blob({}, *stream);
+            if (!stored)
+                return fail(std::move(stored).error().with_context(fmt::format("attachment {}", a.name)));
+            a.locator = std::string(kBlobPrefix) + to_hex(stored->sha256);
+            a.size = stored->size;
+        }
+        return {};
+    });
     auto hand_over = [&]() -> Result<void> {
         if (batch.empty())
             return {};
-        CV_TRY_VOID(committer.submit(std::move(batch), archive.take_blobs()));
+        CV_TRY_VOID(committer.submit(std::move(batch)));
         batch = {};
         batch.reserve(options.batch_items);
         return {};
@@ -236,32 +322,44 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
             batch.push_back(std::move(n));
         } else {
             n.item = *read;
-            for (auto& a : n.item.attachments) {
-                if (!a.present)
-                    continue;
-                auto stream = reader.open_attachment(a);
-                auto stored =
-                    stream ? archive.put_blob({}, **stream) : Result<archive::BlobRef>(fail(stream.error()));
-                if (stored) {
-                    a.locator = std::string(kBlobPrefix) + to_hex(stored->sha256);
-                    a.size = stored->size;
-                } else {
-                    a.locator = std::string(kUnreadablePrefix) + stored.error().message();
-                    report.warnings.push_back(fmt::format("{}:{}: attachment {} could not be stored: {}",
-                                                          reader.report().chat_file, read->line, a.name,
-                                                          stored.error().message()));
-                }
+            // Render (from the source) to learn the email's hash; an attachment that fails
+            // midway is declared unreadable and the email rendered again without it.
+            media.failures.clear();
+            std::vector<render::AttachmentProblem> unreadable;
+            std::optional<HashingSink> sink;
+            Result<render::Rendered> rendered = fail(ErrorCode::Internal, "not rendered");
+            for (;;) {
+                sink.emplace();
+                rendered = renderer.render_as(n.item, n.message_id, *sink, unreadable);
+                if (rendered || !renderer.failed_attachment())
+                    break;
+                unreadable.push_back(*renderer.failed_attachment());
             }
-            HashingSink sink;
-            auto rendered = renderer.render_as(n.item, n.message_id, sink);
             if (!rendered) {
                 ++report.failed;
                 report.warnings.push_back(fmt::format("{}:{}: not archived: {}", reader.report().chat_file,
                                                       read->line, rendered.error().describe()));
                 continue;
             }
-            n.render_sha256 = sink.finish();
-            n.render_size = sink.size();
+            // What could not be read keeps its reason, so that it renders the same way later.
+            for (std::size_t i = 0; i < n.item.attachments.size(); ++i) {
+                Attachment& a = n.item.attachments[i];
+                std::string reason;
+                if (const auto u = std::find_if(unreadable.begin(), unreadable.end(),
+                                                [&](const auto& problem) { return problem.index == i; });
+                    u != unreadable.end())
+                    reason = u->reason;
+                else if (const auto f = media.failures.find(a.locator);
+                         f != media.failures.end() && a.present)
+                    reason = f->second;
+                if (reason.empty())
+                    continue;
+                report.warnings.push_back(fmt::format("{}:{}: attachment {} could not be read: {}",
+                                                      reader.report().chat_file, read->line, a.name, reason));
+                a.locator = std::string(kUnreadablePrefix) + reason;
+            }
+            n.render_sha256 = sink->finish();
+            n.render_size = sink->size();
             n.index_subject = rendered->subject;
             n.index_sender = n.item.author.value_or("");
             if (n.mailboxes.empty())
@@ -283,6 +381,9 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
     }
     CV_TRY_VOID(hand_over());
     CV_TRY(const auto done, committer.finish());
+    report.failed += committer.failed();
+    for (const auto& w : committer.warnings())
+        report.warnings.push_back(fmt::format("{}: {}", reader.report().chat_file, w));
     report.added = done.added;
     report.duplicates = done.duplicates;
     report.quarantined = done.quarantined;

@@ -181,6 +181,7 @@ const std::uint8_t* Key::stream_key() const
 struct StreamSealer::State {
     crypto_secretstream_xchacha20poly1305_state st;
     ZSTD_CCtx* zstd = ZSTD_createCCtx();
+    bool try_compress = true;
     ~State() { ZSTD_freeCCtx(zstd); }
 };
 
@@ -193,12 +194,20 @@ StreamSealer::~StreamSealer() = default;
 
 const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
 {
-    // Each message's plaintext is a flag byte (0 stored, 1 zstd) and the data: media is
-    // usually compressed already and stays as it is; text and documents shrink.
-    packed_.resize(1 + ZSTD_compressBound(plain.size()));
-    const std::size_t z =
-        ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1, plain.data(), plain.size(), 1);
-    if (!ZSTD_isError(z) && z + z / 8 < plain.size()) {
+    // Each message's plaintext is a flag byte (0 stored, 1 zstd) and the data: text and
+    // documents shrink; media is usually compressed already, so after a first message that
+    // does not shrink the rest of the stream is not tried.
+    std::size_t z = 0;
+    if (s_->try_compress) {
+        packed_.resize(1 + ZSTD_compressBound(plain.size()));
+        z = ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1, plain.data(), plain.size(),
+                              1);
+        if (ZSTD_isError(z) || z + z / 8 >= plain.size()) {
+            s_->try_compress = false;
+            z = 0;
+        }
+    }
+    if (z > 0) {
         packed_[0] = 1;
         packed_.resize(1 + z);
     } else {

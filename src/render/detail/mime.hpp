@@ -5,7 +5,7 @@
 /// with bounded memory, and GMime 3.2 mis-decodes the padded B-encoded words it may emit
 /// (upstream issue 133, DESIGN.md). The subset is small and fixed: RFC 2047 Q-encoded words
 /// (never B, so never padded), RFC 2231 parameters, RFC 5322 folding and dates,
-/// quoted-printable and base64 (libsodium) bodies. Every line ends in CRLF.
+/// quoted-printable and base64 (OpenSSL's encoder) bodies. Every line ends in CRLF.
 
 #include <cstdint>
 #include <span>

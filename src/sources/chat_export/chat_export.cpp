@@ -102,6 +102,7 @@ struct FirstPass {
 struct Reader::Impl {
     TimeZone zone;
     std::unique_ptr<Container> container;
+    std::filesystem::path path;  // as given, for a second handle (attachment_reader)
     std::string text_name;
     std::string display;  // for warnings: "x.zip:_chat.txt"
     Report report;
@@ -306,6 +307,33 @@ const Report& Reader::report() const
     return impl_->report;
 }
 
+struct AttachmentReader::Impl {
+    std::unique_ptr<Container> container;
+    std::string display;
+};
+
+AttachmentReader::AttachmentReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AttachmentReader::AttachmentReader(AttachmentReader&&) noexcept = default;
+AttachmentReader& AttachmentReader::operator=(AttachmentReader&&) noexcept = default;
+AttachmentReader::~AttachmentReader() = default;
+
+Result<std::unique_ptr<ByteSource>> AttachmentReader::open(const Attachment& attachment) const
+{
+    if (!attachment.present || attachment.locator.empty())
+        return fail(ErrorCode::NotFound,
+                    fmt::format("{}: attachment '{}' is not in the export", impl_->display, attachment.name));
+    return impl_->container->open_media(attachment.locator);
+}
+
+Result<AttachmentReader> Reader::attachment_reader() const
+{
+    CV_TRY(auto container, Container::open(impl_->path));
+    auto impl = std::make_unique<AttachmentReader::Impl>();
+    impl->container = std::move(container);
+    impl->display = impl_->display;
+    return AttachmentReader(std::move(impl));
+}
+
 std::uint64_t Reader::bytes_read() const
 {
     return impl_->lines ? impl_->lines->bytes_read() : impl_->report.bytes;
@@ -352,6 +380,7 @@ Result<Reader> Reader::open(const std::filesystem::path& path, const Options& op
                                 path.string()));
     }
     impl->display = container->describe(impl->text_name);
+    impl->path = path;
     impl->report.chat_file = impl->text_name;
     // iOS names only the zip ("WhatsApp Chat - NAME.zip"); its text is always _chat.txt.
     impl->report.chat_name = chat_name_from_file(impl->text_name);

@@ -88,9 +88,28 @@ public:
     /// zip entry), LimitExceeded (an entry that inflates past its declared size or ratio).
     Result<std::unique_ptr<ByteSource>> open_attachment(const Attachment& attachment) const;
 
+    /// A second, independent handle on the export for attachments only (its own zip
+    /// handle), for another thread to read attachment bytes while this reader reads on.
+    Result<class AttachmentReader> attachment_reader() const;
+
 private:
     struct Impl;
     explicit Reader(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Opens attachment bytes like Reader::open_attachment, on a handle of its own.
+class AttachmentReader {
+public:
+    AttachmentReader(AttachmentReader&&) noexcept;
+    AttachmentReader& operator=(AttachmentReader&&) noexcept;
+    ~AttachmentReader();
+    Result<std::unique_ptr<ByteSource>> open(const Attachment& attachment) const;
+
+private:
+    friend class Reader;
+    struct Impl;
+    explicit AttachmentReader(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -67,7 +67,8 @@ TEST_F(JournalTest, AnAlteredEntryIsFound)
     auto scan = scan_journal(path_);
     ASSERT_TRUE(scan);
     ASSERT_FALSE(scan->problems.empty());
-    EXPECT_NE(scan->problems.front().find("entry 2 was altered"), std::string::npos) << scan->problems.front();
+    EXPECT_NE(scan->problems.front().find("entry 2 was altered"), std::string::npos)
+        << scan->problems.front();
 }
 
 TEST_F(JournalTest, ARemovedEntryBreaksTheChain)

@@ -47,19 +47,21 @@ std::string describe_all(const Item& i)
     // Every field, so that a field the record forgets shows up as a difference.
     std::string s = describe(i) + "|" + i.wall_clock_text + "|" + i.text + "|" + i.author.value_or("-");
     for (const auto& a : i.attachments)
-        s += "|" + a.name + "," + std::to_string(static_cast<int>(a.type)) + "," + std::to_string(a.present) + "," +
-             std::to_string(a.omitted) + "," + a.locator + "," + std::to_string(a.size.value_or(0)) + "," +
-             a.mime_type + "," + a.inline_data.value_or("-");
+        s += "|" + a.name + "," + std::to_string(static_cast<int>(a.type)) + "," + std::to_string(a.present) +
+             "," + std::to_string(a.omitted) + "," + a.locator + "," + std::to_string(a.size.value_or(0)) +
+             "," + a.mime_type + "," + a.inline_data.value_or("-");
     if (i.location)
         s += "|" + i.location->url + i.location->latitude.value_or("") + i.location->longitude.value_or("") +
              i.location->venue.value_or("") + std::to_string(i.location->live);
     if (i.call)
-        s += "|" + std::to_string(static_cast<int>(i.call->media)) + std::to_string(static_cast<int>(i.call->result)) +
-             std::to_string(i.call->outgoing.value_or(false)) + std::to_string(i.call->duration_seconds.value_or(0));
+        s += "|" + std::to_string(static_cast<int>(i.call->media)) +
+             std::to_string(static_cast<int>(i.call->result)) +
+             std::to_string(i.call->outgoing.value_or(false)) +
+             std::to_string(i.call->duration_seconds.value_or(0));
     s += "|" + i.key_id.value_or("-") + "|" + i.sender_id.value_or("-") + "|" + std::to_string(i.forwarded);
     if (i.quoted)
-        s += "|" + i.quoted->key_id.value_or("-") + i.quoted->sender_id.value_or("-") + i.quoted->author.value_or("-") +
-             i.quoted->text;
+        s += "|" + i.quoted->key_id.value_or("-") + i.quoted->sender_id.value_or("-") +
+             i.quoted->author.value_or("-") + i.quoted->text;
     s += "|" + std::to_string(static_cast<int>(i.dst)) + std::to_string(i.utc) + std::to_string(i.line);
     return s;
 }
@@ -67,7 +69,8 @@ std::string describe_all(const Item& i)
 TEST(ItemRecord, EveryFieldSurvivesTheRoundTrip)
 {
     const Item item = full_item();
-    const RenderContext context{SourceKind::AndroidDatabase, "Europe/Berlin", "archive.invalid", "wa.X@archive.invalid"};
+    const RenderContext context{SourceKind::AndroidDatabase, "Europe/Berlin", "archive.invalid",
+                                "wa.X@archive.invalid"};
     Item back;
     RenderContext back_context;
     ASSERT_TRUE(parse_item_record(item_record(item, context), back, back_context));
@@ -101,7 +104,9 @@ TEST(ItemRecord, DamagedRecordsAreParseErrors)
 
 TEST(ConversationRecord, RoundTrip)
 {
-    Conversation c{"Desk ✦", true, "120363041234567890@g.us",
+    Conversation c{"Desk ✦",
+                   true,
+                   "120363041234567890@g.us",
                    {{"Alice", "+4915100000001", {}, "alice@bank.example"}, {"Bob", {}, "lid-1", {}}}};
     auto back = parse_conversation_record(conversation_record(c));
     ASSERT_TRUE(back);
