@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: reads the bundled sample export (examples/demo-export, written for this
-# project) the way a compliance team would, shows what chatvault found, and renders every
-# item as an email.
+# project) the way a compliance team would, shows what chatvault found, renders every item
+# as an email, and imports the export with a sample user mapping into a demo archive.
 set -euo pipefail
 chatvault=${1:-build/chatvault}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,5 +41,26 @@ rm -rf "$out_dir/emails"
 echo "-- the headers of the email for the message with the attachment"
 sed -n '1,/^MIME-Version/p' "$out_dir/emails/0000006.eml"
 echo
+archive="$out_dir/archive"
+rm -rf "$archive"
+echo "== chatvault init --archive $archive"
+"$chatvault" init --archive "$archive"
+echo
+echo "== chatvault import examples/demo-export --tz Europe/Berlin --mapping examples/demo-mapping.csv --default-region DE"
+echo "     --owner '+49 151 12345678=helena.brandt@bank.example' --owner-name 'Helena Brandt'"
+"$chatvault" import "$export_dir" --archive "$archive" --tz Europe/Berlin \
+  --mapping "$here/demo-mapping.csv" --default-region DE \
+  --owner '+49 151 12345678=helena.brandt@bank.example' --owner-name 'Helena Brandt' 2>/dev/null
+echo
+echo "== chatvault mailboxes"
+"$chatvault" mailboxes --archive "$archive"
+echo
+echo "== chatvault ls m.okafor@bank.example --limit 6"
+"$chatvault" ls m.okafor@bank.example --archive "$archive" --limit 6
+echo
+echo "== chatvault verify"
+"$chatvault" verify --archive "$archive"
+echo
 echo "All $(wc -l <"$out_dir/items.jsonl") items, one JSON object per line: $out_dir/items.jsonl"
 echo "One email per item (open them in any mail client): $out_dir/emails/"
+echo "The demo archive: $archive (try: $chatvault show 7 --eml --archive $archive)"

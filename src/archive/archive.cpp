@@ -389,13 +389,17 @@ Result<void> Archive::create(const fs::path& dir)
     fs::create_directories(dir / "packs", ec);
     if (ec)
         return fail(ErrorCode::Io, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+    // Only the archive's own user: the index holds terms in the clear (README).
     fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    fs::permissions(dir / "packs", fs::perms::owner_all, fs::perm_options::replace, ec);
     const fs::path db_path = dir / "chatvault.db";
     if (fs::exists(db_path))
         return fail(ErrorCode::InvalidArgument, fmt::format("{} already holds an archive", dir.string()));
     const fs::path kp = key_path(dir);
     CV_TRY(auto key, Key::create(kp));
     CV_TRY(auto db, Database::open(db_path.string(), true));
+    // SQLite gives its -wal and -shm files the database file's mode.
+    fs::permissions(db_path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
     CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL"));
     CV_TRY(auto tx, Transaction::begin(db));
     CV_TRY_VOID(db.exec(kSchema));
