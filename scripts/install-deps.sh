@@ -10,10 +10,13 @@ packages=(
   libzip-dev               # reading .zip exports
   libhowardhinnant-date-dev tzdata   # IANA time zones (date/tz.h over the system tzdb)
   libcli11-dev             # command line
-  libsodium-dev            # base64; AEAD encryption at rest
+  libsodium-dev            # AEAD encryption at rest, key derivation
+  libsqlite3-dev           # the archive's database (WAL, FTS5)
+  libzstd-dev              # compression of records and attachments
+  nlohmann-json3-dev       # archive records, journal, --json output
   libssl-dev               # SHA-256 (libcrypto uses the CPU's SHA extensions)
   libmagic-dev             # attachment Content-Type from the bytes themselves
-  libphonenumber-dev       # user mapping: phone numbers to E.164
+  libphonenumber-dev libprotobuf-dev   # user mapping: phone numbers to E.164
   libcsv-dev               # user mapping: the RFC 4180 CSV parser
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers
