@@ -225,7 +225,8 @@ struct Archive::Impl {
     fs::path dir;
     Key key;
     Database db;
-    Journal journal;
+    std::optional<Journal> journal;
+    std::optional<Error> journal_damage;  // set when the journal was cut: read-only from then on
     int lock_fd = -1;
 
     // Lookups an importer makes while a commit runs on the other connection (WAL lets one
@@ -246,7 +247,7 @@ struct Archive::Impl {
     std::int64_t cached_chunk = 0;
     std::vector<std::string> cached_records;
 
-    Impl(fs::path d, Key k, Database database, Journal j, Database reader)
+    Impl(fs::path d, Key k, Database database, std::optional<Journal> j, Database reader)
         : dir(std::move(d)), key(std::move(k)), db(std::move(database)), journal(std::move(j)),
           read_db(std::move(reader))
     {
@@ -366,7 +367,9 @@ Result<std::vector<std::string>> Archive::Impl::chunk_records(std::int64_t chunk
 
 Result<JournalHead> Archive::Impl::journal_append(const json& body)
 {
-    CV_TRY(const auto head, journal.append(body.dump()));
+    if (journal_damage)
+        return fail(Error(*journal_damage).with_context("the archive is read-only until it is repaired"));
+    CV_TRY(const auto head, journal->append(body.dump()));
     CV_TRY_VOID(set_meta("journal_seq", std::to_string(head.seq)));
     CV_TRY_VOID(set_meta("journal_hash", head.hash));
     CV_TRY_VOID(set_meta("journal_length", std::to_string(head.length)));
@@ -472,10 +475,17 @@ Result<Archive> Archive::open(const fs::path& dir)
     CV_TRY(const std::string length, read_meta("journal_length"));
     head.seq = std::stoull(seq);
     head.length = std::stoull(length);
+    // A journal shorter than what was committed has been cut: the archive still opens, so
+    // that verify can say so and name what the lost entries covered, but nothing more may be
+    // written to it.
     auto journal = Journal::open(dir / "journal", head);
+    std::optional<Error> journal_damage;
     if (!journal) {
-        ::close(lock_fd);
-        return fail(std::move(journal).error());
+        if (journal.error().code() != ErrorCode::Parse) {
+            ::close(lock_fd);
+            return fail(std::move(journal).error());
+        }
+        journal_damage = journal.error();
     }
     // Blobs appended after the last commit belong to no item: cut them away.
     {
@@ -493,8 +503,10 @@ Result<Archive> Archive::open(const fs::path& dir)
     }
     CV_TRY(auto read_db, Database::open(db_path.string(), false));
     CV_TRY_VOID(read_db.exec("PRAGMA temp_store=MEMORY"));
-    auto impl =
-        std::make_unique<Impl>(dir, std::move(*key), std::move(db), std::move(*journal), std::move(read_db));
+    auto impl = std::make_unique<Impl>(dir, std::move(*key), std::move(db),
+                                       journal ? std::optional<Journal>(std::move(*journal)) : std::nullopt,
+                                       std::move(read_db));
+    impl->journal_damage = std::move(journal_damage);
     impl->lock_fd = lock_fd;
     CV_TRY_VOID(impl->open_current_pack());
     return Archive(std::move(impl));
@@ -1040,7 +1052,8 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
     CV_TRY(const std::string seq, a.meta("journal_seq"));
     CV_TRY(const std::string head, a.meta("journal_hash"));
     report.journal_head = head;
-    if (scan.entries.size() < std::stoull(seq))
+    const bool cut = scan.entries.size() < std::stoull(seq);
+    if (cut)
         finding(std::nullopt, "",
                 fmt::format("the journal ends at entry {} but the archive committed {}: it was cut",
                             scan.entries.size(), seq));
@@ -1076,7 +1089,9 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
             std::string message_id(st.column_text(1));
             const auto it = expected.find(id);
             if (it == expected.end()) {
-                finding(id, message_id, "its row is not in the journal (added behind the archive's back)");
+                finding(id, message_id,
+                        cut ? "the journal entry that recorded it is gone (the journal was cut)"
+                            : "its row is not in the journal (added behind the archive's back)");
             } else {
                 if (to_hex(st.column_blob(2).first(std::min<std::size_t>(8, st.column_blob(2).size()))) !=
                     it->second)

@@ -109,6 +109,14 @@ Person* find_owner(Conversation& c, const MappingContext& mapping, std::vector<s
             if (m.name != c.title)
                 return &m;
     }
+    if (!c.group && c.members.size() <= 1) {
+        // A 1:1 chat in which the owner never wrote: they are still its other party (the
+        // recipient of every message). WhatsApp shows a number without a name as the number.
+        if (c.members.size() == 1 && c.members.front().name != c.title)
+            return &c.members.front();
+        c.members.push_back(Person{mapping.owner->phone.value_or("Owner"), mapping.owner->phone, {}, {}});
+        return &c.members.back();
+    }
     warnings.push_back("cannot tell which participant is the phone's owner (a group chat): pass --owner-name "
                        "with the name the "
                        "owner's messages carry, or their items can only be filed by the mapping");
@@ -375,7 +383,7 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
         if (progress && (report.seen & 1023) == 0) {
             p.items = report.seen;
             p.bytes = reader.bytes_read();
-            p.total_bytes = reader.report().bytes;
+            p.total_bytes = reader.text_bytes();
             progress(p);
         }
     }

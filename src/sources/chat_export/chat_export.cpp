@@ -95,6 +95,7 @@ std::optional<std::string> chat_name_from_file(std::string_view path)
 struct FirstPass {
     std::uint64_t headers[2] = {0, 0};  // by Family
     DateOrderEvidence evidence[2];
+    std::uint64_t bytes = 0;  // the whole text: the second pass's progress is measured against it
 };
 
 }  // namespace
@@ -102,7 +103,8 @@ struct FirstPass {
 struct Reader::Impl {
     TimeZone zone;
     std::unique_ptr<Container> container;
-    std::filesystem::path path;  // as given, for a second handle (attachment_reader)
+    std::filesystem::path path;    // as given, for a second handle (attachment_reader)
+    std::uint64_t text_bytes = 0;  // measured by the first pass
     std::string text_name;
     std::string display;  // for warnings: "x.zip:_chat.txt"
     Report report;
@@ -148,6 +150,7 @@ struct Reader::Impl {
                 fp.evidence[f].add(*h, line.number);
             }
         }
+        fp.bytes = reader.bytes_read();
         return fp;
     }
 
@@ -334,6 +337,11 @@ Result<AttachmentReader> Reader::attachment_reader() const
     return AttachmentReader(std::move(impl));
 }
 
+std::uint64_t Reader::text_bytes() const
+{
+    return impl_->text_bytes;
+}
+
 std::uint64_t Reader::bytes_read() const
 {
     return impl_->lines ? impl_->lines->bytes_read() : impl_->report.bytes;
@@ -381,6 +389,7 @@ Result<Reader> Reader::open(const std::filesystem::path& path, const Options& op
     }
     impl->display = container->describe(impl->text_name);
     impl->path = path;
+    impl->text_bytes = chosen->bytes;
     impl->report.chat_file = impl->text_name;
     // iOS names only the zip ("WhatsApp Chat - NAME.zip"); its text is always _chat.txt.
     impl->report.chat_name = chat_name_from_file(impl->text_name);

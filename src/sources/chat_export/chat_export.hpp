@@ -79,6 +79,8 @@ public:
     /// Bytes of the chat text read so far (for progress); report().bytes is the total once
     /// next() returned false.
     std::uint64_t bytes_read() const;
+    /// Size of the whole chat text (known after open(): the first pass read it).
+    std::uint64_t text_bytes() const;
 
     /// Valid after open(); complete (warnings, line counts) once next() returned false.
     const Report& report() const;
