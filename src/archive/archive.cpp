@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -116,6 +117,16 @@ fs::path key_path(const fs::path& dir)
     if (const char* env = std::getenv("CHATVAULT_KEY_FILE"); env && *env)
         return env;
     return dir / "key";
+}
+
+// Numbers kept as text in the meta table; a damaged value is an error, not an exception.
+Result<std::uint64_t> parse_count(std::string_view text, std::string_view what)
+{
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return fail(ErrorCode::Parse, fmt::format("archive metadata '{}' is damaged: \"{}\"", what, text));
+    return v;
 }
 
 std::int64_t now()
@@ -473,8 +484,8 @@ Result<Archive> Archive::open(const fs::path& dir)
     CV_TRY(const std::string seq, read_meta("journal_seq"));
     CV_TRY(head.hash, read_meta("journal_hash"));
     CV_TRY(const std::string length, read_meta("journal_length"));
-    head.seq = std::stoull(seq);
-    head.length = std::stoull(length);
+    CV_TRY(head.seq, parse_count(seq, "journal_seq"));
+    CV_TRY(head.length, parse_count(length, "journal_length"));
     // A journal shorter than what was committed has been cut: the archive still opens, so
     // that verify can say so and name what the lost entries covered, but nothing more may be
     // written to it.
@@ -796,11 +807,11 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             attachment_names += att.name;
             if (!att.locator.starts_with("blob:"))
                 continue;
-            Sha256Digest sha{};
-            const std::string hex = att.locator.substr(5);
-            for (std::size_t i = 0; i < sha.size() && 2 * i + 1 < hex.size(); ++i)
-                sha[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-            item_blob.bind(1, id).bind(2, ordinal++).bind_blob(3, a.key.blob_name(sha));
+            const auto sha = sha256_from_hex(std::string_view(att.locator).substr(5));
+            if (!sha)
+                return fail(ErrorCode::Internal,
+                            fmt::format("item {}: bad attachment reference", n.message_id));
+            item_blob.bind(1, id).bind(2, ordinal++).bind_blob(3, a.key.blob_name(*sha));
             CV_TRY_VOID(item_blob.run());
         }
         index.bind(1, id)
@@ -1052,7 +1063,8 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
     CV_TRY(const std::string seq, a.meta("journal_seq"));
     CV_TRY(const std::string head, a.meta("journal_hash"));
     report.journal_head = head;
-    const bool cut = scan.entries.size() < std::stoull(seq);
+    CV_TRY(const std::uint64_t committed, parse_count(seq, "journal_seq"));
+    const bool cut = scan.entries.size() < committed;
     if (cut)
         finding(std::nullopt, "",
                 fmt::format("the journal ends at entry {} but the archive committed {}: it was cut",

@@ -1,5 +1,6 @@
 #include "cli/archive_commands.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -153,8 +154,10 @@ Result<archive::Archive> open_archive(const std::string& flag)
 
 Result<std::int64_t> resolve_item(archive::Archive& a, const std::string& ref)
 {
-    if (!ref.empty() && std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return std::stoll(ref);
+    std::int64_t number = 0;
+    if (const auto [end, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), number);
+        ec == std::errc() && end == ref.data() + ref.size())
+        return number;
     std::string id = ref;
     if (id.starts_with('<') && id.ends_with('>'))
         id = id.substr(1, id.size() - 2);

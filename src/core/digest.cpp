@@ -57,6 +57,30 @@ Sha256Digest sha256(std::string_view bytes)
     return out;
 }
 
+std::optional<Sha256Digest> sha256_from_hex(std::string_view hex)
+{
+    if (hex.size() != 64)
+        return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    Sha256Digest d{};
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        const int hi = nibble(hex[2 * i]);
+        const int lo = nibble(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return std::nullopt;
+        d[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    return d;
+}
+
 std::string to_hex(std::span<const std::uint8_t> bytes)
 {
     static constexpr char kDigits[] = "0123456789abcdef";

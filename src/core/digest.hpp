@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,5 +32,8 @@ Sha256Digest sha256(std::string_view bytes);
 
 /// Lower-case hexadecimal of any bytes.
 std::string to_hex(std::span<const std::uint8_t> bytes);
+
+/// The SHA-256 digest written as 64 hex digits (either case); nullopt for anything else.
+std::optional<Sha256Digest> sha256_from_hex(std::string_view hex);
 
 }  // namespace cv

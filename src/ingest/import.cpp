@@ -18,9 +18,9 @@ namespace {
 constexpr std::string_view kBlobPrefix = "blob:";
 constexpr std::string_view kUnreadablePrefix = "unreadable:";
 
-// Attachment bytes for rendering come from the archive, never from the source: the email's
-// hash must be reproducible from what is stored. An attachment that could not be stored
-// carries the reason in its locator, so that it renders the same way every time.
+// Attachment bytes for rendering an archived item again come from the archive: the email's
+// hash must be reproducible from what is stored. An attachment that could not be read at
+// import carries the reason in its locator, so that it renders the same way every time.
 class ArchiveMedia final : public render::MediaOpener {
 public:
     explicit ArchiveMedia(const archive::Archive& archive) : archive_(archive) {}
@@ -30,13 +30,10 @@ public:
             return fail(ErrorCode::Io, a.locator.substr(kUnreadablePrefix.size()));
         if (!a.locator.starts_with(kBlobPrefix))
             return fail(ErrorCode::NotFound, "not stored in the archive");
-        const std::string hex = a.locator.substr(kBlobPrefix.size());
-        Sha256Digest sha{};
-        if (hex.size() != 64)
+        const auto sha = sha256_from_hex(std::string_view(a.locator).substr(kBlobPrefix.size()));
+        if (!sha)
             return fail(ErrorCode::Parse, "damaged attachment reference");
-        for (std::size_t i = 0; i < sha.size(); ++i)
-            sha[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-        return archive_.open_blob(sha);
+        return archive_.open_blob(*sha);
     }
 
 private:
