@@ -3,6 +3,10 @@
 #include <charconv>
 #include <iterator>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace cv::cli {
 
 namespace {
@@ -19,7 +23,91 @@ bool needs_escape8(std::uint64_t w)
     return (below_space | quote | backslash) != 0;
 }
 
+// The escape of one byte that needs it (see JsonWriter::string); returns the end.
+char* write_escape(char* out, unsigned char c)
+{
+    out[0] = '\\';
+    switch (c) {
+    case '"': out[1] = '"'; return out + 2;
+    case '\\': out[1] = '\\'; return out + 2;
+    case '\n': out[1] = 'n'; return out + 2;
+    case '\r': out[1] = 'r'; return out + 2;
+    case '\t': out[1] = 't'; return out + 2;
+    default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out[1] = 'u';
+        out[2] = '0';
+        out[3] = '0';
+        out[4] = kHex[c >> 4];
+        out[5] = kHex[c & 15];
+        return out + 6;
+    }
+    }
+}
+
+#if defined(__SSE2__)
+
+// One block: copies the 16 bytes at `p` to `out` whatever they are, then keeps the clean ones
+// before the first byte that needs an escape (among the first `avail`) and escapes that one.
+// Returns the input bytes consumed. Unconditional 16-byte stores instead of a memcpy per run:
+// most strings are short and clean, so this is one load, one store and a compare per block.
+std::size_t escape_block(char*& out, const char* p, std::size_t avail)
+{
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+    // Below 0x20 unsigned: min(v, 0x1F) == v. Bytes >= 0x80 (UTF-8) never match.
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    auto mask =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))));
+    if (avail < 16)
+        mask &= (1u << avail) - 1;
+    if (mask == 0) {
+        out += avail;
+        return avail;
+    }
+    const auto k = static_cast<std::size_t>(__builtin_ctz(mask));
+    out = write_escape(out + k, static_cast<unsigned char>(p[k]));
+    return k + 1;
+}
+
+#endif
+
 }  // namespace
+
+char* write_escaped(char* out, std::string_view s)
+{
+    const char* p = s.data();
+    std::size_t n = s.size();
+#if defined(__SSE2__)
+    while (n >= 16) {
+        const auto used = escape_block(out, p, 16);
+        p += used;
+        n -= used;
+    }
+    if (n > 0) {
+        // The last partial block from a padded copy: reading past the string is not allowed.
+        char tail[32] = {};
+        std::memcpy(tail, p, n);
+        const char* q = tail;
+        while (n > 0) {
+            const auto used = escape_block(out, q, n);
+            q += used;
+            n -= used;
+        }
+    }
+#else
+    for (; n > 0; ++p, --n) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            *out++ = *p;
+        else
+            out = write_escape(out, c);
+    }
+#endif
+    return out;
+}
 
 void JsonWriter::string(std::string_view v)
 {

@@ -2,14 +2,18 @@
 // sniffing (text or zip), line splitting, header recognition, date-order inference and body
 // classification. Input goes through a memfd so the reader opens it like any file. It also
 // checks each shortcut against its reference: the header fast path against the general parser,
-// the marker gate against the marker functions, SIMD UTF-8 validation against the portable loop.
+// the marker gate against the marker functions, SIMD UTF-8 validation against the portable loop,
+// and the JSON item writer's fast path against the field-by-field writer.
 
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "cli/item_json.hpp"
 #include "core/utf8.hpp"
 #include "sources/chat_export/chat_export.hpp"
 #include "sources/chat_export/detail/header.hpp"
@@ -27,6 +31,31 @@ bool marker_accepts(std::string_view body)
            is_system_notice(body, NoticeScope::NameFirstOnlyAfterMark) || is_marked_generated_text(body) ||
            mentions_attachment_label(body.substr(0, body.find('\n')));
 }
+
+// The JSON Lines text of `items` from the fast writer (fast = true) or the reference.
+class JsonCapture {
+public:
+    JsonCapture() : file_(open_memstream(&data_, &size_)) {}
+    ~JsonCapture()
+    {
+        if (file_ != nullptr)
+            std::fclose(file_);
+        std::free(data_);
+    }
+    JsonCapture(const JsonCapture&) = delete;
+    JsonCapture& operator=(const JsonCapture&) = delete;
+    std::FILE* file() const { return file_; }
+    std::string text()
+    {
+        std::fflush(file_);
+        return std::string(data_, size_);
+    }
+
+private:
+    char* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::FILE* file_;
+};
 
 }  // namespace
 
@@ -72,11 +101,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             continue;
         cv::Item item;
         std::uint64_t expected_index = 0;
-        while (reader->next(item)) {
-            // Invariants every item must satisfy, whatever the input.
-            if (item.index != expected_index++ || !cv::is_valid(item.wall_clock))
-                __builtin_trap();
-        }
+        JsonCapture fast_out, reference_out;
+        if (fast_out.file() == nullptr || reference_out.file() == nullptr)
+            continue;
+        {
+            cv::cli::JsonWriter fast_json(fast_out.file()), reference_json(reference_out.file());
+            cv::cli::ItemWriter fast(fast_json);
+            while (reader->next(item)) {
+                // Invariants every item must satisfy, whatever the input.
+                if (item.index != expected_index++ || !cv::is_valid(item.wall_clock))
+                    __builtin_trap();
+                fast.write(item);
+                cv::cli::write_item_reference(reference_json, item);
+            }
+        }  // the writers flush here
+        if (fast_out.text() != reference_out.text())
+            __builtin_trap();  // the item writer's fast path disagrees with the reference
     }
     close(fd);
     return 0;

@@ -1,0 +1,128 @@
+#include "cli/item_json.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace cv::cli {
+namespace {
+
+// Everything written through a JsonWriter into a string.
+template <class Fn> std::string capture(Fn&& fn)
+{
+    char* data = nullptr;
+    std::size_t size = 0;
+    std::FILE* f = open_memstream(&data, &size);
+    {
+        JsonWriter w(f);
+        fn(w);
+    }
+    std::fclose(f);
+    std::string out(data, size);
+    std::free(data);
+    return out;
+}
+
+std::string fast(const std::vector<Item>& items)
+{
+    return capture([&](JsonWriter& w) {
+        ItemWriter writer(w);
+        for (const auto& item : items)
+            writer.write(item);
+    });
+}
+
+std::string reference(const std::vector<Item>& items)
+{
+    return capture([&](JsonWriter& w) {
+        for (const auto& item : items)
+            write_item_reference(w, item);
+    });
+}
+
+Item message(std::string author, std::string text)
+{
+    Item item;
+    item.index = 7;
+    item.line = 42;
+    item.author = std::move(author);
+    item.text = std::move(text);
+    item.wall_clock = {2022, 3, 27, 21, 41, 35};
+    item.utc = 1648417295;
+    return item;
+}
+
+TEST(ItemJson, WritesTheContract)
+{
+    EXPECT_EQ(
+        fast({message("Ana", "hola \"tú\"\n\\ok")}),
+        "{\"index\":7,\"line\":42,\"kind\":\"message\",\"author\":\"Ana\","
+        "\"wall_clock\":\"2022-03-27T21:41:35\",\"utc\":\"2022-03-27T21:41:35Z\","
+        "\"text\":\"hola \\\"tú\\\"\\n\\\\ok\",\"attachments\":[],\"deleted\":false,\"edited\":false}\n");
+}
+
+// Every escape at every position of a 16-byte block and of the padded tail, every length.
+TEST(ItemJson, FastPathMatchesReferenceOnEscapes)
+{
+    std::vector<Item> items;
+    const std::string specials[] = {
+        "\"", "\\", "\n", "\r", "\t", std::string(1, '\0'), "\x01", "\x1f", "\x7f", "é", "\xF0\x9F\x98\x80",
+        " "};
+    for (std::size_t len = 0; len < 70; ++len)
+        for (std::size_t at = 0; at <= len; ++at)
+            for (const auto& sp : specials) {
+                std::string text(len, 'x');
+                text.insert(at, sp);
+                items.push_back(message(sp + "A", text));
+            }
+    EXPECT_EQ(fast(items), reference(items));
+}
+
+TEST(ItemJson, FastPathMatchesReferenceOnRareParts)
+{
+    std::vector<Item> items;
+    auto system = message("", "Messages are end-to-end encrypted");
+    system.author.reset();
+    system.kind = ItemKind::System;
+    items.push_back(system);
+    auto dst = message("Bo", "x");
+    dst.dst = DstResolution::Gap;
+    items.push_back(dst);
+    auto media = message("Bo", "IMG-1.jpg (file attached)");
+    media.attachments.push_back({"IMG-1.jpg", MediaType::Image, true, false, "IMG-1.jpg", 1234});
+    media.attachments.push_back({"", MediaType::Unknown, false, true, "", std::nullopt});
+    media.deleted = true;
+    media.edited = true;
+    items.push_back(media);
+    auto empty = message("Bo", "");
+    empty.placeholder = Placeholder::Empty;
+    items.push_back(empty);
+    auto where = message("Bo", "location: https://maps.google.com/?q=1,2");
+    where.location = Location{"https://maps.google.com/?q=1,2", "1", "2", "Café \"X\"", false};
+    items.push_back(where);
+    auto call = message("Bo", "Missed voice call");
+    call.kind = ItemKind::Call;
+    call.call = CallInfo{CallMedia::Video, CallResult::Missed};
+    items.push_back(call);
+    auto far = message("Bo", "far");
+    far.wall_clock = {12000, 1, 1, 0, 0, 0};
+    far.utc = -62167219200 - 86400;
+    far.index = std::uint64_t{1} << 63;  // prints negative, as the generic writer does
+    items.push_back(far);
+    // Larger than the buffer at its worst escape: the fallback.
+    items.push_back(message("Bo", std::string(JsonWriter::kCapacity / 4, '"')));
+    items.push_back(message("Bo", std::string(JsonWriter::kCapacity * 2, 'z')));
+    // Many consecutive items: stamps reused within a day, buffer flushes in the middle of a run.
+    for (int i = 0; i < 20000; ++i) {
+        auto m = message("Ana", std::string(static_cast<std::size_t>(i % 97), 'q'));
+        m.index = static_cast<std::uint64_t>(i);
+        m.wall_clock = {2022, 3, 27 + i / 5000, i / 1000 % 24, i % 60, i / 60 % 60};
+        m.utc = 1648417295 + i * 37;
+        items.push_back(m);
+    }
+    EXPECT_EQ(fast(items), reference(items));
+}
+
+}  // namespace
+}  // namespace cv::cli
