@@ -23,8 +23,9 @@ bool needs_escape8(std::uint64_t w)
     return (below_space | quote | backslash) != 0;
 }
 
-// The escape of one byte that needs it (see JsonWriter::string); returns the end.
-char* write_escape(char* out, unsigned char c)
+// The escape of one byte that needs it (see JsonWriter::string); returns the end. Out of line:
+// rare, and it keeps the block loop small.
+__attribute__((noinline)) char* write_escape(char* out, unsigned char c)
 {
     out[0] = '\\';
     switch (c) {
@@ -47,20 +48,25 @@ char* write_escape(char* out, unsigned char c)
 
 #if defined(__SSE2__)
 
+// Bit i set when byte i of the block needs an escape: below 0x20 (unsigned: min(v, 0x1F) == v;
+// UTF-8 bytes >= 0x80 never match), '"' or '\\'.
+inline unsigned escape_mask(__m128i v)
+{
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))));
+}
+
 // One block: copies the 16 bytes at `p` to `out` whatever they are, then keeps the clean ones
 // before the first byte that needs an escape (among the first `avail`) and escapes that one.
 // Returns the input bytes consumed. Unconditional 16-byte stores instead of a memcpy per run:
 // most strings are short and clean, so this is one load, one store and a compare per block.
-std::size_t escape_block(char*& out, const char* p, std::size_t avail)
+inline std::size_t escape_block(char*& out, const char* p, std::size_t avail)
 {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
-    // Below 0x20 unsigned: min(v, 0x1F) == v. Bytes >= 0x80 (UTF-8) never match.
-    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-    const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-    auto mask =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))));
+    auto mask = escape_mask(v);
     if (avail < 16)
         mask &= (1u << avail) - 1;
     if (mask == 0) {
