@@ -64,6 +64,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Differential: the header fast path must agree with the general parser on every line.
     {
         const std::string_view all(reinterpret_cast<const char*>(data), size);
+        // Whole input too: bodies span lines, and the gate treats the first line apart.
+        if (cv::chat_export::detail::may_be_marker(all) !=
+            cv::chat_export::detail::may_be_marker_reference(all))
+            __builtin_trap();
+        cv::chat_export::detail::HeaderParser in_order;  // reuses dates between lines
         std::size_t start = 0;
         while (start <= all.size()) {
             auto nl = all.find('\n', start);
@@ -74,6 +79,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 __builtin_trap();  // the SIMD validator disagrees with the reference
             if (!cv::chat_export::detail::may_be_marker(line) && marker_accepts(line))
                 __builtin_trap();  // the gate turned away a body some marker function accepts
+            if (cv::chat_export::detail::may_be_marker(line) !=
+                cv::chat_export::detail::may_be_marker_reference(line))
+                __builtin_trap();  // the one-pass gate disagrees with its reference
+            const auto stateless = cv::chat_export::detail::parse_header(line);
+            const auto remembered = in_order.parse(line);
+            if (stateless.has_value() != remembered.has_value() ||
+                (stateless && !(*stateless == *remembered)))
+                __builtin_trap();  // the date cache changed an answer
             if (const auto fast = cv::chat_export::detail::parse_header_fast_path(line)) {
                 const auto general = cv::chat_export::detail::parse_header_general(line);
                 if (!general || !(*fast == *general))

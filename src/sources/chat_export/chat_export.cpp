@@ -106,6 +106,7 @@ struct Reader::Impl {
     Family family = Family::Dash;
     FieldOrder order = FieldOrder::DayMonth;
     std::unique_ptr<LineReader> lines;
+    HeaderParser headers;
 
     // Two slots: the item being filled and the one last handed out; finishing an item flips a
     // pointer instead of moving strings.
@@ -135,11 +136,12 @@ struct Reader::Impl {
         CV_TRY(auto source, c.open_text(name));
         LineReader reader(std::move(source), Utf8Check::No);  // dates only: bytes need no check here
         FirstPass fp;
+        HeaderParser headers;
         Line line;
         while (reader.next(line)) {
             if (!may_start_header(line.text))
                 continue;
-            if (const auto h = parse_header(line.text)) {
+            if (const auto h = headers.parse(line.text)) {
                 const auto f = static_cast<int>(h->family);
                 ++fp.headers[f];
                 fp.evidence[f].add(*h, line.number);
@@ -225,7 +227,7 @@ struct Reader::Impl {
             }
             std::optional<Header> h;
             if (may_start_header(text))
-                h = parse_header(text);
+                h = headers.parse(text);
             if (h && h->family != family) {
                 ++other_family_lines;
                 h.reset();
