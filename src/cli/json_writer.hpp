@@ -170,12 +170,12 @@ private:
 };
 
 /// Writes `s` escaped as the inside of a JSON string (the same escapes as JsonWriter::string)
-/// at `out` and returns the end. `out` needs room for escaped_bound(s.size()) bytes: it
-/// writes whole 16-byte blocks, so it may scribble up to 16 bytes past the returned end.
+/// at `out` and returns the end. `out` needs room for escaped_bound(s.size()) bytes (it writes
+/// whole 16-byte blocks, whose bytes past an escape are overwritten afterwards).
 char* write_escaped(char* out, std::string_view s);
 constexpr std::size_t escaped_bound(std::size_t n)
 {
-    return 6 * n + 16;  // "\u00XX" for every byte, and one block of overrun
+    return 6 * n + 16;  // "\u00XX" for every byte, and a block to spare
 }
 
 }  // namespace cv::cli

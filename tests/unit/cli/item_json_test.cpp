@@ -79,6 +79,26 @@ TEST(ItemJson, FastPathMatchesReferenceOnEscapes)
     EXPECT_EQ(fast(items), reference(items));
 }
 
+// Random strings dense in escapes: several per block, in the overlap of the last block.
+TEST(ItemJson, FastPathMatchesReferenceOnRandomText)
+{
+    std::vector<Item> items;
+    const char alphabet[] = "ab\"\\\n\x01\xC3\xA9 ";
+    std::uint64_t rng = 1;
+    for (int i = 0; i < 5000; ++i) {
+        std::string text;
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        const auto len = static_cast<std::size_t>(rng >> 58);  // 0..63
+        for (std::size_t k = 0; k < len; ++k) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            const auto r = rng >> 33;
+            text += r % 4 == 0 ? alphabet[r / 4 % (sizeof alphabet - 1)] : 'x';
+        }
+        items.push_back(message(text.substr(0, len / 3), text));
+    }
+    EXPECT_EQ(fast(items), reference(items));
+}
+
 TEST(ItemJson, FastPathMatchesReferenceOnRareParts)
 {
     std::vector<Item> items;
