@@ -1,6 +1,5 @@
 #include "cli/item_json.hpp"
 
-#include <charconv>
 #include <cstring>
 
 namespace cv::cli {
@@ -61,9 +60,33 @@ char* put(char* p, std::string_view s)
     return p + s.size();
 }
 
+// Decimal digits, two at a time from the end once the length is known. std::to_chars does the
+// same but finds the length by repeated division; indexes and line numbers are two per item.
 char* put_number(char* p, std::uint64_t v)
 {
-    return std::to_chars(p, p + 20, v).ptr;  // 20 digits hold any uint64
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    std::size_t n = 1;
+    for (std::uint64_t limit = 10; n < 20 && v >= limit; limit *= 10)
+        ++n;
+    char* end = p + n;
+    char* q = end;
+    while (v >= 100) {
+        const auto i = static_cast<std::size_t>(v % 100) * 2;
+        v /= 100;
+        q -= 2;
+        q[0] = kPairs[i];
+        q[1] = kPairs[i + 1];
+    }
+    if (v >= 10) {
+        q[-2] = kPairs[v * 2];
+        q[-1] = kPairs[v * 2 + 1];
+    } else {
+        q[-1] = static_cast<char>('0' + v);
+    }
+    return end;
 }
 
 }  // namespace

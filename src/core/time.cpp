@@ -31,8 +31,9 @@ void two(char* p, int v)
     p[1] = kPairs[i + 1];
 }
 
-// "THH:MM:SS" at out[10..19), the part of write_iso after the date.
-void write_time_of_day(int hour, int minute, int second, char* out)
+// "THH:MM:SS" at out[10..19), the part of write_iso after the date. Inline: StampWriter's
+// calls are most of its work.
+inline __attribute__((always_inline)) void write_time_of_day(int hour, int minute, int second, char* out)
 {
     out[10] = 'T';
     two(out + 11, hour);
@@ -104,19 +105,22 @@ void StampWriter::utc(std::int64_t unix_seconds, char* out)
         return;
     }
     constexpr std::int64_t kDay = 86400;
-    std::int64_t day = unix_seconds / kDay;
-    if (unix_seconds % kDay < 0)
-        --day;  // floor, as date::floor<days> in write_utc
-    const auto secs = static_cast<int>(unix_seconds - day * kDay);
-    if (!utc_valid_ || day != utc_day_) {
+    // Same day as last time: a subtraction instead of the floor division.
+    std::int64_t secs = unix_seconds - utc_day_start_;
+    if (!utc_valid_ || secs < 0 || secs >= kDay) {
+        std::int64_t day = unix_seconds / kDay;
+        if (unix_seconds % kDay < 0)
+            --day;  // floor, as date::floor<days> in write_utc
         write_utc(unix_seconds, out);
         std::memcpy(utc_date_, out, sizeof utc_date_);
-        utc_day_ = day;
+        utc_day_start_ = day * kDay;
         utc_valid_ = true;
         return;
     }
     std::memcpy(out, utc_date_, sizeof utc_date_);
-    write_time_of_day(secs / 3600, secs / 60 % 60, secs % 60, out);
+    const auto s = static_cast<unsigned>(secs);
+    write_time_of_day(static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60), static_cast<int>(s % 60),
+                      out);
     out[kIsoLength] = 'Z';
 }
 

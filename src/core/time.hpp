@@ -55,7 +55,7 @@ private:
     LocalDateTime iso_day_;
     char iso_date_[10] = {};
     bool utc_valid_ = false;
-    std::int64_t utc_day_ = 0;
+    std::int64_t utc_day_start_ = 0;  // unix seconds of 00:00:00 on utc_date_
     char utc_date_[10] = {};
 };
 

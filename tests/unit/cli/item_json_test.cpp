@@ -130,6 +130,17 @@ TEST(ItemJson, FastPathMatchesReferenceOnRareParts)
     far.utc = -62167219200 - 86400;
     far.index = std::uint64_t{1} << 63;  // prints negative, as the generic writer does
     items.push_back(far);
+    // Every digit count, at both ends.
+    for (std::uint64_t v = 1; v <= 1'000'000'000'000'000'000ULL; v *= 10)
+        for (const std::uint64_t n : {v - 1, v, v + 1, 2 * v - 1}) {
+            auto m = message("Bo", "n");
+            m.index = n;
+            m.line = n * 9 % 0x7fffffffffffffffULL;
+            items.push_back(m);
+        }
+    auto top = message("Bo", "top");
+    top.index = top.line = 0x7fffffffffffffffULL;
+    items.push_back(top);
     // Larger than the buffer at its worst escape: the fallback.
     items.push_back(message("Bo", std::string(JsonWriter::kCapacity / 4, '"')));
     items.push_back(message("Bo", std::string(JsonWriter::kCapacity * 2, 'z')));
