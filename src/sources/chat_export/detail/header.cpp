@@ -396,13 +396,16 @@ template <bool Unicode> std::optional<Header> parse_header_with(std::string_view
 //   "D/M/Y, H:MM - "   and   "[D/M/Y, H:MM:SS] "   (date separator / . or -).
 // Anything else (AM/PM, dotted times, marks, other separators) returns nullopt and the general
 // parser decides; the fuzz target checks that both agree wherever this one answers.
-std::optional<Header> parse_common_shape(std::string_view line, HeaderParser::DateCache* cache)
+// Fills `h` and returns true, or returns false (h then holds partial work). A bool and an out
+// parameter rather than std::optional: g++ copied the 64-byte result into the optional with
+// `rep movs`, whose start-up cost was most of this function's time.
+bool parse_common_shape(std::string_view line, HeaderParser::DateCache* cache, Header& h)
 {
     // The longest header this path accepts, "[DD/MM/YYYY, HH:MM:SS] X", is 24 bytes. Work on a
     // zero-padded copy: NUL is neither digit nor separator, so no step needs a bounds check.
     constexpr std::size_t kWindow = 32;
     if (line.size() < 16)
-        return std::nullopt;
+        return false;
     char buf[kWindow + 8];
     if (line.size() >= kWindow) {
         // The usual case, as fixed-size copies the compiler inlines (a variable-length memcpy
@@ -431,7 +434,6 @@ std::optional<Header> parse_common_shape(std::string_view line, HeaderParser::Da
         return n;
     };
 
-    Header h;
     // Everything up to the hour depends only on these bytes: when they repeat the previous
     // date, so does the parse.
     std::uint64_t head[2];
@@ -449,22 +451,22 @@ std::optional<Header> parse_common_shape(std::string_view line, HeaderParser::Da
         for (int i = 0; i < 3; ++i) {
             width[i] = digits(h.field[i], 4);
             if (width[i] == 0)
-                return std::nullopt;
+                return false;
             if (i < 2) {
                 const char sep = *p;
                 if (sep != '/' && sep != '.' && sep != '-')
-                    return std::nullopt;
+                    return false;
                 if (i == 0)
                     h.date_sep = sep;
                 else if (sep != h.date_sep)
-                    return std::nullopt;
+                    return false;
                 ++p;
             }
         }
         if (!find_year(width, h.year_pos))
-            return std::nullopt;
+            return false;
         if (p[0] != ',' || p[1] != ' ')
-            return std::nullopt;
+            return false;
         p += 2;
         const auto length = static_cast<std::size_t>(p - buf);
         if (cache != nullptr && length <= 16) {
@@ -479,35 +481,35 @@ std::optional<Header> parse_common_shape(std::string_view line, HeaderParser::Da
         }
     }
     if (digits(h.hour, 2) == 0 || *p != ':')
-        return std::nullopt;
+        return false;
     ++p;
     if (digits(h.minute, 2) != 2)
-        return std::nullopt;
+        return false;
     h.second = 0;
     if (*p == ':') {
         ++p;
         if (digits(h.second, 2) != 2)
-            return std::nullopt;
+            return false;
     }
     if (h.hour > 23 || h.minute > 59 || h.second > 59)
-        return std::nullopt;
+        return false;
     h.stamp_end = static_cast<std::size_t>(p - buf);
     if (h.family == Family::Bracket) {
         if (p[0] != ']' || p[1] != ' ')
-            return std::nullopt;
+            return false;
         p += 2;
     } else {
         // " - " then a character that is not a space (the general parser skips any run of
         // spaces here, so leave those lines to it).
         if (p[0] != ' ' || p[1] != '-' || p[2] != ' ' || p[3] == ' ' || p[3] == '\0' ||
             static_cast<unsigned char>(p[3]) >= 0x80)
-            return std::nullopt;
+            return false;
         p += 3;
     }
     h.body = static_cast<std::size_t>(p - buf);
     if (h.body >= kWindow || h.body > line.size())
-        return std::nullopt;  // beyond the copied window: let the general parser decide
-    return h;
+        return false;  // beyond the copied window: let the general parser decide
+    return true;
 }
 
 }  // namespace
@@ -523,27 +525,29 @@ std::optional<Header> parse_header_general(std::string_view line)
     return parse_header_with<true>(line);
 }
 
+// The one named result below is returned on every path, so it is built in place (no copy).
 std::optional<Header> parse_header_fast_path(std::string_view line)
 {
-    return parse_common_shape(line, nullptr);
+    std::optional<Header> h(std::in_place);
+    if (!parse_common_shape(line, nullptr, *h))
+        h.reset();
+    return h;
 }
 
 std::optional<Header> parse_header(std::string_view line)
 {
-    if (!may_start_header(line))
-        return std::nullopt;
-    if (auto h = parse_common_shape(line, nullptr))
-        return h;
-    return parse_header_general(line);
+    std::optional<Header> h;
+    if (may_start_header(line) && !parse_common_shape(line, nullptr, h.emplace()))
+        h = parse_header_general(line);
+    return h;
 }
 
 std::optional<Header> HeaderParser::parse(std::string_view line)
 {
-    if (!may_start_header(line))
-        return std::nullopt;
-    if (auto h = parse_common_shape(line, &cache_))
-        return h;
-    return parse_header_general(line);
+    std::optional<Header> h;
+    if (may_start_header(line) && !parse_common_shape(line, &cache_, h.emplace()))
+        h = parse_header_general(line);
+    return h;
 }
 
 bool operator==(const Header& a, const Header& b)

@@ -38,6 +38,20 @@ std::uint64_t newline_bits(const char* p)
 #endif
 }
 
+// std::popcount without -mpopcnt (not in the x86-64 baseline) is a call into libgcc; this is
+// the same SWAR count inline.
+int count_bits(std::uint64_t x)
+{
+#if defined(__POPCNT__)
+    return std::popcount(x);
+#else
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+#endif
+}
+
 }  // namespace
 
 LineReader::LineReader(std::unique_ptr<ByteSource> source, Utf8Check check, std::size_t buffer_bytes)
@@ -57,7 +71,7 @@ void LineReader::index_newlines()
             bits &= (std::uint64_t{1} << (stop - at)) - 1;  // bytes past the data are stale
         // Lines are longer than 64 bytes on average: write four offsets whatever the count and keep
         // popcount of them, which takes no branch on where the newlines are.
-        const auto count = static_cast<std::size_t>(std::popcount(bits));
+        const auto count = static_cast<std::size_t>(count_bits(bits));
         std::uint32_t* out = newlines_.data() + newline_count_;
         for (int k = 0; k < 4; ++k) {
             out[k] = static_cast<std::uint32_t>(at + static_cast<std::size_t>(std::countr_zero(bits)));
