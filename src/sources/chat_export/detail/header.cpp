@@ -393,13 +393,15 @@ template <bool Unicode> std::optional<Header> parse_header_with(std::string_view
 }
 
 // The two shapes most exports use, in plain ASCII, as straight-line code:
-//   "D/M/Y, H:MM - "   and   "[D/M/Y, H:MM:SS] "   (date separator / . or -).
-// Anything else (AM/PM, dotted times, marks, other separators) returns nullopt and the general
-// parser decides; the fuzz target checks that both agree wherever this one answers.
+//   "D/M/Y, H:MM - "   and   "[D/M/Y, H:MM:SS] "   (date separator / . or -),
+// also after one leading LRM (iOS writes one before the lines of media and other messages
+// WhatsApp generates). Anything else (AM/PM, dotted times, other marks, other separators)
+// returns false and the general parser decides; the fuzz target checks that both agree
+// wherever this one answers.
 // Fills `h` and returns true, or returns false (h then holds partial work). A bool and an out
 // parameter rather than std::optional: g++ copied the 64-byte result into the optional with
 // `rep movs`, whose start-up cost was most of this function's time.
-bool parse_common_shape(std::string_view line, HeaderParser::DateCache* cache, Header& h)
+bool parse_plain_shape(std::string_view line, HeaderParser::DateCache* cache, Header& h)
 {
     // The longest header this path accepts, "[DD/MM/YYYY, HH:MM:SS] X", is 24 bytes. Work on a
     // zero-padded copy: NUL is neither digit nor separator, so no step needs a bounds check.
@@ -509,6 +511,20 @@ bool parse_common_shape(std::string_view line, HeaderParser::DateCache* cache, H
     h.body = static_cast<std::size_t>(p - buf);
     if (h.body >= kWindow || h.body > line.size())
         return false;  // beyond the copied window: let the general parser decide
+    return true;
+}
+
+bool parse_common_shape(std::string_view line, HeaderParser::DateCache* cache, Header& h)
+{
+    constexpr std::string_view kLrm = "\xE2\x80\x8E";
+    if (!line.starts_with(kLrm))
+        return parse_plain_shape(line, cache, h);
+    // The general parser skips the mark and reads the same shape after it.
+    if (!parse_plain_shape(line.substr(kLrm.size()), cache, h))
+        return false;
+    h.stamp_begin += kLrm.size();
+    h.stamp_end += kLrm.size();
+    h.body += kLrm.size();
     return true;
 }
 
