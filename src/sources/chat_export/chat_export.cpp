@@ -225,16 +225,14 @@ struct Reader::Impl {
                 scratch = utf8::sanitize(text);
                 text = scratch;
             }
-            std::optional<Header> h;
-            if (may_start_header(text))
-                h = headers.parse(text);
+            // Initialized from the calls rather than assigned: the results are built in place.
+            std::optional<Header> h = may_start_header(text) ? headers.parse(text) : std::nullopt;
             if (h && h->family != family) {
                 ++other_family_lines;
                 h.reset();
             }
-            std::optional<LocalDateTime> wall;
+            std::optional<LocalDateTime> wall = h ? resolve(*h, order) : std::nullopt;
             if (h) {
-                wall = resolve(*h, order);
                 if (!wall) {
                     // Impossible under the file's order (e.g. "31/13/2020" in a day-first file):
                     // read it the other way round if that makes a date, and say so.

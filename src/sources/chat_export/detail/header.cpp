@@ -589,7 +589,10 @@ DayMonthPair day_month_pair(const Header& h)
 
 std::optional<LocalDateTime> resolve(const Header& h, FieldOrder order)
 {
-    LocalDateTime t;
+    // Built in place and returned by name on every path: a copy into the optional made the
+    // caller reload the fields as 16-byte blocks just stored as ints (a store-forwarding stall).
+    std::optional<LocalDateTime> result(std::in_place);
+    LocalDateTime& t = *result;
     if (order == FieldOrder::YearMonthDay && h.year_pos == kYearAbsent) {
         t.year = h.field[0] + 2000;
         t.month = h.field[1];
@@ -614,8 +617,8 @@ std::optional<LocalDateTime> resolve(const Header& h, FieldOrder order)
     t.minute = h.minute;
     t.second = h.second;
     if (!is_valid(t))
-        return std::nullopt;
-    return t;
+        result.reset();
+    return result;
 }
 
 }  // namespace cv::chat_export::detail

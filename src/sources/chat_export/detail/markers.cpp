@@ -83,15 +83,35 @@ bool is_blank_byte(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+// Bytes that can start what trim() strips (a blank, or the lead byte of a mark, NBSP or NNBSP;
+// see mark_at), and bytes that can end it (a blank, or the last byte of one of them).
+constexpr auto kStripFirst = [] {
+    std::array<bool, 256> t{};
+    for (const unsigned char c : {' ', '\t', '\r', '\n'})
+        t[c] = true;
+    for (const unsigned char c : {0xC2, 0xD8, 0xE2, 0xEF})
+        t[c] = true;
+    return t;
+}();
+constexpr auto kStripLast = [] {
+    std::array<bool, 256> t{};
+    for (const unsigned char c : {' ', '\t', '\r', '\n'})
+        t[c] = true;
+    // LRM, RLM, ALM, NBSP, LRE..RLO and NNBSP, LRI..PDI, BOM.
+    for (const unsigned char c :
+         {0x8E, 0x8F, 0x9C, 0xA0, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xA6, 0xA7, 0xA8, 0xA9, 0xBF})
+        t[c] = true;
+    return t;
+}();
+
 // `s` without leading and trailing blanks and invisible marks.
 std::string_view trim(std::string_view s)
 {
-    // Most bodies begin and end with a visible ASCII character: nothing to strip.
-    if (!s.empty()) {
-        const auto f = static_cast<unsigned char>(s.front()), b = static_cast<unsigned char>(s.back());
-        if (f > ' ' && f < 0x80 && b > ' ' && b < 0x80)
-            return s;
-    }
+    // Most bodies begin and end with a byte that cannot be part of anything stripped (visible
+    // ASCII, or a letter's or emoji's UTF-8): nothing to strip.
+    if (!s.empty() && !kStripFirst[static_cast<unsigned char>(s.front())] &&
+        !kStripLast[static_cast<unsigned char>(s.back())])
+        return s;
     while (!s.empty()) {
         if (is_blank_byte(s.front())) {
             s.remove_prefix(1);
