@@ -2,7 +2,8 @@
 /// A buffered JSON Lines writer for stdout. Hand-written because it is on the parse command's
 /// hot path (hundreds of MB of output) and only ever writes flat objects of strings, numbers
 /// and booleans; a DOM library would build every item in memory first. Appends go into one
-/// fixed buffer through inline memcpy, flushed when full.
+/// fixed buffer through inline memcpy, flushed when full; reserve()/commit() let a caller
+/// format a whole run straight into that buffer with one capacity check.
 
 #include <cstdint>
 #include <cstdio>
@@ -99,9 +100,26 @@ public:
     }
     void flush();
 
-private:
-    static constexpr std::size_t kCapacity = 1u << 16;
+    /// The buffer's size: the most reserve() can give.
+    static constexpr std::size_t kCapacity = 1u << 18;
 
+    /// Room for `n` bytes (n <= kCapacity) at the returned pointer, flushing first if needed.
+    /// Write JSON text there, then hand the end to commit() before any other call.
+    char* reserve(std::size_t n)
+    {
+        if (n > kCapacity - size_)
+            flush_buffer();
+        return buf_.get() + size_;
+    }
+    /// Ends a reserve()d run at `end`; as literal(), `then_value` says whether a value follows.
+    void commit(char* end, bool then_value)
+    {
+        size_ = static_cast<std::size_t>(end - buf_.get());
+        after_key_ = then_value;
+        need_comma_ = !then_value;
+    }
+
+private:
     void put(char c)
     {
         if (size_ == kCapacity)
@@ -150,5 +168,14 @@ private:
     bool need_comma_ = false;
     bool after_key_ = false;
 };
+
+/// Writes `s` escaped as the inside of a JSON string (the same escapes as JsonWriter::string)
+/// at `out` and returns the end. `out` needs room for escaped_bound(s.size()) bytes (it writes
+/// whole 16-byte blocks, whose bytes past an escape are overwritten afterwards).
+char* write_escaped(char* out, std::string_view s);
+constexpr std::size_t escaped_bound(std::size_t n)
+{
+    return 6 * n + 16;  // "\u00XX" for every byte, and a block to spare
+}
 
 }  // namespace cv::cli

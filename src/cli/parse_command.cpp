@@ -6,79 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/item_json.hpp"
 #include "cli/json_writer.hpp"
 #include "sources/chat_export/chat_export.hpp"
 
 namespace cv::cli {
 
 namespace {
-
-void write_item(JsonWriter& w, const Item& item)
-{
-    // The fixed skeleton goes out as precomposed runs: this is the hot path of `parse`.
-    w.literal("{\"index\":", true);
-    w.number(static_cast<std::int64_t>(item.index));
-    w.literal(",\"line\":", true);
-    w.number(static_cast<std::int64_t>(item.line));
-    w.literal(",\"kind\":", true);
-    w.plain_string(to_string(item.kind));
-    w.literal(",\"author\":", true);
-    if (item.author)
-        w.string(*item.author);
-    else
-        w.null();
-    // "wall_clock":"YYYY-MM-DDTHH:MM:SS","utc":"YYYY-MM-DDTHH:MM:SSZ" written in place.
-    char stamps[] = ",\"wall_clock\":\"YYYY-MM-DDTHH:MM:SS\",\"utc\":\"YYYY-MM-DDTHH:MM:SSZ\"";
-    constexpr std::size_t kWallAt = 15, kUtcAt = kWallAt + kIsoLength + 9;
-    write_iso(item.wall_clock, stamps + kWallAt);
-    write_utc(item.utc, stamps + kUtcAt);
-    w.literal(std::string_view(stamps, sizeof stamps - 1), false);
-    if (item.dst != DstResolution::Unique)
-        w.field("dst", to_string(item.dst));
-    w.field("text", item.text);
-    w.begin_array("attachments");
-    for (const auto& a : item.attachments) {
-        w.begin_object();
-        w.field("name", a.name);
-        w.field("type", to_string(a.type));
-        w.field("present", a.present);
-        if (a.omitted)
-            w.field("omitted", true);
-        if (!a.locator.empty())
-            w.field("locator", a.locator);
-        if (a.size)
-            w.field("size", static_cast<std::int64_t>(*a.size));
-        w.end_object();
-    }
-    w.end_array();
-    w.field("deleted", item.deleted);
-    w.field("edited", item.edited);
-    if (item.placeholder != Placeholder::None)
-        w.field("placeholder", to_string(item.placeholder));
-    if (item.location) {
-        const auto& l = *item.location;
-        w.key("location");
-        w.begin_object();
-        w.field("url", l.url);
-        if (l.latitude)
-            w.field("latitude", *l.latitude);
-        if (l.longitude)
-            w.field("longitude", *l.longitude);
-        if (l.venue)
-            w.field("venue", *l.venue);
-        w.field("live", l.live);
-        w.end_object();
-    }
-    if (item.call) {
-        w.key("call");
-        w.begin_object();
-        w.field("media", to_string(item.call->media));
-        w.field("result", to_string(item.call->result));
-        w.end_object();
-    }
-    w.end_object();
-    w.end_line();
-}
 
 struct Tally {
     std::uint64_t by_kind[3] = {0, 0, 0};
@@ -181,6 +115,7 @@ int run_parse(const ParseArgs& args)
     const bool jsonl = args.format == "jsonl";
     int status = 0;
     JsonWriter json(stdout);
+    ItemWriter items(json);
     for (const auto& path : args.paths) {
         auto reader = chat_export::Reader::open(path, options);
         if (!reader) {
@@ -193,7 +128,7 @@ int run_parse(const ParseArgs& args)
         while (const Item* item = reader->next()) {
             ++count;
             if (jsonl)
-                write_item(json, *item);
+                items.write(*item);
             else
                 tally.add(*item);
         }

@@ -1,6 +1,7 @@
 #include "core/time.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -15,6 +16,31 @@ date::local_seconds to_local_seconds(const LocalDateTime& t)
 {
     auto day = date::local_days{date::year{t.year} / t.month / t.day};
     return day + std::chrono::hours{t.hour} + std::chrono::minutes{t.minute} + std::chrono::seconds{t.second};
+}
+
+// Hand-rolled rather than fmt::format: this runs twice per item on the parse hot path and the
+// fixed layout needs no parsing of a format string.
+void two(char* p, int v)
+{
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    const auto i = static_cast<unsigned>(v) % 100u * 2u;
+    p[0] = kPairs[i];
+    p[1] = kPairs[i + 1];
+}
+
+// "THH:MM:SS" at out[10..19), the part of write_iso after the date. Inline: StampWriter's
+// calls are most of its work.
+inline __attribute__((always_inline)) void write_time_of_day(int hour, int minute, int second, char* out)
+{
+    out[10] = 'T';
+    two(out + 11, hour);
+    out[13] = ':';
+    two(out + 14, minute);
+    out[16] = ':';
+    two(out + 17, second);
 }
 
 }  // namespace
@@ -35,17 +61,6 @@ std::int64_t as_if_utc(const LocalDateTime& t)
 
 void write_iso(const LocalDateTime& t, char* out)
 {
-    // Hand-rolled rather than fmt::format: this runs twice per item on the parse hot path and
-    // the fixed layout needs no parsing of a format string.
-    static constexpr char kPairs[] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
-    auto two = [](char* p, int v) {
-        const auto i = static_cast<unsigned>(v) % 100u * 2u;
-        p[0] = kPairs[i];
-        p[1] = kPairs[i + 1];
-    };
     const int year = std::clamp(t.year, 0, 9999);
     two(out, year / 100);
     two(out + 2, year % 100);
@@ -53,12 +68,7 @@ void write_iso(const LocalDateTime& t, char* out)
     two(out + 5, t.month);
     out[7] = '-';
     two(out + 8, t.day);
-    out[10] = 'T';
-    two(out + 11, t.hour);
-    out[13] = ':';
-    two(out + 14, t.minute);
-    out[16] = ':';
-    two(out + 17, t.second);
+    write_time_of_day(t.hour, t.minute, t.second, out);
 }
 
 void write_utc(std::int64_t unix_seconds, char* out)
@@ -70,6 +80,47 @@ void write_utc(std::int64_t unix_seconds, char* out)
     const LocalDateTime t{int(ymd.year()),  int(unsigned(ymd.month())), int(unsigned(ymd.day())),
                           int(secs / 3600), int(secs / 60 % 60),        int(secs % 60)};
     write_iso(t, out);
+    out[kIsoLength] = 'Z';
+}
+
+void StampWriter::iso(const LocalDateTime& t, char* out)
+{
+    if (!iso_valid_ || t.year != iso_day_.year || t.month != iso_day_.month || t.day != iso_day_.day) {
+        write_iso(t, out);
+        std::memcpy(iso_date_, out, sizeof iso_date_);
+        iso_day_ = t;
+        iso_valid_ = true;
+        return;
+    }
+    std::memcpy(out, iso_date_, sizeof iso_date_);
+    write_time_of_day(t.hour, t.minute, t.second, out);
+}
+
+void StampWriter::utc(std::int64_t unix_seconds, char* out)
+{
+    // Beyond a few million years the day arithmetic below could overflow; nothing real is there.
+    constexpr std::int64_t kLimit = std::int64_t{1} << 50;
+    if (unix_seconds < -kLimit || unix_seconds > kLimit) {
+        write_utc(unix_seconds, out);
+        return;
+    }
+    constexpr std::int64_t kDay = 86400;
+    // Same day as last time: a subtraction instead of the floor division.
+    std::int64_t secs = unix_seconds - utc_day_start_;
+    if (!utc_valid_ || secs < 0 || secs >= kDay) {
+        std::int64_t day = unix_seconds / kDay;
+        if (unix_seconds % kDay < 0)
+            --day;  // floor, as date::floor<days> in write_utc
+        write_utc(unix_seconds, out);
+        std::memcpy(utc_date_, out, sizeof utc_date_);
+        utc_day_start_ = day * kDay;
+        utc_valid_ = true;
+        return;
+    }
+    std::memcpy(out, utc_date_, sizeof utc_date_);
+    const auto s = static_cast<unsigned>(secs);
+    write_time_of_day(static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60), static_cast<int>(s % 60),
+                      out);
     out[kIsoLength] = 'Z';
 }
 

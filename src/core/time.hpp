@@ -41,6 +41,24 @@ inline constexpr std::size_t kUtcLength = 20;
 void write_iso(const LocalDateTime& t, char* out);
 void write_utc(std::int64_t unix_seconds, char* out);
 
+/// write_iso and write_utc for a stream of times that mostly share their date, as consecutive
+/// chat messages do: the date text of the previous call is kept and only "THH:MM:SS" is
+/// formatted when the date repeats. Output is byte-identical to write_iso / write_utc.
+/// One per writer; not thread-safe.
+class StampWriter {
+public:
+    void iso(const LocalDateTime& t, char* out);     ///< as write_iso
+    void utc(std::int64_t unix_seconds, char* out);  ///< as write_utc
+
+private:
+    bool iso_valid_ = false;  // iso_day_ and iso_date_ hold a previous call's date
+    LocalDateTime iso_day_;
+    char iso_date_[10] = {};
+    bool utc_valid_ = false;
+    std::int64_t utc_day_start_ = 0;  // unix seconds of 00:00:00 on utc_date_
+    char utc_date_[10] = {};
+};
+
 /// How a wall-clock time was placed on the time line.
 enum class DstResolution {
     Unique,   ///< the wall-clock time exists exactly once in the zone

@@ -6,6 +6,7 @@
 #include <emmintrin.h>
 #endif
 #if defined(__x86_64__)
+#include <immintrin.h>
 #include <tmmintrin.h>
 #endif
 
@@ -238,13 +239,96 @@ __attribute__((target("ssse3"))) bool valid_ssse3(std::string_view s)
     return _mm_movemask_epi8(_mm_cmpeq_epi8(error, _mm_setzero_si128())) == 0xFFFF;
 }
 
+// The same algorithm 32 bytes at a time. AVX2 shuffles and byte shifts work within each 16-byte
+// lane, so the previous block's bytes come in through a lane permute first (as in simdjson's
+// Haswell kernel).
+__attribute__((target("avx2"))) __m256i both_lanes(__m128i t)
+{
+    return _mm256_broadcastsi128_si256(t);
+}
+
+__attribute__((target("avx2"))) bool valid_avx2(std::string_view s)
+{
+    const __m256i byte_1_high_table = both_lanes(
+        table(kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTwoConts,
+              kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
+              kTooShort | kOverlong3 | kSurrogate, kTooShort | kTooLarge | kTooLarge1000 | kOverlong4));
+    const __m256i byte_1_low_table =
+        both_lanes(table(kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2, kCarry, kCarry,
+                         kCarry | kTooLarge, kCarry | kTooLarge | kTooLarge1000,
+                         kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+                         kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+                         kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+                         kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000 | kSurrogate,
+                         kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000));
+    const __m256i byte_2_high_table = both_lanes(
+        table(kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
+              kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge1000 | kOverlong4,
+              kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge,
+              kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,
+              kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge, kTooShort, kTooShort, kTooShort,
+              kTooShort));
+    const __m256i low_nibble = _mm256_set1_epi8(0x0F);
+    __m256i prev = _mm256_setzero_si256();
+    __m256i error = _mm256_setzero_si256();
+    // One block more than the text fills, zero-padded (ASCII), as in valid_ssse3.
+    const std::size_t blocks = s.size() / 32 + 1;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        __m256i input;
+        const std::size_t at = b * 32;
+        if (at + 32 <= s.size()) {
+            input = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s.data() + at));
+        } else {
+            alignas(32) char tail[32] = {};
+            std::memcpy(tail, s.data() + at, s.size() - at);
+            input = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
+        }
+        if (_mm256_movemask_epi8(_mm256_or_si256(input, prev)) == 0) {
+            prev = input;  // ASCII after ASCII: nothing can be wrong here
+            continue;
+        }
+        // [prev's high lane, input's low lane]: the 16 bytes before each lane of input.
+        const __m256i before = _mm256_permute2x128_si256(prev, input, 0x21);
+        const __m256i prev1 = _mm256_alignr_epi8(input, before, 15);
+        const __m256i prev2 = _mm256_alignr_epi8(input, before, 14);
+        const __m256i prev3 = _mm256_alignr_epi8(input, before, 13);
+        const __m256i b1h =
+            _mm256_shuffle_epi8(byte_1_high_table, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), low_nibble));
+        const __m256i b1l = _mm256_shuffle_epi8(byte_1_low_table, _mm256_and_si256(prev1, low_nibble));
+        const __m256i b2h =
+            _mm256_shuffle_epi8(byte_2_high_table, _mm256_and_si256(_mm256_srli_epi16(input, 4), low_nibble));
+        const __m256i sc = _mm256_and_si256(_mm256_and_si256(b1h, b1l), b2h);
+        const __m256i third = _mm256_subs_epu8(prev2, _mm256_set1_epi8(static_cast<char>(0xE0 - 0x80)));
+        const __m256i fourth = _mm256_subs_epu8(prev3, _mm256_set1_epi8(static_cast<char>(0xF0 - 0x80)));
+        const __m256i must23_80 =
+            _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8(static_cast<char>(0x80)));
+        error = _mm256_or_si256(error, _mm256_xor_si256(must23_80, sc));
+        prev = input;
+    }
+    return _mm256_testz_si256(error, error) != 0;
+}
+
 const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
+const bool kHasAvx2 = __builtin_cpu_supports("avx2");
 
 }  // namespace
 
+std::size_t first_invalid(std::string_view s, Simd level)
+{
+    if (level == Simd::Avx2 && kHasAvx2)
+        return valid_avx2(s) ? std::string_view::npos : first_invalid_portable(s);
+    if (level != Simd::None && kHasSsse3)
+        return valid_ssse3(s) ? std::string_view::npos : first_invalid_portable(s);
+    return first_invalid_portable(s);
+}
+
 std::size_t first_invalid(std::string_view s)
 {
-    if (kHasSsse3 && valid_ssse3(s))
+    // Chat text is dense in non-ASCII (accents, emoji, CJK): the full check runs on most blocks,
+    // and 32 bytes per step halves it.
+    if (kHasAvx2 && valid_avx2(s))
+        return std::string_view::npos;
+    if (!kHasAvx2 && kHasSsse3 && valid_ssse3(s))
         return std::string_view::npos;
     return first_invalid_portable(s);
 }
@@ -252,6 +336,11 @@ std::size_t first_invalid(std::string_view s)
 #else
 
 std::size_t first_invalid(std::string_view s)
+{
+    return first_invalid_portable(s);
+}
+
+std::size_t first_invalid(std::string_view s, Simd)
 {
     return first_invalid_portable(s);
 }

@@ -18,9 +18,14 @@ inline constexpr char32_t kInvalid = 0xFFFFFFFF;
 /// (overlong, surrogate, beyond U+10FFFF, truncated).
 char32_t decode(std::string_view s, std::size_t pos, std::size_t& len);
 
-/// Offset of the first ill-formed byte, or npos when `s` is valid UTF-8. Uses SIMD (SSSE3)
-/// where the CPU has it, the portable loop below otherwise.
+/// Offset of the first ill-formed byte, or npos when `s` is valid UTF-8. Uses SIMD (AVX2 or
+/// SSSE3) where the CPU has it, the portable loop below otherwise.
 std::size_t first_invalid(std::string_view s);
+
+/// first_invalid with the SIMD level capped (a level the CPU lacks falls back to the next one
+/// down): lets tests check each implementation on a machine that has them all.
+enum class Simd { None, Ssse3, Avx2 };
+std::size_t first_invalid(std::string_view s, Simd level);
 
 /// The portable byte-at-a-time validator: the reference the SIMD path is tested against.
 std::size_t first_invalid_portable(std::string_view s);

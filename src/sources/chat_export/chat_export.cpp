@@ -111,6 +111,7 @@ struct Reader::Impl {
     Family family = Family::Dash;
     FieldOrder order = FieldOrder::DayMonth;
     std::unique_ptr<LineReader> lines;
+    HeaderParser headers;
 
     // Two slots: the item being filled and the one last handed out; finishing an item flips a
     // pointer instead of moving strings.
@@ -140,11 +141,12 @@ struct Reader::Impl {
         CV_TRY(auto source, c.open_text(name));
         LineReader reader(std::move(source), Utf8Check::No);  // dates only: bytes need no check here
         FirstPass fp;
+        HeaderParser headers;
         Line line;
         while (reader.next(line)) {
             if (!may_start_header(line.text))
                 continue;
-            if (const auto h = parse_header(line.text)) {
+            if (const auto h = headers.parse(line.text)) {
                 const auto f = static_cast<int>(h->family);
                 ++fp.headers[f];
                 fp.evidence[f].add(*h, line.number);
@@ -229,16 +231,14 @@ struct Reader::Impl {
                 scratch = utf8::sanitize(text);
                 text = scratch;
             }
-            std::optional<Header> h;
-            if (may_start_header(text))
-                h = parse_header(text);
+            // Initialized from the calls rather than assigned: the results are built in place.
+            std::optional<Header> h = may_start_header(text) ? headers.parse(text) : std::nullopt;
             if (h && h->family != family) {
                 ++other_family_lines;
                 h.reset();
             }
-            std::optional<LocalDateTime> wall;
+            std::optional<LocalDateTime> wall = h ? resolve(*h, order) : std::nullopt;
             if (h) {
-                wall = resolve(*h, order);
                 if (!wall) {
                     // Impossible under the file's order (e.g. "31/13/2020" in a day-first file):
                     // read it the other way round if that makes a date, and say so.

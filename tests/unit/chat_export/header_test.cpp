@@ -1,5 +1,7 @@
 #include "sources/chat_export/detail/header.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace cv::chat_export::detail {
@@ -296,6 +298,15 @@ TEST(Header, FastPathAgreesWithGeneralParser)
                               "23.03.2022, 13:31 - x", "[2018/06/13, 21:25:15] a: m", "1/1/22, 9:05 - Z: z",
                               "01/01/2019, 11:25 -  double space", "[1/1/22, 9:05:00]  two spaces"})
         lines.emplace_back(extra);
+    // iOS marks generated messages with a leading LRM; the fast path reads past one.
+    for (std::size_t i = 0, n = lines.size(); i < n; ++i) {
+        lines.push_back("\u200E" + lines[i]);
+        lines.push_back("\u200E\u200E" + lines[i]);
+        lines.push_back("\u200F" + lines[i]);
+    }
+    lines.emplace_back("\u200E[3/27/22, 21:41:35] A: \u200Eimage omitted");
+    lines.emplace_back("\u200E23/03/2022, 13:31 - \u200EA: x");
+    lines.emplace_back("\u200E23/03/2022, 13:31 -\u00A0A: x");
     std::size_t fast = 0;
     for (const auto& line : lines) {
         const auto f = parse_header_fast_path(line);
@@ -311,7 +322,39 @@ TEST(Header, FastPathAgreesWithGeneralParser)
             EXPECT_TRUE(*h == *g) << line;
         }
     }
-    EXPECT_GE(fast, 6u);  // the common shapes really take the fast path
+    EXPECT_GE(fast, 12u);  // the common shapes really take the fast path, with LRM too
+}
+
+// HeaderParser reuses the previous date: each line after one sharing its date text (and lines
+// that share only part of it, or all of it with another ending) must parse as parse_header does.
+TEST(Header, DateCacheAgreesWithStatelessParser)
+{
+    std::vector<std::string> lines;
+    for (const Case& c : kCases)
+        lines.emplace_back(c.line);
+    for (const char* prefix :
+         {"23/03/2022, ", "[3/27/22, ", "1/1/22, ", "23.03.2022, ", "2022-12-14, ", "[12/31/2022, ",
+          "[3/27/22, ", "23/03/2022, ", "23/03/20222, ", "9/9/9999, "}) {
+        for (const char* rest :
+             {"13:31 - A: x", "21:41:35] A: x", "9:05 - Z: z", "13:34 - A", "1:3 - A: x", "25:00 - A: x",
+              "10:30:00]x", "10:30 -", "x", "", "13:31 -  two", "13:31:59] ",
+              "13:31 - A: a much longer line that goes on past the window"}) {
+            lines.push_back(std::string(prefix) + rest);
+            lines.push_back(std::string(prefix).substr(0, std::string(prefix).size() - 1) + rest);
+        }
+    }
+    for (int round = 0; round < 2; ++round) {
+        HeaderParser parser;
+        for (const auto& line : lines) {
+            const auto a = parse_header(line);
+            const auto b = parser.parse(line);
+            ASSERT_EQ(a.has_value(), b.has_value()) << line;
+            if (a) {
+                EXPECT_TRUE(*a == *b) << line;
+            }
+        }
+        std::reverse(lines.begin(), lines.end());
+    }
 }
 
 }  // namespace

@@ -47,6 +47,35 @@ TEST(LineReader, SplitsLfCrlfAndKeepsBlankLinesAndLastLineWithoutNewline)
     }
 }
 
+// Against a plain split, on text dense and sparse in newlines (several per 64-byte block, none
+// for a whole stretch) read through buffers and pieces of many sizes.
+TEST(LineReader, AgreesWithPlainSplit)
+{
+    std::uint32_t state = 7;
+    auto next = [&state] { return (state = state * 1103515245 + 12345) >> 16; };
+    for (int round = 0; round < 60; ++round) {
+        std::string data;
+        const auto len = next() % 20000;
+        const auto gap = 1 + next() % (round % 3 == 0 ? 4 : round % 3 == 1 ? 100 : 9000);
+        for (std::size_t i = 0; i < len; ++i)
+            data += next() % gap == 0 ? '\n' : next() % 50 == 0 ? '\r' : static_cast<char>('a' + next() % 26);
+        std::vector<std::string> expected;
+        for (std::size_t start = 0; start < data.size();) {
+            auto nl = data.find('\n', start);
+            const bool last = nl == std::string::npos;
+            if (last)
+                nl = data.size();
+            std::string line = data.substr(start, nl - start);
+            if (!line.empty() && line.back() == '\r')
+                line.pop_back();
+            expected.push_back(line);
+            start = nl + 1;
+        }
+        const std::size_t chunk = 1 + next() % 5000, buffer = 1 + next() % 9000;
+        EXPECT_EQ(read_all(data, chunk, buffer), expected) << "chunk " << chunk << " buffer " << buffer;
+    }
+}
+
 TEST(LineReader, EmptyInputHasNoLines)
 {
     EXPECT_TRUE(read_all("", 8, 16).empty());

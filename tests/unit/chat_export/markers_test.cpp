@@ -1114,5 +1114,25 @@ TEST(MarkerGate, LetsThroughAnUnclosedMarker)
     EXPECT_FALSE(may_be_marker("Sounds good, see you at the lobby at ten"));
 }
 
+// The one-pass gate against the search-per-shape reference: each shape (and near misses) at
+// every offset of a body, on the first line or after it, around the 16-byte blocks.
+TEST(MarkerGate, OnePassMatchesReference)
+{
+    const std::string pieces[] = {"<",      "://",      ":/",   ":", "\n", "\u200E", "\u200F",
+                                  "\u2019", "\xE2\x80", "\xE2", ")", ">",  "\uFF09", ").",
+                                  "\n)",    "\u00A0",   "\t",   "é", "\n<"};
+    for (const auto& a : pieces)
+        for (const auto& b : pieces)
+            for (std::size_t len = 0; len < 40; ++len)
+                for (std::size_t at = 0; at <= len; at += 3) {
+                    std::string body(len, 'w');
+                    body.insert(at, a);
+                    body.insert(std::min(body.size(), at + 5), b);
+                    body = "Well " + body;
+                    for (const std::string& s : {body, body + " ok", body + ")"})
+                        ASSERT_EQ(may_be_marker(s), may_be_marker_reference(s)) << s;
+                }
+}
+
 }  // namespace
 }  // namespace cv::chat_export::detail

@@ -12,6 +12,36 @@ TEST(Time, FormatsIsoAndUtc)
     EXPECT_EQ(as_if_utc({2022, 3, 27, 21, 53, 30}), 1648418010);
 }
 
+// StampWriter reuses the previous call's date text: it must write exactly what write_iso and
+// write_utc write, across day changes, backwards steps, negative instants and clamped years.
+TEST(Time, StampWriterMatchesTheStatelessWriters)
+{
+    StampWriter stamps;
+    std::int64_t s = -90000;
+    std::uint64_t rng = 12345;
+    for (int i = 0; i < 200000; ++i) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        const auto r = static_cast<std::int64_t>(rng >> 33);
+        s += r % 7 == 0 ? -(r % 200000) : r % 5000;  // mostly forward, sometimes back a day or two
+        if (i % 50000 == 0)
+            s = (i / 50000 - 2) * 400'000'000'000LL;  // far past and future: years clamped
+        char a[kUtcLength], b[kUtcLength];
+        write_utc(s, a);
+        stamps.utc(s, b);
+        ASSERT_EQ(std::string_view(a, kUtcLength), std::string_view(b, kUtcLength)) << s;
+
+        const LocalDateTime t{static_cast<int>(r % 13000) - 500, static_cast<int>(r % 12) + 1,
+                              static_cast<int>(r / 12 % 31) + 1, static_cast<int>(r / 7 % 24),
+                              static_cast<int>(r / 11 % 60),     static_cast<int>(r / 13 % 60)};
+        const LocalDateTime same_day{t.year, t.month, t.day, t.second % 24, t.hour, t.minute};
+        for (const auto& u : {t, same_day}) {
+            write_iso(u, a);
+            stamps.iso(u, b);
+            ASSERT_EQ(std::string_view(a, kIsoLength), std::string_view(b, kIsoLength)) << i;
+        }
+    }
+}
+
 TEST(Time, ValidatesCalendar)
 {
     EXPECT_TRUE(is_valid({2024, 2, 29, 0, 0, 0}));

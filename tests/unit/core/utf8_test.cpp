@@ -69,17 +69,19 @@ TEST(Utf8, SimdAgreesWithPortableValidator)
         "a\x80"
         "b",
     };
-    // Every sequence at every offset around a 16-byte block boundary, and cut at every length.
+    // Every sequence at every offset around a 16- and 32-byte block boundary, and cut at every
+    // length.
     const std::vector<std::string> seqs = {"\xC3\xA9",     "\xE2\x82\xAC", "\xF0\x9F\x98\x82",
                                            "\xED\xA0\x80", "\xC3",         "\xE2\x82",
                                            "\xF0\x9F\x98", "\x80",         "\xF4\x90\x80\x80"};
     for (const auto& seq : seqs)
-        for (std::size_t pad = 0; pad < 40; ++pad) {
+        for (std::size_t pad = 0; pad < 70; ++pad) {
             std::string s(pad, 'x');
             s += seq;
             inputs.push_back(s);
             inputs.push_back(s + "tail text");
             inputs.push_back(s + std::string(16 - (s.size() % 16), 'y'));
+            inputs.push_back(s + std::string(32 - (s.size() % 32), 'y'));
         }
     std::uint32_t state = 12345;
     for (int n = 0; n < 20000; ++n) {
@@ -98,8 +100,12 @@ TEST(Utf8, SimdAgreesWithPortableValidator)
         }
         inputs.push_back(s);
     }
-    for (const auto& s : inputs)
-        ASSERT_EQ(utf8::first_invalid(s), utf8::first_invalid_portable(s)) << testing::PrintToString(s);
+    for (const auto& s : inputs) {
+        const auto expected = utf8::first_invalid_portable(s);
+        ASSERT_EQ(utf8::first_invalid(s), expected) << testing::PrintToString(s);
+        for (const auto level : {utf8::Simd::Ssse3, utf8::Simd::Avx2})
+            ASSERT_EQ(utf8::first_invalid(s, level), expected) << testing::PrintToString(s);
+    }
 }
 
 }  // namespace

@@ -49,22 +49,27 @@ std::optional<std::size_t> split_author(std::string_view first_line, std::size_t
 
 void clean_author(std::string_view author, std::string& out)
 {
-    // Most authors carry no marks at all: every mark's UTF-8 starts with 0xE2, 0xEF or 0xD8.
-    if (std::none_of(author.begin(), author.end(), [](char ch) {
-            const auto b = static_cast<unsigned char>(ch);
-            return b == 0xE2 || b == 0xEF || b == 0xD8;
-        })) {
-        out.assign(author);
-        return;
-    }
-    out.clear();
-    std::size_t i = 0;
+    // Every mark's UTF-8 starts with 0xE2, 0xEF or 0xD8: copy the runs between such bytes whole
+    // (most authors are one run) and look for a mark only where one can start.
+    auto may_start_mark = [](char ch) {
+        const auto b = static_cast<unsigned char>(ch);
+        return b == 0xE2 || b == 0xEF || b == 0xD8;
+    };
+    const auto next_candidate = [&](std::size_t from) {
+        return static_cast<std::size_t>(
+            std::find_if(author.begin() + static_cast<std::ptrdiff_t>(from), author.end(), may_start_mark) -
+            author.begin());
+    };
+    std::size_t i = next_candidate(0);
+    out.assign(author.substr(0, i));
     while (i < author.size()) {
         if (const auto n = utf8::invisible_mark_length(author, i)) {
             i += n;
             continue;
         }
-        out += author[i++];
+        const auto run_end = next_candidate(i + 1);
+        out.append(author.substr(i, run_end - i));
+        i = run_end;
     }
 }
 

@@ -393,18 +393,31 @@ template <bool Unicode> std::optional<Header> parse_header_with(std::string_view
 }
 
 // The two shapes most exports use, in plain ASCII, as straight-line code:
-//   "D/M/Y, H:MM - "   and   "[D/M/Y, H:MM:SS] "   (date separator / . or -).
-// Anything else (AM/PM, dotted times, marks, other separators) returns nullopt and the general
-// parser decides; the fuzz target checks that both agree wherever this one answers.
-std::optional<Header> parse_common_shape(std::string_view line)
+//   "D/M/Y, H:MM - "   and   "[D/M/Y, H:MM:SS] "   (date separator / . or -),
+// also after one leading LRM (iOS writes one before the lines of media and other messages
+// WhatsApp generates). Anything else (AM/PM, dotted times, other marks, other separators)
+// returns false and the general parser decides; the fuzz target checks that both agree
+// wherever this one answers.
+// Fills `h` and returns true, or returns false (h then holds partial work). A bool and an out
+// parameter rather than std::optional: g++ copied the 64-byte result into the optional with
+// `rep movs`, whose start-up cost was most of this function's time.
+bool parse_plain_shape(std::string_view line, HeaderParser::DateCache* cache, Header& h)
 {
     // The longest header this path accepts, "[DD/MM/YYYY, HH:MM:SS] X", is 24 bytes. Work on a
     // zero-padded copy: NUL is neither digit nor separator, so no step needs a bounds check.
     constexpr std::size_t kWindow = 32;
     if (line.size() < 16)
-        return std::nullopt;
-    char buf[kWindow + 8] = {};
-    std::memcpy(buf, line.data(), std::min(line.size(), kWindow));
+        return false;
+    char buf[kWindow + 8];
+    if (line.size() >= kWindow) {
+        // The usual case, as fixed-size copies the compiler inlines (a variable-length memcpy
+        // into a zeroed buffer cost a fifth of this function).
+        std::memcpy(buf, line.data(), kWindow);
+        std::memset(buf + kWindow, 0, 8);
+    } else {
+        std::memset(buf, 0, sizeof buf);
+        std::memcpy(buf, line.data(), line.size());
+    }
     const char* p = buf;
     auto is_digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
     // 1..max digits; returns how many (0 = none, or more than max).
@@ -423,62 +436,96 @@ std::optional<Header> parse_common_shape(std::string_view line)
         return n;
     };
 
-    Header h;
-    h.family = *p == '[' ? Family::Bracket : Family::Dash;
-    if (h.family == Family::Bracket)
-        ++p;
-    h.stamp_begin = static_cast<std::size_t>(p - buf);
-    int width[3];
-    for (int i = 0; i < 3; ++i) {
-        width[i] = digits(h.field[i], 4);
-        if (width[i] == 0)
-            return std::nullopt;
-        if (i < 2) {
-            const char sep = *p;
-            if (sep != '/' && sep != '.' && sep != '-')
-                return std::nullopt;
-            if (i == 0)
-                h.date_sep = sep;
-            else if (sep != h.date_sep)
-                return std::nullopt;
+    // Everything up to the hour depends only on these bytes: when they repeat the previous
+    // date, so does the parse.
+    std::uint64_t head[2];
+    std::memcpy(head, buf, sizeof head);
+    if (cache != nullptr && cache->valid && ((head[0] ^ cache->bytes[0]) & cache->mask[0]) == 0 &&
+        ((head[1] ^ cache->bytes[1]) & cache->mask[1]) == 0) {
+        h = cache->date;
+        p += cache->length;
+    } else {
+        h.family = *p == '[' ? Family::Bracket : Family::Dash;
+        if (h.family == Family::Bracket)
             ++p;
+        h.stamp_begin = static_cast<std::size_t>(p - buf);
+        int width[3];
+        for (int i = 0; i < 3; ++i) {
+            width[i] = digits(h.field[i], 4);
+            if (width[i] == 0)
+                return false;
+            if (i < 2) {
+                const char sep = *p;
+                if (sep != '/' && sep != '.' && sep != '-')
+                    return false;
+                if (i == 0)
+                    h.date_sep = sep;
+                else if (sep != h.date_sep)
+                    return false;
+                ++p;
+            }
+        }
+        if (!find_year(width, h.year_pos))
+            return false;
+        if (p[0] != ',' || p[1] != ' ')
+            return false;
+        p += 2;
+        const auto length = static_cast<std::size_t>(p - buf);
+        if (cache != nullptr && length <= 16) {
+            cache->valid = true;
+            cache->length = length;
+            for (std::size_t w = 0; w < 2; ++w) {
+                const std::size_t in_word = length > 8 * w ? std::min<std::size_t>(length - 8 * w, 8) : 0;
+                cache->mask[w] = in_word == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * in_word)) - 1;
+                cache->bytes[w] = head[w] & cache->mask[w];
+            }
+            cache->date = h;
         }
     }
-    if (!find_year(width, h.year_pos))
-        return std::nullopt;
-    if (p[0] != ',' || p[1] != ' ')
-        return std::nullopt;
-    p += 2;
     if (digits(h.hour, 2) == 0 || *p != ':')
-        return std::nullopt;
+        return false;
     ++p;
     if (digits(h.minute, 2) != 2)
-        return std::nullopt;
+        return false;
     h.second = 0;
     if (*p == ':') {
         ++p;
         if (digits(h.second, 2) != 2)
-            return std::nullopt;
+            return false;
     }
     if (h.hour > 23 || h.minute > 59 || h.second > 59)
-        return std::nullopt;
+        return false;
     h.stamp_end = static_cast<std::size_t>(p - buf);
     if (h.family == Family::Bracket) {
         if (p[0] != ']' || p[1] != ' ')
-            return std::nullopt;
+            return false;
         p += 2;
     } else {
         // " - " then a character that is not a space (the general parser skips any run of
         // spaces here, so leave those lines to it).
         if (p[0] != ' ' || p[1] != '-' || p[2] != ' ' || p[3] == ' ' || p[3] == '\0' ||
             static_cast<unsigned char>(p[3]) >= 0x80)
-            return std::nullopt;
+            return false;
         p += 3;
     }
     h.body = static_cast<std::size_t>(p - buf);
     if (h.body >= kWindow || h.body > line.size())
-        return std::nullopt;  // beyond the copied window: let the general parser decide
-    return h;
+        return false;  // beyond the copied window: let the general parser decide
+    return true;
+}
+
+bool parse_common_shape(std::string_view line, HeaderParser::DateCache* cache, Header& h)
+{
+    constexpr std::string_view kLrm = "\xE2\x80\x8E";
+    if (!line.starts_with(kLrm))
+        return parse_plain_shape(line, cache, h);
+    // The general parser skips the mark and reads the same shape after it.
+    if (!parse_plain_shape(line.substr(kLrm.size()), cache, h))
+        return false;
+    h.stamp_begin += kLrm.size();
+    h.stamp_end += kLrm.size();
+    h.body += kLrm.size();
+    return true;
 }
 
 }  // namespace
@@ -494,18 +541,29 @@ std::optional<Header> parse_header_general(std::string_view line)
     return parse_header_with<true>(line);
 }
 
+// The one named result below is returned on every path, so it is built in place (no copy).
 std::optional<Header> parse_header_fast_path(std::string_view line)
 {
-    return parse_common_shape(line);
+    std::optional<Header> h(std::in_place);
+    if (!parse_common_shape(line, nullptr, *h))
+        h.reset();
+    return h;
 }
 
 std::optional<Header> parse_header(std::string_view line)
 {
-    if (!may_start_header(line))
-        return std::nullopt;
-    if (auto h = parse_common_shape(line))
-        return h;
-    return parse_header_general(line);
+    std::optional<Header> h;
+    if (may_start_header(line) && !parse_common_shape(line, nullptr, h.emplace()))
+        h = parse_header_general(line);
+    return h;
+}
+
+std::optional<Header> HeaderParser::parse(std::string_view line)
+{
+    std::optional<Header> h;
+    if (may_start_header(line) && !parse_common_shape(line, &cache_, h.emplace()))
+        h = parse_header_general(line);
+    return h;
 }
 
 bool operator==(const Header& a, const Header& b)
@@ -531,7 +589,10 @@ DayMonthPair day_month_pair(const Header& h)
 
 std::optional<LocalDateTime> resolve(const Header& h, FieldOrder order)
 {
-    LocalDateTime t;
+    // Built in place and returned by name on every path: a copy into the optional made the
+    // caller reload the fields as 16-byte blocks just stored as ints (a store-forwarding stall).
+    std::optional<LocalDateTime> result(std::in_place);
+    LocalDateTime& t = *result;
     if (order == FieldOrder::YearMonthDay && h.year_pos == kYearAbsent) {
         t.year = h.field[0] + 2000;
         t.month = h.field[1];
@@ -556,8 +617,8 @@ std::optional<LocalDateTime> resolve(const Header& h, FieldOrder order)
     t.minute = h.minute;
     t.second = h.second;
     if (!is_valid(t))
-        return std::nullopt;
-    return t;
+        result.reset();
+    return result;
 }
 
 }  // namespace cv::chat_export::detail

@@ -6,6 +6,7 @@
 /// Invisible marks and Unicode spaces are tolerated inside the header; the body is untouched.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -37,6 +38,27 @@ std::optional<Header> parse_header_fast_path(std::string_view line);
 std::optional<Header> parse_header_general(std::string_view line);
 
 bool operator==(const Header& a, const Header& b);
+
+/// parse_header for the lines of one file in order, with the same answers. It remembers the
+/// date text of the last header of the common shape ("07/01/2019, " or "[3/27/22, ") and when
+/// a line starts with the same bytes reads only the time: consecutive messages mostly share
+/// their date, and the date fields are most of the fast path's work. Not thread-safe.
+class HeaderParser {
+public:
+    std::optional<Header> parse(std::string_view line);
+
+    /// The remembered date (internal to header.cpp).
+    struct DateCache {
+        bool valid = false;
+        std::uint64_t bytes[2] = {0, 0};  ///< the line's first 16 bytes, masked
+        std::uint64_t mask[2] = {0, 0};   ///< which of them are the date text
+        std::size_t length = 0;           ///< bytes of date text, up to the hour
+        Header date;                      ///< family, stamp_begin and the date fields
+    };
+
+private:
+    DateCache cache_;
+};
 
 /// Cheap first test: can `line` start a header at all? (digit, '[', or a mark/digit lead byte)
 inline bool may_start_header(std::string_view line)

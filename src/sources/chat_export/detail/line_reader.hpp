@@ -42,13 +42,22 @@ public:
     std::uint64_t lines_read() const { return number_; }
 
 private:
-    bool fill();  // refills from the source; false at the end or on error
+    bool fill();                 // refills from the source; false at the end or on error
+    const char* next_newline();  // the first '\n' at or after begin_ in the buffer, or null
+    void index_newlines();       // adds the newlines of the next stretch of the buffer
 
     std::unique_ptr<ByteSource> source_;
     Utf8Check check_;
-    std::vector<char> buf_;
+    std::size_t capacity_;   // bytes read into buf_ at most
+    std::vector<char> buf_;  // capacity_ plus a block of slack, so scans need no bounds checks
     std::size_t begin_ = 0;  // first unconsumed byte in buf_
     std::size_t end_ = 0;    // one past the last valid byte in buf_
+    // Newline offsets in buf_[0, scanned_), found a stretch at a time: next() takes the next one
+    // instead of searching (a search per line costs a mispredicted branch where the line ends).
+    std::vector<std::uint32_t> newlines_;
+    std::size_t newline_count_ = 0;  // entries of newlines_ in use
+    std::size_t newline_next_ = 0;   // the first not yet handed out
+    std::size_t scanned_ = 0;
     bool eof_ = false;
     std::size_t valid_until_ = 0;  // buf_[0, valid_until_) was checked and is valid UTF-8
     std::string spill_;            // a line that crossed the end of buf_

@@ -9,6 +9,10 @@
 
 #include "core/utf8.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 // Where the strings come from, in order of trust:
 //  [export]  seen in a real device export under ../shared/corpus (whats_json's scripted chat in
 //            ~16 UI languages, WhatsR's en/de test phones, Pustur's fixtures);
@@ -79,15 +83,35 @@ bool is_blank_byte(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+// Bytes that can start what trim() strips (a blank, or the lead byte of a mark, NBSP or NNBSP;
+// see mark_at), and bytes that can end it (a blank, or the last byte of one of them).
+constexpr auto kStripFirst = [] {
+    std::array<bool, 256> t{};
+    for (const unsigned char c : {' ', '\t', '\r', '\n'})
+        t[c] = true;
+    for (const unsigned char c : {0xC2, 0xD8, 0xE2, 0xEF})
+        t[c] = true;
+    return t;
+}();
+constexpr auto kStripLast = [] {
+    std::array<bool, 256> t{};
+    for (const unsigned char c : {' ', '\t', '\r', '\n'})
+        t[c] = true;
+    // LRM, RLM, ALM, NBSP, LRE..RLO and NNBSP, LRI..PDI, BOM.
+    for (const unsigned char c :
+         {0x8E, 0x8F, 0x9C, 0xA0, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xA6, 0xA7, 0xA8, 0xA9, 0xBF})
+        t[c] = true;
+    return t;
+}();
+
 // `s` without leading and trailing blanks and invisible marks.
 std::string_view trim(std::string_view s)
 {
-    // Most bodies begin and end with a visible ASCII character: nothing to strip.
-    if (!s.empty()) {
-        const auto f = static_cast<unsigned char>(s.front()), b = static_cast<unsigned char>(s.back());
-        if (f > ' ' && f < 0x80 && b > ' ' && b < 0x80)
-            return s;
-    }
+    // Most bodies begin and end with a byte that cannot be part of anything stripped (visible
+    // ASCII, or a letter's or emoji's UTF-8): nothing to strip.
+    if (!s.empty() && !kStripFirst[static_cast<unsigned char>(s.front())] &&
+        !kStripLast[static_cast<unsigned char>(s.back())])
+        return s;
     while (!s.empty()) {
         if (is_blank_byte(s.front())) {
             s.remove_prefix(1);
@@ -1645,7 +1669,7 @@ bool ends_with_closer(std::string_view s)
 
 }  // namespace
 
-bool may_be_marker(std::string_view body)
+bool may_be_marker_reference(std::string_view body)
 {
     const auto t = trim(body);
     if (t.size() < 3)
@@ -1661,6 +1685,92 @@ bool may_be_marker(std::string_view body)
     if (nl != std::string_view::npos && ends_with_closer(body))
         return true;
     return body.find("://") != std::string_view::npos;
+}
+
+namespace {
+
+// What may_be_marker looks for inside a body, found in one pass: the reference searches once
+// per shape, and those five searches were most of its cost.
+struct Shapes {
+    std::size_t newline = std::string_view::npos;  // the first '\n'
+    bool found = false;  // a bidi mark or a '<' on the first line, or "://" anywhere
+};
+
+// Looks at the bytes of body at offset base + each set bit of `mask` ('\n', 0xE2, '<', ':').
+// False when a shape was found (the scan can stop).
+bool look_at(std::string_view body, std::size_t base, unsigned mask, Shapes& out)
+{
+    while (mask != 0) {
+        const std::size_t i = base + static_cast<std::size_t>(std::countr_zero(mask));
+        mask &= mask - 1;
+        const char c = body[i];
+        const bool first_line = out.newline == std::string_view::npos;
+        if (c == '\n') {
+            if (first_line)
+                out.newline = i;
+        } else if (c == '<') {
+            out.found = first_line;
+        } else if (c == ':') {
+            out.found = body.substr(i, 3) == "://";
+        } else {
+            // A bidi mark's two other bytes are not '\n', so one that starts on the first line
+            // also ends there.
+            out.found = first_line && is_bidi_mark_at(body, i);
+        }
+        if (out.found)
+            return false;
+    }
+    return true;
+}
+
+Shapes find_shapes(std::string_view body)
+{
+    Shapes shapes;
+    const std::size_t n = body.size();
+#if defined(__SSE2__)
+    auto mask_of = [](const char* p) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i hit = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+                         _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xE2)))));
+        return static_cast<unsigned>(_mm_movemask_epi8(hit));
+    };
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        if (const unsigned m = mask_of(body.data() + i); m != 0 && !look_at(body, i, m, shapes))
+            return shapes;
+    if (i < n) {
+        char tail[16] = {};  // zero is none of the bytes looked for
+        std::memcpy(tail, body.data() + i, n - i);
+        if (const unsigned m = mask_of(tail); m != 0)
+            look_at(body, i, m, shapes);
+    }
+#else
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = body[i];
+        if ((c == '\n' || c == '<' || c == ':' || c == '\xE2') && !look_at(body, i, 1, shapes))
+            break;
+    }
+#endif
+    return shapes;
+}
+
+}  // namespace
+
+bool may_be_marker(std::string_view body)
+{
+    const auto t = trim(body);
+    if (t.size() < 3)
+        return true;  // too short to judge cheaply; the tables are quick on it
+    if (starting_phrases().has(t))
+        return true;
+    const Shapes shapes = find_shapes(body);
+    if (shapes.found)
+        return true;
+    if (ends_with_closer(body.substr(0, shapes.newline)))
+        return true;
+    return shapes.newline != std::string_view::npos && ends_with_closer(body);
 }
 
 bool mentions_attachment_label(std::string_view line)

@@ -97,4 +97,7 @@ bool mentions_attachment_label(std::string_view line);
 /// lets the reader skip the tables for ordinary text. True does not mean it is a marker.
 bool may_be_marker(std::string_view body);
 
+/// may_be_marker as one search per shape: the plain version the one-pass scan is checked against.
+bool may_be_marker_reference(std::string_view body);
+
 }  // namespace cv::chat_export::detail

@@ -1,0 +1,31 @@
+#pragma once
+/// One Item as one line of JSON: the output contract of `chatvault parse --format jsonl`.
+///
+/// {"index":N,"line":N,"kind":K,"author":S|null,"wall_clock":T,"utc":T[,"dst":D],"text":S,
+///  "attachments":[...],"deleted":B,"edited":B[,"placeholder":P][,"location":{...}][,"call":{...}]}
+
+#include "cli/json_writer.hpp"
+#include "core/time.hpp"
+#include "model/item.hpp"
+
+namespace cv::cli {
+
+/// Writes items through `w`, formatting each one straight into its buffer (this is the hot
+/// path of `parse`: one capacity check per item, dates reused between items of a day). The
+/// writer must outlive it. Not thread-safe.
+class ItemWriter {
+public:
+    explicit ItemWriter(JsonWriter& w) : w_(w) {}
+    void write(const Item& item);
+
+private:
+    JsonWriter& w_;
+    StampWriter stamps_;
+};
+
+/// The same text written field by field through JsonWriter's generic calls: the
+/// straightforward version that ItemWriter is tested against (and falls back to for items
+/// too large for the buffer).
+void write_item_reference(JsonWriter& w, const Item& item);
+
+}  // namespace cv::cli
