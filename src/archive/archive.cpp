@@ -463,7 +463,8 @@ Result<Archive> Archive::open(const fs::path& dir)
         return fail(std::move(key).error());
     }
     CV_TRY(auto db, Database::open(db_path.string(), false));
-    CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; "
+    CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA "
+                        "wal_autocheckpoint=8192; "
                         "PRAGMA cache_size=-65536"));
     auto read_meta = [&](std::string_view k) -> Result<std::string> {
         CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = ?1"));

@@ -247,7 +247,7 @@ void add_archive_commands(CLI::App& app, int& status)
     static std::string import_tz = "UTC";
     static std::string import_date_order;
     static bool import_json = false;
-    static std::size_t import_batch = 4096;
+    static std::size_t import_batch = 16384;
     static MappingArgs import_mapping;
     auto* imp = app.add_subcommand("import", "Import exports into the archive (idempotent)");
     imp->add_option("path", import_paths, "Export: .txt file, .zip, or unpacked folder")->required();

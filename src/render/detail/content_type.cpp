@@ -27,7 +27,10 @@ Result<ContentSniffer> ContentSniffer::open()
 {
     auto impl = std::make_unique<Impl>();
     // Compressed files are labelled as such, not by what they hold: we attach bytes as they are.
-    impl->cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
+    // The JSON, CSV and text-encoding checks scan the whole buffer of every file that matches
+    // no magic (a third of the time spent on random media) and only refine text/plain.
+    impl->cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_JSON |
+                              MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_ENCODING | MAGIC_ERROR);
     if (!impl->cookie)
         return fail(ErrorCode::Internal, "libmagic could not start");
     if (magic_load(impl->cookie, nullptr) != 0)
