@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::string_view kBlobPrefix = "blob:";
 constexpr std::string_view kUnreadablePrefix = "unreadable:";
+constexpr std::size_t kMaxBatchTextBytes = 32u << 20;
 
 // Attachment bytes for rendering an archived item again come from the archive: the email's
 // hash must be reproducible from what is stored. An attachment that could not be read at
@@ -312,6 +313,7 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
     };
 
     Progress p;
+    std::size_t batch_bytes = 0;
     // Ids of this batch and the one committing now: the archive cannot see those yet.
     std::unordered_set<std::string> batch_ids, previous_ids;
     while (const Item* read = reader.next()) {
@@ -370,12 +372,16 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
             if (n.mailboxes.empty())
                 n.quarantine_reason = held_because;
             batch_ids.insert(n.message_id);
+            batch_bytes += n.item.text.size();
             batch.push_back(std::move(n));
         }
-        if (batch.size() >= options.batch_items) {
+        // Long messages make a batch heavy: bound it by bytes as well, so that memory stays
+        // bounded whatever the messages' size (two batches are alive at a time).
+        if (batch.size() >= options.batch_items || batch_bytes >= kMaxBatchTextBytes) {
             CV_TRY_VOID(hand_over());
             previous_ids = std::move(batch_ids);
             batch_ids.clear();
+            batch_bytes = 0;
         }
         if (progress && (report.seen & 1023) == 0) {
             p.items = report.seen;
