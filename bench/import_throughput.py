@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from benchlib import huge_attachment_export, run_measured  # noqa: E402
 OWNER = "+4915112345678=owner@bench.example"
 OWNER_NAME = "Anna Schmidt"  # the first author gen_export.py writes
 MEDIA_MIX = [  # (prefix, extension, min KB, max KB, weight)
@@ -48,20 +50,6 @@ MEDIA_HEADERS = {
     "webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ",
     "pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
 }
-
-
-def run_measured(argv: list[str], cpus: str | None) -> tuple[float, int, str]:
-    with tempfile.NamedTemporaryFile("r") as rss_file:
-        full = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *argv]
-        if cpus and shutil.which("taskset"):
-            full = ["taskset", "-c", cpus, *full]
-        start = time.perf_counter()
-        proc = subprocess.run(full, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr[-2000:]}")
-        rss = int(rss_file.read().strip().splitlines()[-1])
-    return wall, rss, proc.stdout
 
 
 def dir_size(path: Path) -> int:
@@ -100,24 +88,6 @@ def build_export(keep: Path, messages: int, percent: float, seed: int = 1) -> Pa
                 line = f"{m.group(1)}{m.group(2)}: {name} (file attached)\n"
             out.write(line)
     done.touch()
-    return folder
-
-
-def huge_attachment_export(keep: Path, gib: float) -> Path:
-    folder = keep / f"import-attachment-{gib:g}GiB"
-    media = folder / "VID-20261124-WA0001.mp4"
-    size = int(gib * (1 << 30))
-    if not media.exists() or media.stat().st_size != size:
-        folder.mkdir(parents=True, exist_ok=True)
-        block = os.urandom(1 << 20)
-        with open(media, "wb") as f:
-            left = size
-            while left > 0:
-                f.write(block[:min(left, len(block))])
-                left -= len(block)
-        (folder / "WhatsApp Chat with Big File.txt").write_text(
-            "24/11/2026, 10:00 - Ana: VID-20261124-WA0001.mp4 (file attached)\nthe recording\n"
-            "24/11/2026, 10:01 - Ben: got it\n", encoding="utf-8")
     return folder
 
 
@@ -174,7 +144,7 @@ def main() -> int:
             if ratio > 1.2:
                 missed.append(f"archive {ratio:.2f}x the input > 1.2x")
         if a.attachment_gib > 0:
-            export = huge_attachment_export(keep, a.attachment_gib)
+            export = huge_attachment_export(keep, "import-attachment", a.attachment_gib)
             input_bytes = dir_size(export)
             r = import_once(chatvault, export, a.cpus or None, "+4915112345678=owner@bench.example", "Ana")
             print(f"{export.name:<34} {r['items']:>9} {r['wall']:>7.2f} {input_bytes / 1e6 / r['wall']:>7.1f}MB/s "

@@ -30,22 +30,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from benchlib import huge_attachment_export, run_measured  # noqa: E402
 RSS_TARGET_MIB = 64
-
-
-def run_measured(argv: list[str], cpu: int | None) -> tuple[float, int, str]:
-    """Runs argv under GNU time; returns (wall seconds, peak RSS KiB, stdout)."""
-    with tempfile.NamedTemporaryFile("r") as rss_file:
-        full = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *argv]
-        if cpu is not None and shutil.which("taskset"):
-            full = ["taskset", "-c", str(cpu), *full]
-        start = time.perf_counter()
-        proc = subprocess.run(full, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr[-2000:]}")
-        rss = int(rss_file.read().strip().splitlines()[-1])
-    return wall, rss, proc.stdout
 
 
 def rendered_totals(stdout: str) -> tuple[int, float]:
@@ -64,24 +51,6 @@ def generated_export(keep: Path, messages: int) -> Path:
     return path
 
 
-def big_attachment_export(keep: Path, gib: float) -> Path:
-    folder = keep / f"render-attachment-{gib:g}GiB"
-    media = folder / "VID-20261124-WA0001.mp4"
-    size = int(gib * (1 << 30))
-    if not media.exists() or media.stat().st_size != size:
-        folder.mkdir(parents=True, exist_ok=True)
-        block = os.urandom(1 << 20)
-        with open(media, "wb") as f:
-            left = size
-            while left > 0:
-                f.write(block[:min(left, len(block))])
-                left -= len(block)
-        (folder / "WhatsApp Chat with Big File.txt").write_text(
-            "24/11/2026, 10:00 - Ana: VID-20261124-WA0001.mp4 (file attached)\nthe recording\n"
-            "24/11/2026, 10:01 - Ben: got it\n", encoding="utf-8")
-    return folder
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--chatvault", default="build/chatvault")
@@ -98,7 +67,7 @@ def main() -> int:
     if not os.access(chatvault, os.X_OK) or not os.path.exists("/usr/bin/time"):
         print("render_throughput: needs a built chatvault and GNU time (/usr/bin/time)", file=sys.stderr)
         return 2
-    cpu = None if a.no_pin else a.cpu
+    cpu = None if a.no_pin else str(a.cpu)
     keep_ctx = tempfile.TemporaryDirectory() if not a.keep else None
     keep = Path(a.keep or keep_ctx.name)
     keep.mkdir(parents=True, exist_ok=True)
@@ -118,7 +87,7 @@ def main() -> int:
             finally:
                 shutil.rmtree(out, ignore_errors=True)
         if a.attachment_gib > 0:
-            folder = big_attachment_export(keep, a.attachment_gib)
+            folder = huge_attachment_export(keep, "render-attachment", a.attachment_gib)
             out = Path(tempfile.mkdtemp(prefix="cv-render-", dir=a.out_dir))
             try:
                 wall, rss, stdout = run_measured([chatvault, "render", str(folder), "--out", str(out)], cpu)

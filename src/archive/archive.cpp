@@ -502,16 +502,13 @@ Result<Archive> Archive::open(const fs::path& dir)
     // Blobs appended after the last commit belong to no item: cut them away.
     {
         CV_TRY(auto packs, db.prepare("SELECT id, length FROM packs"));
-        for (;;) {
-            CV_TRY(const bool row, packs.step());
-            if (!row)
-                break;
+        CV_TRY_VOID(for_each_row(packs, [&] {
             const fs::path p = pack_path(dir, packs.column_int(0));
             std::error_code ec;
             const auto size = fs::file_size(p, ec);
             if (!ec && size > static_cast<std::uint64_t>(packs.column_int(1)))
                 fs::resize_file(p, static_cast<std::uint64_t>(packs.column_int(1)), ec);
-        }
+        }));
     }
     CV_TRY(auto read_db, Database::open(db_path.string(), false));
     CV_TRY_VOID(read_db.exec("PRAGMA temp_store=MEMORY"));
@@ -893,13 +890,10 @@ Result<std::vector<MailboxInfo>> Archive::mailboxes()
            impl_->db.prepare("SELECT m.address, (SELECT count(*) FROM folders f JOIN placements p ON "
                              "p.folder = f.id WHERE f.mailbox = m.id) FROM mailboxes m ORDER BY m.address"));
     std::vector<MailboxInfo> out;
-    for (;;) {
-        CV_TRY(const bool row, st.step());
-        if (!row)
-            break;
+    CV_TRY_VOID(for_each_row(st, [&] {
         out.push_back(
             MailboxInfo{std::string(st.column_text(0)), static_cast<std::uint64_t>(st.column_int(1))});
-    }
+    }));
     return out;
 }
 
@@ -921,14 +915,11 @@ Result<std::vector<ItemSummary>> Archive::list(std::string_view mailbox, std::st
         .bind(2, static_cast<std::int64_t>(limit))
         .bind(3, static_cast<std::int64_t>(offset));
     std::vector<ItemSummary> out;
-    for (;;) {
-        CV_TRY(const bool row, st.step());
-        if (!row)
-            break;
+    CV_TRY_VOID(for_each_row(st, [&] {
         out.push_back(ItemSummary{st.column_int(0), std::string(st.column_text(1)),
                                   static_cast<ItemKind>(st.column_int(2)), st.column_int(3),
                                   st.column_int(4) != 0, static_cast<std::uint64_t>(st.column_int(5))});
-    }
+    }));
     return out;
 }
 
@@ -981,23 +972,15 @@ Result<StoredItem> Archive::item(std::int64_t id)
     CV_TRY(auto mb, a.db.prepare("SELECT m.address FROM placements p JOIN folders f ON f.id = p.folder JOIN "
                                  "mailboxes m ON m.id = f.mailbox WHERE p.item = ?1 ORDER BY m.address"));
     mb.bind(1, id);
-    for (;;) {
-        CV_TRY(const bool more, mb.step());
-        if (!more)
-            break;
-        out.mailboxes.emplace_back(mb.column_text(0));
-    }
+    CV_TRY_VOID(for_each_row(mb, [&] { out.mailboxes.emplace_back(mb.column_text(0)); }));
     CV_TRY(auto src, a.db.prepare("SELECT s.id, s.sealed_path, x.line FROM item_sources x JOIN sources s ON "
                                   "s.id = x.source WHERE x.item = ?1 ORDER BY s.id"));
     src.bind(1, id);
-    for (;;) {
-        CV_TRY(const bool more, src.step());
-        if (!more)
-            break;
+    CV_TRY_VOID(for_each_row(src, [&] {
         auto path = a.key.open(src.column_blob(1), fmt::format("source:{}", src.column_int(0)));
         out.sources.push_back(fmt::format(
             "{}:{}", path ? std::string(as_text(*path)) : "(damaged source record)", src.column_int(2)));
-    }
+    }));
     return out;
 }
 
@@ -1007,13 +990,10 @@ Result<std::vector<QuarantineEntry>> Archive::quarantine()
            impl_->db.prepare("SELECT q.item, i.message_id, q.reason, q.since FROM quarantine q JOIN items "
                              "i ON i.id = q.item ORDER BY q.item"));
     std::vector<QuarantineEntry> out;
-    for (;;) {
-        CV_TRY(const bool row, st.step());
-        if (!row)
-            break;
+    CV_TRY_VOID(for_each_row(st, [&] {
         out.push_back(QuarantineEntry{st.column_int(0), std::string(st.column_text(1)),
                                       std::string(st.column_text(2)), st.column_int(3)});
-    }
+    }));
     return out;
 }
 
@@ -1094,10 +1074,7 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
     std::vector<std::pair<std::int64_t, std::string>> rows;
     {
         CV_TRY(auto st, a.db.prepare("SELECT id, message_id, render_sha256 FROM items ORDER BY id"));
-        for (;;) {
-            CV_TRY(const bool row, st.step());
-            if (!row)
-                break;
+        CV_TRY_VOID(for_each_row(st, [&] {
             const std::int64_t id = st.column_int(0);
             std::string message_id(st.column_text(1));
             const auto it = expected.find(id);
@@ -1112,7 +1089,7 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
                 expected.erase(it);
             }
             rows.emplace_back(id, std::move(message_id));
-        }
+        }));
     }
     for (const auto& [id, sha] : expected)
         finding(id, "", "the journal records it but its row is gone");
@@ -1145,13 +1122,10 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
         }
         for (const auto& [chunk, sha] : chunk_sha) {
             members.bind(1, chunk);
-            for (;;) {
-                CV_TRY(const bool m, members.step());
-                if (!m)
-                    break;
+            CV_TRY_VOID(for_each_row(members, [&] {
                 finding(members.column_int(0), std::string(members.column_text(1)),
                         fmt::format("its record chunk {} is missing", chunk));
-            }
+            }));
             members.reset();
         }
     }

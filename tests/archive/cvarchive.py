@@ -193,3 +193,23 @@ def common_args(description: str):
     ap.add_argument("--chatvault", default=os.path.join(repo, "build", "chatvault"))
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
     return ap, repo
+
+
+def run_in_temp(args, prefix: str, body, errors=(AssertionError,)) -> int:
+    """Runs body(tmp, failures) in a fresh temp folder (kept with --keep) and returns the exit
+    code: a command that had to succeed and did not counts as one failure."""
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    f = Failures()
+    try:
+        body(tmp, f)
+    except errors as e:
+        f.check(False, "command", str(e))
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return f.exit_code()

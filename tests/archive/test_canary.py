@@ -49,7 +49,7 @@ import tempfile
 import uuid
 
 sys.dont_write_bytecode = True
-from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes
+from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes, run_in_temp
 
 FTS_TABLES = {"search_data", "search_idx"}
 
@@ -105,18 +105,7 @@ def wal_frames(path: str) -> list[tuple[int, int, int]]:
 def main() -> int:
     ap, _ = common_args(__doc__.split("\n\n")[0])
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="cv-canary-")
-    f = Failures()
-    try:
-        run(args.chatvault, tmp, f)
-    except AssertionError as e:
-        f.check(False, "command", str(e))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return f.exit_code()
+    return run_in_temp(args, "cv-canary-", lambda t, g: run(args.chatvault, t, g))
 
 
 def run(exe: str, tmp: str, f: Failures) -> None:

@@ -45,7 +45,7 @@ import tempfile
 import time
 
 sys.dont_write_bytecode = True
-from cvarchive import Failures, Vault, common_args
+from cvarchive import Failures, Vault, common_args, run_in_temp
 
 CSV = "phone,email\n+49 170 1234567,de.member@example.com\n+44 7700 900123,uk.member@example.com\n"
 BOXES = ("de.member@example.com", "uk.member@example.com")
@@ -136,18 +136,7 @@ def main() -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     print(f"seed {seed} (replay with --seed {seed})")
     rng = random.Random(seed)
-    tmp = tempfile.mkdtemp(prefix="cv-crash-")
-    f = Failures()
-    try:
-        run(args, rng, tmp, f)
-    except AssertionError as e:
-        f.check(False, "command", str(e))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return f.exit_code()
+    return run_in_temp(args, "cv-crash-", lambda t, g: run(args, rng, t, g))
 
 
 def run(args, rng: random.Random, tmp: str, f: Failures) -> None:

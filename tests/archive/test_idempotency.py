@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True
-from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes
+from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes, run_in_temp
 
 T0 = dt.datetime(2026, 11, 24, 8, 0)
 AUTHORS = ["+44 7700 900461", "Carol Jones", "+49 170 9876543"]
@@ -71,18 +71,7 @@ def fingerprint(vault: Vault) -> dict[str, tuple]:
 def main() -> int:
     ap, _ = common_args(__doc__.split("\n\n")[0])
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="cv-idem-")
-    f = Failures()
-    try:
-        run_cases(args.chatvault, tmp, f)
-    except AssertionError as e:
-        f.check(False, "command", str(e))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return f.exit_code()
+    return run_in_temp(args, "cv-idem-", lambda t, g: run_cases(args.chatvault, t, g))
 
 
 def fresh(exe: str, tmp: str, name: str) -> Vault:

@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True
-from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes
+from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes, run_in_temp
 
 SKIP = 77
 BOX = "ext.trader@example.com"
@@ -64,18 +64,7 @@ def main() -> int:
     if shutil.which("notmuch") is None:
         print("SKIP: notmuch is not on PATH (Debian package notmuch)")
         return SKIP
-    tmp = tempfile.mkdtemp(prefix="cv-maildir-")
-    f = Failures()
-    try:
-        run(args.chatvault, tmp, f)
-    except (AssertionError, RuntimeError) as e:
-        f.check(False, "command", str(e))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return f.exit_code()
+    return run_in_temp(args, "cv-maildir-", lambda t, g: run(args.chatvault, t, g), errors=(AssertionError, RuntimeError))
 
 
 def notmuch(env: dict, *args: str) -> str:

@@ -36,7 +36,7 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True
-from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes
+from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes, run_in_temp
 
 T0 = dt.datetime(2026, 11, 24, 10, 5)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
@@ -99,18 +99,7 @@ def message_ids(rows: list[dict]) -> list[str]:
 def main() -> int:
     ap, _ = common_args(__doc__.split("\n\n")[0])
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="cv-mapping-")
-    f = Failures()
-    try:
-        run_cases(args.chatvault, tmp, f)
-    except AssertionError as e:  # a command that had to succeed did not
-        f.check(False, "command", str(e))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return f.exit_code()
+    return run_in_temp(args, "cv-mapping-", lambda t, g: run_cases(args.chatvault, t, g))
 
 
 def run_cases(exe: str, tmp: str, f: Failures) -> None:

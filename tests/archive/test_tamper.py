@@ -39,7 +39,7 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True
-from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes
+from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes, run_in_temp
 
 T0 = dt.datetime(2026, 11, 24, 9, 30)
 
@@ -101,18 +101,7 @@ def named(findings: list[dict], text: str, item: int, mid: str) -> bool:
 def main() -> int:
     ap, _ = common_args(__doc__.split("\n\n")[0])
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="cv-tamper-")
-    f = Failures()
-    try:
-        run(args.chatvault, tmp, f)
-    except AssertionError as e:
-        f.check(False, "command", str(e))
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return f.exit_code()
+    return run_in_temp(args, "cv-tamper-", lambda t, g: run(args.chatvault, t, g))
 
 
 def run(exe: str, tmp: str, f: Failures) -> None:

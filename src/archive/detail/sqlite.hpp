@@ -66,6 +66,17 @@ private:
     sqlite3* db_;
 };
 
+/// Steps `st` through all its rows, calling `row()` on each (which reads `st`'s columns).
+template <class F> Result<void> for_each_row(Statement& st, F&& row)
+{
+    for (;;) {
+        CV_TRY(const bool more, st.step());
+        if (!more)
+            return {};
+        row();
+    }
+}
+
 /// BEGIN IMMEDIATE … COMMIT; rolls back when destroyed without commit().
 class Transaction {
 public:

@@ -1,5 +1,7 @@
 #include "sources/chat_export/detail/line_reader.hpp"
 
+#include "../support/chunked_source.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -8,23 +10,7 @@
 namespace cv::chat_export::detail {
 namespace {
 
-// Hands out its bytes in small, uneven pieces so lines straddle every buffer boundary.
-class ChunkedSource final : public ByteSource {
-public:
-    ChunkedSource(std::string data, std::size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
-    Result<std::size_t> read(std::span<char> buf) override
-    {
-        const auto n = std::min({buf.size(), chunk_, data_.size() - pos_});
-        std::memcpy(buf.data(), data_.data() + pos_, n);
-        pos_ += n;
-        return n;
-    }
-
-private:
-    std::string data_;
-    std::size_t chunk_;
-    std::size_t pos_ = 0;
-};
+using cv::testing::ChunkedSource;
 
 std::vector<std::string> read_all(std::string data, std::size_t chunk, std::size_t buffer)
 {

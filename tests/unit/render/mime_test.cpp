@@ -1,5 +1,7 @@
 #include "render/detail/mime.hpp"
 
+#include "../support/chunked_source.hpp"
+
 #include "core/utf8.hpp"
 
 #include <algorithm>
@@ -195,22 +197,7 @@ TEST(MimeQuotedPrintable, EncodesWhatMustBeAndKeepsLinesShort)
     EXPECT_EQ(lines.back(), "=C3=BC=C3=B1");
 }
 
-class ChunkedSource final : public ByteSource {
-public:
-    ChunkedSource(std::string data, std::size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
-    Result<std::size_t> read(std::span<char> buf) override
-    {
-        const auto n = std::min({buf.size(), chunk_, data_.size() - pos_});
-        std::memcpy(buf.data(), data_.data() + pos_, n);
-        pos_ += n;
-        return n;
-    }
-
-private:
-    std::string data_;
-    std::size_t chunk_;
-    std::size_t pos_ = 0;
-};
+using cv::testing::ChunkedSource;
 
 std::string decode_base64(const std::string& text)
 {
