@@ -19,12 +19,13 @@
 #include "archive/detail/crypto.hpp"
 #include "archive/detail/journal.hpp"
 #include "archive/detail/record.hpp"
-#include "archive/detail/sqlite.hpp"
+#include "sqlite/sqlite.hpp"
 
 namespace cv::archive {
 
 namespace fs = std::filesystem;
 using namespace detail;
+using namespace sqlite;
 using nlohmann::json;
 
 namespace {

@@ -24,6 +24,9 @@ struct Person {
     std::optional<std::string> alias;
     /// The mailbox the user mapping gives this person, when it knows them.
     std::optional<std::string> email;
+    /// The owner of the phone the source came from (phone databases know which messages are
+    /// theirs, not always their number).
+    bool owner = false;
 
     /// The identity that does not depend on whose phone the copy came from as far as the
     /// source allows: phone digits, else the alias, else "name:" + name (exports only).

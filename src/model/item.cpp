@@ -74,6 +74,7 @@ void Item::clear()
     sender_id.reset();
     quoted.reset();
     forwarded = false;
+    from_me.reset();
 }
 
 std::string describe(const Item& item)

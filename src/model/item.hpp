@@ -111,6 +111,8 @@ struct Item {
     std::optional<std::string> sender_id;
     std::optional<Quote> quoted;
     bool forwarded = false;
+    /// Sent from the phone the source came from (phone databases); unknown for an export.
+    std::optional<bool> from_me;
 
     /// Resets every field for reuse without giving up string capacity (the reader's hot loop).
     void clear();

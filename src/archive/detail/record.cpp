@@ -203,6 +203,7 @@ std::string item_record(const Item& item, const RenderContext& context)
     }
     if (item.forwarded)
         w.field("forwarded", true);
+    w.field("from_me", item.from_me);
     w.close();
     return out;
 }
@@ -272,6 +273,7 @@ Result<void> parse_item_record(std::string_view text, Item& item, RenderContext&
             item.quoted = std::move(q);
         }
         item.forwarded = j.value("forwarded", false);
+        get_optional(j, "from_me", item.from_me);
         return {};
     } catch (const json::exception& e) {
         return fail(ErrorCode::Parse, fmt::format("item record is damaged: {}", e.what()));
@@ -291,6 +293,8 @@ std::string conversation_record(const Conversation& c)
         put_optional(jm, "phone", m.phone);
         put_optional(jm, "alias", m.alias);
         put_optional(jm, "email", m.email);
+        if (m.owner)
+            jm["owner"] = true;
         members.push_back(std::move(jm));
     }
     j["members"] = std::move(members);
@@ -311,6 +315,7 @@ Result<Conversation> parse_conversation_record(std::string_view text)
             get_optional(jm, "phone", p.phone);
             get_optional(jm, "alias", p.alias);
             get_optional(jm, "email", p.email);
+            p.owner = jm.value("owner", false);
             c.members.push_back(std::move(p));
         }
         return c;

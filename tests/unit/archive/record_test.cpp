@@ -39,6 +39,7 @@ Item full_item()
     item.sender_id = "4915112345678";
     item.quoted = Quote{"AC12", "4915100000002", "Bob", "quoted\ntext"};
     item.forwarded = true;
+    item.from_me = true;
     return item;
 }
 
@@ -58,7 +59,8 @@ std::string describe_all(const Item& i)
              std::to_string(static_cast<int>(i.call->result)) +
              std::to_string(i.call->outgoing.value_or(false)) +
              std::to_string(i.call->duration_seconds.value_or(0));
-    s += "|" + i.key_id.value_or("-") + "|" + i.sender_id.value_or("-") + "|" + std::to_string(i.forwarded);
+    s += "|" + i.key_id.value_or("-") + "|" + i.sender_id.value_or("-") + "|" + std::to_string(i.forwarded) +
+         "|" + (i.from_me ? std::to_string(*i.from_me) : "-");
     if (i.quoted)
         s += "|" + i.quoted->key_id.value_or("-") + i.quoted->sender_id.value_or("-") +
              i.quoted->author.value_or("-") + i.quoted->text;
@@ -107,7 +109,7 @@ TEST(ConversationRecord, RoundTrip)
     Conversation c{"Desk ✦",
                    true,
                    "120363041234567890@g.us",
-                   {{"Alice", "+4915100000001", {}, "alice@bank.example"}, {"Bob", {}, "lid-1", {}}}};
+                   {{"Alice", "+4915100000001", {}, "alice@bank.example", true}, {"Bob", {}, "lid-1", {}}}};
     auto back = parse_conversation_record(conversation_record(c));
     ASSERT_TRUE(back);
     EXPECT_EQ(back->title, c.title);
@@ -116,6 +118,8 @@ TEST(ConversationRecord, RoundTrip)
     ASSERT_EQ(back->members.size(), 2u);
     EXPECT_EQ(back->members[0].email, "alice@bank.example");
     EXPECT_EQ(back->members[1].alias, "lid-1");
+    EXPECT_TRUE(back->members[0].owner);
+    EXPECT_FALSE(back->members[1].owner);
     EXPECT_EQ(back->key(), c.key());
 }
 

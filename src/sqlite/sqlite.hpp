@@ -1,21 +1,24 @@
 #pragma once
-/// A thin adapter over SQLite's C API: a connection, prepared statements with bound
-/// parameters, and transactions. Nothing outside src/archive sees sqlite3.h; errors come back
-/// as Result with SQLite's own message and the statement that failed.
+/// The one adapter over SQLite's C API (the archive's store and the phone-database readers use
+/// it): a connection, prepared statements with bound parameters, and transactions. Nothing
+/// outside sqlite.cpp sees sqlite3.h; errors come back as Result with SQLite's own message and
+/// the statement that failed.
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace cv::archive::detail {
+namespace cv::sqlite {
 
 class Statement {
 public:
@@ -66,6 +69,29 @@ private:
     sqlite3* db_;
 };
 
+/// A private copy of a database someone else owns (a phone's msgstore.db with its -wal and
+/// -shm side files), opened read-only. SQLite writes to -shm, and may checkpoint -wal, even
+/// when only reading; the originals must never change, so it reads a copy in a private temp
+/// folder that is removed with the snapshot. The -wal is honoured: its committed pages are
+/// what the phone had last.
+class Snapshot {
+public:
+    /// Errors: NotFound, Io; Parse when the file is not an SQLite database.
+    static Result<Snapshot> open(const std::filesystem::path& db);
+    Snapshot(Snapshot&&) noexcept;
+    Snapshot& operator=(Snapshot&&) noexcept;
+    ~Snapshot();
+    Database& db() { return *db_; }
+    /// Names of the tables, and of one table's columns, as the schema has them.
+    Result<std::vector<std::string>> tables();
+    Result<std::vector<std::string>> columns(std::string_view table);
+
+private:
+    Snapshot(std::filesystem::path dir, std::unique_ptr<Database> db);
+    std::filesystem::path dir_;
+    std::unique_ptr<Database> db_;
+};
+
 /// Steps `st` through all its rows, calling `row()` on each (which reads `st`'s columns).
 template <class F> Result<void> for_each_row(Statement& st, F&& row)
 {
@@ -91,4 +117,4 @@ private:
     Database* db_;
 };
 
-}  // namespace cv::archive::detail
+}  // namespace cv::sqlite

@@ -1,10 +1,11 @@
-#include "archive/detail/sqlite.hpp"
+#include "sqlite/sqlite.hpp"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 
 #include <fmt/format.h>
 
-namespace cv::archive::detail {
+namespace cv::sqlite {
 
 namespace {
 
@@ -206,4 +207,80 @@ Result<void> Transaction::commit()
     return {};
 }
 
-}  // namespace cv::archive::detail
+Snapshot::Snapshot(std::filesystem::path dir, std::unique_ptr<Database> db)
+    : dir_(std::move(dir)), db_(std::move(db))
+{
+}
+Snapshot::Snapshot(Snapshot&&) noexcept = default;
+Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
+
+Snapshot::~Snapshot()
+{
+    db_.reset();  // close before the files go
+    if (!dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+}
+
+Result<Snapshot> Snapshot::open(const std::filesystem::path& db)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_regular_file(db, ec))
+        return fail(ErrorCode::NotFound, fmt::format("{} is not a file", db.string()));
+    std::string templ = (fs::temp_directory_path(ec) / "chatvault-db-XXXXXX").string();
+    if (!::mkdtemp(templ.data()))
+        return fail(ErrorCode::Io,
+                    fmt::format("cannot create a temporary folder for a copy of {}", db.string()));
+    const fs::path dir = templ;
+    const fs::path copy = dir / "db.sqlite";
+    for (const char* side : {"", "-wal", "-shm"}) {
+        fs::path from = db;
+        from += side;
+        fs::path to = copy;
+        to += side;
+        if (*side && !fs::exists(from, ec))
+            continue;
+        fs::copy_file(from, to, ec);
+        if (ec) {
+            fs::remove_all(dir, ec);
+            return fail(ErrorCode::Io, fmt::format("cannot copy {}: {}", from.string(), ec.message()));
+        }
+    }
+    auto opened = Database::open(copy.string(), false);
+    if (!opened) {
+        fs::remove_all(dir, ec);
+        return fail(std::move(opened).error());
+    }
+    auto database = std::make_unique<Database>(std::move(*opened));
+    // A file that is not SQLite fails here, at the first read.
+    if (auto check = database->exec("SELECT count(*) FROM sqlite_master"); !check) {
+        database.reset();
+        fs::remove_all(dir, ec);
+        return fail(ErrorCode::Parse,
+                    fmt::format("{} is not an SQLite database (an encrypted .crypt14/.crypt15 backup "
+                                "must be decrypted first): {}",
+                                db.string(), check.error().message()));
+    }
+    return Snapshot(dir, std::move(database));
+}
+
+Result<std::vector<std::string>> Snapshot::tables()
+{
+    CV_TRY(auto st, db_->prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
+    std::vector<std::string> out;
+    CV_TRY_VOID(for_each_row(st, [&] { out.emplace_back(st.column_text(0)); }));
+    return out;
+}
+
+Result<std::vector<std::string>> Snapshot::columns(std::string_view table)
+{
+    CV_TRY(auto st, db_->prepare("SELECT name FROM pragma_table_info(?1)"));
+    st.bind(1, table);
+    std::vector<std::string> out;
+    CV_TRY_VOID(for_each_row(st, [&] { out.emplace_back(st.column_text(0)); }));
+    return out;
+}
+
+}  // namespace cv::sqlite
