@@ -8,7 +8,7 @@ namespace {
 
 // Everything after "text" once the fixed part is written; rare parts (attachments, location,
 // call, placeholder) go through the generic calls, so this is shared by both writers.
-void write_tail(JsonWriter& w, const Item& item)
+void write_tail(JsonWriter& w, const Item& item, std::string_view chat)
 {
     w.begin_array("attachments");
     for (const auto& a : item.attachments) {
@@ -48,6 +48,34 @@ void write_tail(JsonWriter& w, const Item& item)
         w.begin_object();
         w.field("media", to_string(item.call->media));
         w.field("result", to_string(item.call->result));
+        if (item.call->outgoing)
+            w.field("outgoing", *item.call->outgoing);
+        if (item.call->duration_seconds)
+            w.field("duration", static_cast<std::int64_t>(*item.call->duration_seconds));
+        w.end_object();
+    }
+    // What phone databases add to the contract: the chat, the message key and its parts.
+    if (!chat.empty())
+        w.field("chat", chat);
+    if (item.from_me)
+        w.field("from_me", *item.from_me);
+    if (item.key_id)
+        w.field("key_id", *item.key_id);
+    if (item.sender_id)
+        w.field("sender", *item.sender_id);
+    if (item.forwarded)
+        w.field("forwarded", true);
+    if (item.quoted) {
+        const auto& q = *item.quoted;
+        w.key("quoted");
+        w.begin_object();
+        if (q.key_id)
+            w.field("key_id", *q.key_id);
+        if (q.sender_id)
+            w.field("sender", *q.sender_id);
+        if (q.author)
+            w.field("author", *q.author);
+        w.field("text", q.text);
         w.end_object();
     }
     w.end_object();
@@ -91,7 +119,7 @@ char* put_number(char* p, std::uint64_t v)
 
 }  // namespace
 
-void write_item_reference(JsonWriter& w, const Item& item)
+void write_item_reference(JsonWriter& w, const Item& item, std::string_view chat)
 {
     w.begin_object();
     w.field("index", static_cast<std::int64_t>(item.index));
@@ -107,10 +135,10 @@ void write_item_reference(JsonWriter& w, const Item& item)
     if (item.dst != DstResolution::Unique)
         w.field("dst", to_string(item.dst));
     w.field("text", item.text);
-    write_tail(w, item);
+    write_tail(w, item, chat);
 }
 
-void ItemWriter::write(const Item& item)
+void ItemWriter::write(const Item& item, std::string_view chat)
 {
     // The JSON numbers are signed: the generic writer prints indexes as int64.
     const auto as_signed = [](std::uint64_t v) { return static_cast<std::int64_t>(v) < 0; };
@@ -119,7 +147,7 @@ void ItemWriter::write(const Item& item)
     // bytes; the strings at their worst escape.
     const std::size_t bound = 256 + escaped_bound(author_size) + escaped_bound(item.text.size());
     if (bound > JsonWriter::kCapacity || as_signed(item.index) || as_signed(item.line)) {
-        write_item_reference(w_, item);  // a huge message (or an absurd number): rare
+        write_item_reference(w_, item, chat);  // a huge message (or an absurd number): rare
         return;
     }
     char* p = w_.reserve(bound);
@@ -147,7 +175,10 @@ void ItemWriter::write(const Item& item)
     }
     p = put(p, "\",\"text\":\"");
     p = write_escaped(p, item.text);
-    if (item.attachments.empty() && item.placeholder == Placeholder::None && !item.location && !item.call) {
+    const bool database_fields =
+        !chat.empty() || item.from_me || item.key_id || item.sender_id || item.forwarded || item.quoted;
+    if (item.attachments.empty() && item.placeholder == Placeholder::None && !item.location && !item.call &&
+        !database_fields) {
         // Nearly every item: the rest is fixed text too.
         p = put(p, "\",\"attachments\":[],\"deleted\":");
         p = put(p, item.deleted ? std::string_view("true") : std::string_view("false"));
@@ -159,7 +190,7 @@ void ItemWriter::write(const Item& item)
     }
     *p++ = '"';
     w_.commit(p, false);
-    write_tail(w_, item);
+    write_tail(w_, item, chat);
 }
 
 }  // namespace cv::cli

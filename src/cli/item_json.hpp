@@ -2,7 +2,9 @@
 /// One Item as one line of JSON: the output contract of `chatvault parse --format jsonl`.
 ///
 /// {"index":N,"line":N,"kind":K,"author":S|null,"wall_clock":T,"utc":T[,"dst":D],"text":S,
-///  "attachments":[...],"deleted":B,"edited":B[,"placeholder":P][,"location":{...}][,"call":{...}]}
+///  "attachments":[...],"deleted":B,"edited":B[,"placeholder":P][,"location":{...}][,"call":{...}]
+///  [,"chat":S][,"from_me":B][,"key_id":S][,"sender":S][,"forwarded":true][,"quoted":{...}]}
+/// The last group comes from phone databases; an export has none of it.
 
 #include "cli/json_writer.hpp"
 #include "core/time.hpp"
@@ -16,7 +18,8 @@ namespace cv::cli {
 class ItemWriter {
 public:
     explicit ItemWriter(JsonWriter& w) : w_(w) {}
-    void write(const Item& item);
+    /// `chat` names the item's chat when the source holds many (phone databases).
+    void write(const Item& item, std::string_view chat = {});
 
 private:
     JsonWriter& w_;
@@ -26,6 +29,6 @@ private:
 /// The same text written field by field through JsonWriter's generic calls: the
 /// straightforward version that ItemWriter is tested against (and falls back to for items
 /// too large for the buffer).
-void write_item_reference(JsonWriter& w, const Item& item);
+void write_item_reference(JsonWriter& w, const Item& item, std::string_view chat = {});
 
 }  // namespace cv::cli

@@ -67,12 +67,13 @@ private:
 // content's SHA-256, and verify compares). What cannot be read is remembered by locator.
 class ImportMedia final : public render::MediaOpener {
 public:
-    explicit ImportMedia(const chat_export::Reader& reader) : reader_(reader) {}
+    using Open = std::function<Result<std::unique_ptr<ByteSource>>(const Attachment&)>;
+    explicit ImportMedia(Open open) : open_(std::move(open)) {}
     mutable std::unordered_map<std::string, std::string> failures;  // source locator → reason
 
     Result<std::unique_ptr<ByteSource>> open(const Attachment& a) const override
     {
-        auto stream = reader_.open_attachment(a);
+        auto stream = open_(a);
         if (!stream) {
             failures[a.locator] = stream.error().message();
             return stream;
@@ -82,7 +83,7 @@ public:
     }
 
 private:
-    const chat_export::Reader& reader_;
+    Open open_;
 };
 
 // Which member is the phone's owner: named by --owner-name, or the member whose number is the
@@ -91,6 +92,9 @@ Person* find_owner(Conversation& c, const MappingContext& mapping, std::vector<s
 {
     if (!mapping.owner)
         return nullptr;
+    for (auto& m : c.members)
+        if (m.owner)
+            return &m;  // a phone database knows which member is the owner
     if (mapping.owner_name) {
         for (auto& m : c.members)
             if (m.name == *mapping.owner_name)
@@ -248,44 +252,64 @@ private:
     archive::CommitReport total_;
 };
 
-}  // namespace
+// What the import pipeline needs from a source, whatever it is.
+struct SourceAdapter {
+    std::string kind;      // "export", "android", "ios": recorded with the source
+    std::string location;  // for warnings: the chat text or database
+    SourceKind source_kind = SourceKind::ChatExport;
+    std::vector<Conversation> conversations;
+    std::function<Result<bool>(Item&, std::size_t&)> next;
+    ImportMedia::Open open_for_render;  // on the reading thread
+    ImportMedia::Open open_for_store;   // on the commit thread: must not share state with the above
+    std::function<Progress()> progress;
+    std::function<std::vector<std::string>()> warnings;  // once the source is read
+};
 
-Result<ImportReport> import_export(archive::Archive& archive, const fs::path& path,
-                                   const ImportOptions& options, const MappingContext& mapping,
-                                   const std::function<void(const Progress&)>& progress)
+// One conversation's part of an import: who it is filed to, and its renderer.
+struct ConversationState {
+    std::int64_t id = 0;
+    std::vector<std::string> mailboxes;
+    std::string held_because;
+    std::unique_ptr<ImportMedia> media;
+    std::optional<render::Renderer> renderer;
+};
+
+Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path, SourceAdapter& source,
+                                const ImportOptions& options, const MappingContext& mapping,
+                                const std::function<void(const Progress&)>& progress)
 {
     ImportReport report;
     report.source = path.string();
-    chat_export::Options read_options;
-    read_options.time_zone = options.time_zone;
-    read_options.date_order = options.date_order;
-    CV_TRY(auto conversation, chat_export::read_conversation(path, read_options));
-    CV_TRY(auto reader, chat_export::Reader::open(path, read_options));
-
-    if (Person* owner = find_owner(conversation, mapping, report.warnings)) {
-        if (!owner->phone)
-            owner->phone = mapping.owner->phone;
-        owner->email = mapping.owner->email;
+    const archive::RenderSettings settings{source.source_kind, options.time_zone, options.domain};
+    std::vector<ConversationState> states(source.conversations.size());
+    for (std::size_t i = 0; i < source.conversations.size(); ++i) {
+        Conversation& conversation = source.conversations[i];
+        if (Person* owner = find_owner(conversation, mapping, report.warnings)) {
+            if (!owner->phone)
+                owner->phone = mapping.owner->phone;
+            owner->email = mapping.owner->email;
+        }
+        for (auto& m : conversation.members) {
+            if (const auto mapped = mapping::map_person(m, mapping.csv, *mapping.normalizer))
+                m.email = mapped->email;
+        }
+        ConversationState& state = states[i];
+        for (const auto& m : conversation.members)
+            if (m.email &&
+                std::find(state.mailboxes.begin(), state.mailboxes.end(), *m.email) == state.mailboxes.end())
+                state.mailboxes.push_back(*m.email);
+        std::sort(state.mailboxes.begin(), state.mailboxes.end());
+        if (state.mailboxes.empty())
+            state.held_because = quarantine_reason(conversation);
+        CV_TRY(state.id, archive.put_conversation(conversation));
+        state.media = std::make_unique<ImportMedia>(source.open_for_render);
+        CV_TRY(auto renderer,
+               render::Renderer::create(conversation,
+                                        render::Options{settings.source, settings.time_zone, settings.domain},
+                                        state.media.get()));
+        state.renderer.emplace(std::move(renderer));
     }
-    for (auto& m : conversation.members) {
-        if (const auto mapped = mapping::map_person(m, mapping.csv, *mapping.normalizer))
-            m.email = mapped->email;
-    }
-    std::vector<std::string> mailboxes;
-    for (const auto& m : conversation.members)
-        if (m.email && std::find(mailboxes.begin(), mailboxes.end(), *m.email) == mailboxes.end())
-            mailboxes.push_back(*m.email);
-    std::sort(mailboxes.begin(), mailboxes.end());
-    const std::string held_because = mailboxes.empty() ? quarantine_reason(conversation) : std::string();
-
-    CV_TRY(const std::int64_t conversation_id, archive.put_conversation(conversation));
-    CV_TRY(const std::int64_t source_id, archive.add_source("export", fs::absolute(path).string()));
-    const archive::RenderSettings settings{SourceKind::ChatExport, options.time_zone, options.domain};
-    ImportMedia media(reader);
-    CV_TRY(auto attachments, reader.attachment_reader());
-    CV_TRY(auto renderer,
-           render::Renderer::create(
-               conversation, render::Options{settings.source, settings.time_zone, settings.domain}, &media));
+    CV_TRY(const std::int64_t source_id, archive.add_source(source.kind, fs::absolute(path).string()));
 
     std::vector<archive::NewItem> batch;
     batch.reserve(options.batch_items);
@@ -294,7 +318,7 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
         for (auto& a : n.item.attachments) {
             if (!a.present || a.locator.starts_with(kUnreadablePrefix))
                 continue;
-            CV_TRY(auto stream, attachments.open(a));
+            CV_TRY(auto stream, source.open_for_store(a));
             auto stored = archive.put_blob({}, *stream);
             if (!stored)
                 return fail(std::move(stored).error().with_context(fmt::format("attachment {}", a.name)));
@@ -312,26 +336,32 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
         return {};
     };
 
-    Progress p;
     std::size_t batch_bytes = 0;
     // Ids of this batch and the one committing now: the archive cannot see those yet.
     std::unordered_set<std::string> batch_ids, previous_ids;
-    while (const Item* read = reader.next()) {
+    Item read;
+    std::size_t which = 0;
+    for (;;) {
+        CV_TRY(const bool more, source.next(read, which));
+        if (!more)
+            break;
         ++report.seen;
+        ConversationState& state = states.at(which);
+        render::Renderer& renderer = *state.renderer;
         archive::NewItem n;
-        n.message_id = renderer.message_id(*read);
-        n.mailboxes = mailboxes;
-        n.conversation = conversation_id;
+        n.message_id = renderer.message_id(read);
+        n.mailboxes = state.mailboxes;
+        n.conversation = state.id;
         n.render = settings;
         CV_TRY(const bool known, archive.contains(n.message_id));
         if (known || batch_ids.contains(n.message_id) || previous_ids.contains(n.message_id)) {
-            n.item.line = read->line;  // the commit links the source and places it; nothing else needed
+            n.item.line = read.line;  // the commit links the source and places it; nothing else needed
             batch.push_back(std::move(n));
         } else {
-            n.item = *read;
+            n.item = read;
             // Render (from the source) to learn the email's hash; an attachment that fails
             // midway is declared unreadable and the email rendered again without it.
-            media.failures.clear();
+            state.media->failures.clear();
             std::vector<render::AttachmentProblem> unreadable;
             std::optional<HashingSink> sink;
             Result<render::Rendered> rendered = fail(ErrorCode::Internal, "not rendered");
@@ -344,8 +374,8 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
             }
             if (!rendered) {
                 ++report.failed;
-                report.warnings.push_back(fmt::format("{}:{}: not archived: {}", reader.report().chat_file,
-                                                      read->line, rendered.error().describe()));
+                report.warnings.push_back(fmt::format("{}:{}: not archived: {}", source.location, read.line,
+                                                      rendered.error().describe()));
                 continue;
             }
             // What could not be read keeps its reason, so that it renders the same way later.
@@ -356,13 +386,13 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
                                                 [&](const auto& problem) { return problem.index == i; });
                     u != unreadable.end())
                     reason = u->reason;
-                else if (const auto f = media.failures.find(a.locator);
-                         f != media.failures.end() && a.present)
+                else if (const auto f = state.media->failures.find(a.locator);
+                         f != state.media->failures.end() && a.present)
                     reason = f->second;
                 if (reason.empty())
                     continue;
                 report.warnings.push_back(fmt::format("{}:{}: attachment {} could not be read: {}",
-                                                      reader.report().chat_file, read->line, a.name, reason));
+                                                      source.location, read.line, a.name, reason));
                 a.locator = std::string(kUnreadablePrefix) + reason;
             }
             n.render_sha256 = sink->finish();
@@ -370,7 +400,7 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
             n.index_subject = rendered->subject;
             n.index_sender = n.item.author.value_or("");
             if (n.mailboxes.empty())
-                n.quarantine_reason = held_because;
+                n.quarantine_reason = state.held_because;
             batch_ids.insert(n.message_id);
             batch_bytes += n.item.text.size();
             batch.push_back(std::move(n));
@@ -383,31 +413,84 @@ Result<ImportReport> import_export(archive::Archive& archive, const fs::path& pa
             batch_ids.clear();
             batch_bytes = 0;
         }
-        if (progress && (report.seen & 1023) == 0) {
-            p.items = report.seen;
-            p.bytes = reader.bytes_read();
-            p.total_bytes = reader.text_bytes();
-            progress(p);
-        }
+        if (progress && (report.seen & 1023) == 0)
+            progress(source.progress());
     }
     CV_TRY_VOID(hand_over());
     CV_TRY(const auto done, committer.finish());
     report.failed += committer.failed();
     for (const auto& w : committer.warnings())
-        report.warnings.push_back(fmt::format("{}: {}", reader.report().chat_file, w));
+        report.warnings.push_back(fmt::format("{}: {}", source.location, w));
     report.added = done.added;
     report.duplicates = done.duplicates;
     report.quarantined = done.quarantined;
     report.new_per_mailbox = done.new_per_mailbox;
-    for (const auto& w : reader.report().warnings)
-        report.warnings.push_back(
-            fmt::format("{}{}: {}", w.file, w.line ? fmt::format(":{}", w.line) : "", w.message));
+    for (auto& w : source.warnings())
+        report.warnings.push_back(std::move(w));
     if (progress) {
-        p.items = report.seen;
-        p.bytes = p.total_bytes = reader.report().bytes;
-        progress(p);
+        Progress last = source.progress();
+        last.bytes = last.total_bytes;
+        progress(last);
     }
     return report;
+}
+
+}  // namespace
+
+Result<ImportReport> import_export(archive::Archive& archive, const fs::path& path,
+                                   const ImportOptions& options, const MappingContext& mapping,
+                                   const std::function<void(const Progress&)>& progress)
+{
+    chat_export::Options read_options;
+    read_options.time_zone = options.time_zone;
+    read_options.date_order = options.date_order;
+    CV_TRY(auto conversation, chat_export::read_conversation(path, read_options));
+    CV_TRY(auto reader, chat_export::Reader::open(path, read_options));
+    CV_TRY(auto attachments, reader.attachment_reader());
+    SourceAdapter source;
+    source.kind = "export";
+    source.location = reader.report().chat_file;
+    source.source_kind = SourceKind::ChatExport;
+    source.conversations.push_back(std::move(conversation));
+    source.next = [&](Item& item, std::size_t& which) -> Result<bool> {
+        which = 0;
+        return reader.next(item);
+    };
+    source.open_for_render = [&](const Attachment& a) { return reader.open_attachment(a); };
+    source.open_for_store = [&](const Attachment& a) { return attachments.open(a); };
+    source.progress = [&] {
+        Progress p;
+        p.bytes = reader.bytes_read();
+        p.total_bytes = reader.text_bytes();
+        return p;
+    };
+    source.warnings = [&] {
+        std::vector<std::string> out;
+        for (const auto& w : reader.report().warnings)
+            out.push_back(
+                fmt::format("{}{}: {}", w.file, w.line ? fmt::format(":{}", w.line) : "", w.message));
+        return out;
+    };
+    CV_TRY(auto report, run_import(archive, path, source, options, mapping, progress));
+    return report;
+}
+
+Result<ImportReport> import_database(archive::Archive& archive, const fs::path& path, ChatSource& database,
+                                     const ImportOptions& options, const MappingContext& mapping,
+                                     const std::function<void(const Progress&)>& progress)
+{
+    SourceAdapter source;
+    source.kind = std::string(to_string(database.kind()));
+    source.location = path.string();
+    source.source_kind = database.kind();
+    source.conversations = database.conversations();
+    source.next = [&](Item& item, std::size_t& which) { return database.next(item, which); };
+    source.open_for_render = [&](const Attachment& a) { return database.open_attachment(a); };
+    source.open_for_store = [&](const Attachment& a) { return database.open_attachment(a); };
+    std::uint64_t items = 0;
+    source.progress = [&] { return Progress{++items, 0, 0}; };
+    source.warnings = [&] { return database.warnings(); };
+    return run_import(archive, path, source, options, mapping, progress);
 }
 
 Result<render::Rendered> render_stored(archive::Archive& archive, const archive::StoredItem& stored,

@@ -16,6 +16,7 @@
 #include "core/byte_sink.hpp"
 #include "core/result.hpp"
 #include "mapping/mapping.hpp"
+#include "model/chat_source.hpp"
 #include "render/render.hpp"
 #include "sources/chat_export/chat_export.hpp"
 
@@ -60,6 +61,14 @@ struct ImportReport {
 Result<ImportReport> import_export(archive::Archive& archive, const std::filesystem::path& path,
                                    const ImportOptions& options, const MappingContext& mapping,
                                    const std::function<void(const Progress&)>& progress = {});
+
+/// Imports every chat of a phone database (an open ChatSource: Android msgstore.db, iOS
+/// ChatStorage.sqlite). Same rules as import_export; the owner is the member the database
+/// marks as such. ChatSource::open_attachment is called from two threads.
+Result<ImportReport> import_database(archive::Archive& archive, const std::filesystem::path& path,
+                                     ChatSource& database, const ImportOptions& options,
+                                     const MappingContext& mapping,
+                                     const std::function<void(const Progress&)>& progress = {});
 
 /// Renders an archived item again, byte for byte as at import.
 Result<render::Rendered> render_stored(archive::Archive& archive, const archive::StoredItem& item,
