@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <cstdio>
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace cv::sqlite {
@@ -280,6 +283,37 @@ Result<std::vector<std::string>> Snapshot::columns(std::string_view table)
     st.bind(1, table);
     std::vector<std::string> out;
     CV_TRY_VOID(for_each_row(st, [&] { out.emplace_back(st.column_text(0)); }));
+    return out;
+}
+
+bool is_sqlite_file(const std::filesystem::path& path)
+{
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        return false;
+    char head[16] = {};
+    const std::size_t n = std::fread(head, 1, sizeof head, f);
+    std::fclose(f);
+    return n == sizeof head && std::memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+Result<std::vector<std::string>> peek_tables(const std::filesystem::path& db)
+{
+    if (!std::filesystem::is_regular_file(db))
+        return fail(ErrorCode::NotFound, fmt::format("{} is not a file", db.string()));
+    // immutable=1: SQLite reads the file as it is, without locking or creating anything.
+    sqlite3* handle = nullptr;
+    const std::string uri = "file:" + db.string() + "?mode=ro&immutable=1";
+    const int rc = sqlite3_open_v2(uri.c_str(), &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    Database database(handle);
+    if (rc != SQLITE_OK)
+        return fail(ErrorCode::Parse, fmt::format("{} cannot be opened as SQLite", db.string()));
+    CV_TRY(auto st, database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
+    std::vector<std::string> out;
+    auto rows = for_each_row(st, [&] { out.emplace_back(st.column_text(0)); });
+    if (!rows)
+        return fail(ErrorCode::Parse,
+                    fmt::format("{} is not an SQLite database: {}", db.string(), rows.error().message()));
     return out;
 }
 

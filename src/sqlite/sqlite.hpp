@@ -65,6 +65,7 @@ public:
     std::int64_t changes() const;
 
 private:
+    friend Result<std::vector<std::string>> peek_tables(const std::filesystem::path& db);
     explicit Database(sqlite3* db);
     sqlite3* db_;
 };
@@ -91,6 +92,14 @@ private:
     std::filesystem::path dir_;
     std::unique_ptr<Database> db_;
 };
+
+/// The table names of a database file, read without writing anything (SQLite's immutable
+/// mode: no locks, no -shm, the -wal ignored): enough to tell what kind of database it is.
+/// Errors: NotFound, Parse (not SQLite).
+Result<std::vector<std::string>> peek_tables(const std::filesystem::path& db);
+
+/// True when the file starts with SQLite's header ("SQLite format 3").
+bool is_sqlite_file(const std::filesystem::path& path);
 
 /// Steps `st` through all its rows, calling `row()` on each (which reads `st`'s columns).
 template <class F> Result<void> for_each_row(Statement& st, F&& row)
