@@ -16,6 +16,7 @@
 #include "archive/archive.hpp"
 #include "ingest/ingest.hpp"
 #include "mapping/mapping.hpp"
+#include "sources/phone_db/phone_db.hpp"
 
 namespace cv::cli {
 
@@ -249,6 +250,7 @@ void add_archive_commands(CLI::App& app, int& status)
     static bool import_json = false;
     static std::size_t import_batch = 16384;
     static MappingArgs import_mapping;
+    static std::string import_media, import_contacts, import_call_history;
     auto* imp = app.add_subcommand("import", "Import exports into the archive (idempotent)");
     imp->add_option("path", import_paths, "Export: .txt file, .zip, or unpacked folder")->required();
     imp->add_option("--tz", import_tz, "IANA time zone the export's clock times were written in")
@@ -258,6 +260,10 @@ void add_archive_commands(CLI::App& app, int& status)
     imp->add_option("--batch", import_batch, "Items per transaction")->capture_default_str();
     imp->add_flag("--json", import_json, "Print the summary as JSON");
     import_mapping.add_options(imp);
+    imp->add_option("--media", import_media, "Phone databases: the media folder copied off the phone");
+    imp->add_option("--contacts", import_contacts,
+                    "Phone databases: wa.db (Android) or ContactsV2.sqlite (iOS)");
+    imp->add_option("--call-history", import_call_history, "iOS: CallHistory.sqlite, for calls");
     add_archive_option(imp);
     imp->callback([&status] {
         ingest::MappingContext context;
@@ -280,8 +286,23 @@ void add_archive_commands(CLI::App& app, int& status)
         ingest::ImportReport total;
         for (const auto& path : import_paths) {
             ProgressBar bar(fs::path(path).filename().string());
-            auto r = ingest::import_export(*a, path, options, context,
-                                           [&](const ingest::Progress& p) { bar.update(p); });
+            const auto show = [&](const ingest::Progress& p) { bar.update(p); };
+            Result<ingest::ImportReport> r = fail(ErrorCode::Internal, "not imported");
+            if (phone_db::is_database(path)) {
+                phone_db::Options db_options;
+                db_options.time_zone = import_tz;
+                if (!import_media.empty())
+                    db_options.media_dir = import_media;
+                if (!import_contacts.empty())
+                    db_options.contacts = import_contacts;
+                if (!import_call_history.empty())
+                    db_options.call_history = import_call_history;
+                auto db = phone_db::open(path, db_options);
+                r = db ? ingest::import_database(*a, path, **db, options, context, show)
+                       : Result<ingest::ImportReport>(fail(db.error()));
+            } else {
+                r = ingest::import_export(*a, path, options, context, show);
+            }
             if (!r) {
                 status = report_error(r.error());
                 continue;

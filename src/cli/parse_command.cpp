@@ -9,6 +9,7 @@
 #include "cli/item_json.hpp"
 #include "cli/json_writer.hpp"
 #include "sources/chat_export/chat_export.hpp"
+#include "sources/phone_db/phone_db.hpp"
 
 namespace cv::cli {
 
@@ -83,6 +84,73 @@ void print_summary(std::FILE* out, const chat_export::Report& r, const Tally& t)
         fmt::print(out, "  … and {} more\n", r.warnings_dropped);
 }
 
+// A phone database: items of all its chats, each naming its chat. Exit status as for exports.
+int parse_database(const std::string& path, const ParseArgs& args, ItemWriter& items, JsonWriter& json)
+{
+    phone_db::Options options;
+    options.time_zone = args.time_zone;
+    if (!args.media_dir.empty())
+        options.media_dir = args.media_dir;
+    if (!args.contacts.empty())
+        options.contacts = args.contacts;
+    if (!args.call_history.empty())
+        options.call_history = args.call_history;
+    auto db = phone_db::open(path, options);
+    if (!db) {
+        fmt::print(stderr, "chatvault: error: {}\n", db.error().describe());
+        return exit_code(db.error().code());
+    }
+    const bool jsonl = args.format == "jsonl";
+    const auto& conversations = (*db)->conversations();
+    Tally tally;
+    std::map<std::size_t, std::uint64_t> per_chat;
+    Item item;
+    std::size_t which = 0;
+    std::uint64_t count = 0;
+    int status = 0;
+    for (;;) {
+        auto more = (*db)->next(item, which);
+        if (!more) {
+            fmt::print(stderr, "chatvault: error: {}: reading stopped: {}\n", path, more.error().describe());
+            status = exit_code(more.error().code());
+            break;
+        }
+        if (!*more)
+            break;
+        ++count;
+        const Conversation& c = conversations.at(which);
+        if (jsonl) {
+            items.write(item, c.jid ? std::string_view(*c.jid) : std::string_view(c.title));
+        } else {
+            tally.add(item);
+            ++per_chat[which];
+        }
+    }
+    json.flush();
+    for (const auto& w : (*db)->warnings())
+        fmt::print(stderr, "chatvault: warning: {}: {}\n", path, w);
+    if (!jsonl) {
+        fmt::print("source:      {}\n", path);
+        fmt::print("platform:    {}\n", to_string((*db)->kind()));
+        fmt::print("time zone:   {}\n", args.time_zone);
+        fmt::print("chats:       {}\n", conversations.size());
+        for (const auto& [index, n] : per_chat) {
+            const Conversation& c = conversations[index];
+            fmt::print("  {:<40} {:>7} item(s){}\n", c.title, n, c.group ? "  (group)" : "");
+        }
+        fmt::print("items:       {} message, {} system, {} call\n", tally.by_kind[0], tally.by_kind[1],
+                   tally.by_kind[2]);
+        fmt::print("attachments: {} present, {} missing\n", tally.attachments, tally.attachments_missing);
+        fmt::print("deleted:     {}   edited: {}\n", tally.deleted, tally.edited);
+        fmt::print("warnings:    {}\n", (*db)->warnings().size());
+    }
+    if (count == 0 && status == 0) {
+        fmt::print(stderr, "chatvault: error: {}: no items could be read\n", path);
+        status = exit_code(ErrorCode::Parse);
+    }
+    return status;
+}
+
 }  // namespace
 
 void add_parse_command(CLI::App& app, ParseArgs& args, int& status)
@@ -97,6 +165,10 @@ void add_parse_command(CLI::App& app, ParseArgs& args, int& status)
     cmd->add_option("--format", args.format, "jsonl: one JSON object per item; summary: what was found")
         ->check(CLI::IsMember({"jsonl", "summary"}))
         ->capture_default_str();
+    cmd->add_option("--media", args.media_dir, "Phone databases: the media folder copied off the phone");
+    cmd->add_option("--contacts", args.contacts,
+                    "Phone databases: wa.db (Android) or ContactsV2.sqlite (iOS)");
+    cmd->add_option("--call-history", args.call_history, "iOS: CallHistory.sqlite, for calls");
     cmd->callback([&args, &status] { status = run_parse(args); });
 }
 
@@ -117,6 +189,11 @@ int run_parse(const ParseArgs& args)
     JsonWriter json(stdout);
     ItemWriter items(json);
     for (const auto& path : args.paths) {
+        if (phone_db::is_database(path)) {
+            if (const int rc = parse_database(path, args, items, json))
+                status = rc;
+            continue;
+        }
         auto reader = chat_export::Reader::open(path, options);
         if (!reader) {
             fmt::print(stderr, "chatvault: error: {}\n", reader.error().describe());

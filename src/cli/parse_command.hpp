@@ -1,6 +1,7 @@
 #pragma once
-/// `chatvault parse PATH... [--tz ZONE] [--date-order dmy|mdy|ymd] [--format jsonl|summary]`:
-/// the printable output of the export reader (the contract other stages and tests rely on).
+/// `chatvault parse PATH... [--tz ZONE] [--date-order dmy|mdy|ymd] [--format jsonl|summary]
+/// [--media DIR] [--contacts FILE] [--call-history FILE]`: the printable output of the
+/// readers — exports and phone databases (the contract other stages and tests rely on).
 
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ struct ParseArgs {
     std::string time_zone = "UTC";
     std::string date_order;  ///< empty: infer per file
     std::string format = "jsonl";
+    // Phone databases only.
+    std::string media_dir;
+    std::string contacts;
+    std::string call_history;
 };
 
 /// Registers the subcommand; the callback stores its exit status in `status`.

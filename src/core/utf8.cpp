@@ -217,7 +217,8 @@ __attribute__((target("ssse3"))) bool valid_ssse3(std::string_view s)
             input = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
         } else {
             alignas(16) char tail[16] = {};
-            std::memcpy(tail, s.data() + at, s.size() - at);
+            if (s.size() > at)  // an empty view may have no data pointer at all
+                std::memcpy(tail, s.data() + at, s.size() - at);
             input = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
         }
         if (_mm_movemask_epi8(input) == 0 && _mm_movemask_epi8(prev) == 0) {
@@ -280,7 +281,8 @@ __attribute__((target("avx2"))) bool valid_avx2(std::string_view s)
             input = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s.data() + at));
         } else {
             alignas(32) char tail[32] = {};
-            std::memcpy(tail, s.data() + at, s.size() - at);
+            if (s.size() > at)  // an empty view may have no data pointer at all
+                std::memcpy(tail, s.data() + at, s.size() - at);
             input = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
         }
         if (_mm256_movemask_epi8(_mm256_or_si256(input, prev)) == 0) {

@@ -110,3 +110,19 @@ TEST(Utf8, SimdAgreesWithPortableValidator)
 
 }  // namespace
 }  // namespace cv
+
+namespace cv::utf8 {
+namespace {
+
+TEST(Utf8, AnEmptyViewWithoutDataIsValidOnEveryPath)
+{
+    // What an SQL NULL column hands over: no pointer at all (UBSan checks the SIMD tails).
+    const std::string_view empty;
+    EXPECT_EQ(first_invalid(empty), std::string_view::npos);
+    EXPECT_EQ(first_invalid(empty, Simd::Avx2), std::string_view::npos);
+    EXPECT_EQ(first_invalid(empty, Simd::Ssse3), std::string_view::npos);
+    EXPECT_EQ(first_invalid_portable(empty), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace cv::utf8
