@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include "core/byte_sink.hpp"
 #include "render/render.hpp"
 #include "sources/chat_export/chat_export.hpp"
+#include "sources/phone_db/phone_db.hpp"
 
 namespace cv::cli {
 
@@ -58,6 +60,132 @@ Result<render::Rendered> render_to_file(const fs::path& path, RenderFn&& render_
     }
 }
 
+class DatabaseMedia final : public render::MediaOpener {
+public:
+    explicit DatabaseMedia(const ChatSource& db) : db_(db) {}
+    Result<std::unique_ptr<ByteSource>> open(const Attachment& attachment) const override
+    {
+        return db_.open_attachment(attachment);
+    }
+
+private:
+    const ChatSource& db_;
+};
+
+void print_totals(const Totals& totals, std::string_view what, const std::string& out_dir)
+{
+    fmt::print("rendered {} email{} ({:.1f} MB) of {} into {}\n", totals.emails,
+               totals.emails == 1 ? "" : "s", static_cast<double>(totals.bytes) / 1e6, what, out_dir);
+    fmt::print("attachments: {} attached, {} named but not attached (stated in the email)\n", totals.attached,
+               totals.not_attached);
+}
+
+// A phone database: every chat's items, one renderer (and Message-ID sequence) per chat. Daily
+// transcripts are per chat and day, named "<chat number>-<day>.eml".
+int render_database(const RenderArgs& args)
+{
+    auto error = [](const Error& e) {
+        fmt::print(stderr, "chatvault: error: {}\n", e.describe());
+        return exit_code(e.code());
+    };
+    phone_db::Options options;
+    options.time_zone = args.time_zone;
+    if (!args.media_dir.empty())
+        options.media_dir = args.media_dir;
+    if (!args.contacts.empty())
+        options.contacts = args.contacts;
+    if (!args.call_history.empty())
+        options.call_history = args.call_history;
+    auto db = phone_db::open(args.path, options);
+    if (!db)
+        return error(db.error());
+    std::error_code ec;
+    fs::create_directories(args.out_dir, ec);
+    if (ec)
+        return error(Error(ErrorCode::Io, fmt::format("cannot create {}: {}", args.out_dir, ec.message())));
+    DatabaseMedia media(**db);
+    const render::Options render_options{(*db)->kind(), args.time_zone, args.domain};
+    const auto& conversations = (*db)->conversations();
+    std::map<std::size_t, render::Renderer> renderers;
+    std::map<std::size_t, render::DailyTranscript> transcripts;
+    std::set<std::string> written;
+    const fs::path out_dir(args.out_dir);
+    Totals totals;
+    auto count = [&](const Result<render::Rendered>& r, std::string_view what) {
+        if (!r) {
+            ++totals.failed;
+            fmt::print(stderr, "chatvault: error: {}: {}\n", what, r.error().describe());
+            return;
+        }
+        ++totals.emails;
+        totals.bytes += r->bytes;
+        totals.attached += r->attached;
+        totals.not_attached += r->not_attached;
+    };
+    auto flush = [&](std::size_t which, render::DailyTranscript& t) {
+        std::string name = fmt::format("{:04}-{}", which, t.day());
+        for (unsigned n = 2; written.contains(name); ++n)
+            name = fmt::format("{:04}-{}-{}", which, t.day(), n);
+        written.insert(name);
+        count(render_to_file(
+                  out_dir / (name + ".eml"),
+                  [&](ByteSink& sink, const auto& unreadable) { return t.render_day(sink, unreadable); },
+                  [&]() -> const auto& { return t.failed_attachment(); }),
+              fmt::format("{}: chat {} day {}", args.path, which, t.day()));
+    };
+    Item item;
+    std::size_t which = 0;
+    std::uint64_t n = 0;
+    for (;;) {
+        auto more = (*db)->next(item, which);
+        if (!more) {
+            fmt::print(stderr, "chatvault: error: {}: reading stopped: {}\n", args.path,
+                       more.error().describe());
+            ++totals.failed;
+            break;
+        }
+        if (!*more)
+            break;
+        if (args.transcript == "daily") {
+            auto it = transcripts.find(which);
+            if (it == transcripts.end()) {
+                auto t = render::DailyTranscript::create(conversations.at(which), render_options, &media);
+                if (!t)
+                    return error(t.error());
+                it = transcripts.emplace(which, std::move(*t)).first;
+            }
+            if (it->second.starts_new_day(item))
+                flush(which, it->second);
+            it->second.add(item);
+            continue;
+        }
+        auto it = renderers.find(which);
+        if (it == renderers.end()) {
+            auto r = render::Renderer::create(conversations.at(which), render_options, &media);
+            if (!r)
+                return error(r.error());
+            it = renderers.emplace(which, std::move(*r)).first;
+        }
+        render::Renderer& renderer = it->second;
+        count(render_to_file(
+                  out_dir / fmt::format("{:07}.eml", n++),
+                  [&](ByteSink& sink, const auto& unreadable) {
+                      return renderer.render(item, sink, unreadable);
+                  },
+                  [&]() -> const auto& { return renderer.failed_attachment(); }),
+              fmt::format("{}: item {}", args.path, item.index));
+    }
+    for (auto& [w, t] : transcripts)
+        if (!t.empty())
+            flush(w, t);
+    for (const auto& w : (*db)->warnings())
+        fmt::print(stderr, "chatvault: warning: {}: {}\n", args.path, w);
+    print_totals(totals, fmt::format("{} chats", conversations.size()), args.out_dir);
+    if (totals.failed)
+        return exit_code(ErrorCode::Io);
+    return totals.emails == 0 ? exit_code(ErrorCode::Parse) : 0;
+}
+
 }  // namespace
 
 void add_render_command(CLI::App& app, RenderArgs& args, int& status)
@@ -73,11 +201,17 @@ void add_render_command(CLI::App& app, RenderArgs& args, int& status)
         ->check(CLI::IsMember({"daily"}));
     cmd->add_option("--domain", args.domain, "Domain (ending in .invalid) for made-up addresses and ids")
         ->capture_default_str();
+    cmd->add_option("--media", args.media_dir, "Phone databases: the media folder copied off the phone");
+    cmd->add_option("--contacts", args.contacts,
+                    "Phone databases: wa.db (Android) or ContactsV2.sqlite (iOS)");
+    cmd->add_option("--call-history", args.call_history, "iOS: CallHistory.sqlite, for calls");
     cmd->callback([&args, &status] { status = run_render(args); });
 }
 
 int run_render(const RenderArgs& args)
 {
+    if (phone_db::is_database(args.path))
+        return render_database(args);
     auto error = [](const Error& e) {
         fmt::print(stderr, "chatvault: error: {}\n", e.describe());
         return exit_code(e.code());
@@ -166,10 +300,7 @@ int run_render(const RenderArgs& args)
     for (const auto& w : report.warnings)
         fmt::print(stderr, "chatvault: warning: {}{}: {}\n", w.file, w.line ? fmt::format(":{}", w.line) : "",
                    w.message);
-    fmt::print("rendered {} email{} ({:.1f} MB) of \"{}\" into {}\n", totals.emails,
-               totals.emails == 1 ? "" : "s", static_cast<double>(totals.bytes) / 1e6, title, args.out_dir);
-    fmt::print("attachments: {} attached, {} named but not attached (stated in the email)\n", totals.attached,
-               totals.not_attached);
+    print_totals(totals, fmt::format("\"{}\"", title), args.out_dir);
     if (totals.failed) {
         fmt::print(stderr, "chatvault: error: {} email{} could not be written\n", totals.failed,
                    totals.failed == 1 ? "" : "s");

@@ -17,6 +17,10 @@ struct RenderArgs {
     std::string date_order;  ///< empty: infer
     std::string transcript;  ///< empty, or "daily"
     std::string domain = "whatsapp.invalid";
+    // Phone databases only.
+    std::string media_dir;
+    std::string contacts;
+    std::string call_history;
 };
 
 void add_render_command(CLI::App& app, RenderArgs& args, int& status);

@@ -10,16 +10,27 @@
 
 namespace cv::phone_db {
 
+namespace {
+
+// "msgstore.db.crypt14", "msgstore-2026-11-24.1.db.crypt15": an encrypted backup of one.
+bool is_encrypted_backup(const std::filesystem::path& path)
+{
+    const std::string ext = path.extension().string();
+    return ext.size() > 6 && ext.starts_with(".crypt") &&
+           std::all_of(ext.begin() + 6, ext.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
 bool is_database(const std::filesystem::path& path)
 {
-    return sqlite::is_sqlite_file(path);
+    return sqlite::is_sqlite_file(path) || is_encrypted_backup(path);
 }
 
 Result<std::unique_ptr<ChatSource>> open(const std::filesystem::path& path, const Options& options)
 {
-    if (!is_database(path)) {
-        auto name = path.filename().string();
-        if (name.find(".crypt") != std::string::npos)
+    if (!sqlite::is_sqlite_file(path)) {
+        if (is_encrypted_backup(path))
             return fail(ErrorCode::Parse,
                         fmt::format("{} is an encrypted WhatsApp backup: decrypt it first (with "
                                     "the key from the phone) and give the decrypted msgstore.db",

@@ -19,7 +19,8 @@ struct Options {
     std::optional<std::filesystem::path> call_history;  ///< CallHistory.sqlite (iOS)
 };
 
-/// True when the path is an SQLite file (so it is a database, not an export).
+/// True when the path is an SQLite file, or an encrypted backup of one (".crypt14"): a
+/// database, not an export.
 bool is_database(const std::filesystem::path& path);
 
 /// Errors: InvalidArgument (an SQLite file of another app, or options for the wrong

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""The CLI on phone databases, end to end: `parse`, `render` and `import` read Android
+msgstore.db and iOS ChatStorage.sqlite from ../shared/corpus in place, never change them, and
+give the database fields of the contract; bad input gets a clear error.
+
+    test_database_cli.py --chatvault build/chatvault --corpus ../shared/corpus
+"""
+import argparse
+import email
+import email.policy
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CHATVAULT = None
+CORPUS = None
+
+
+def run(*args):
+    proc = subprocess.run([CHATVAULT, *args], capture_output=True)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def sources():
+    """(name, database, extra options, expected item count)"""
+    ios = os.path.join(CORPUS, "iLEAPP", "josh_ios15_ffs", "AppGroup")
+    iped = os.path.join(CORPUS, "IPED", "test-files")
+    return [
+        ("ios", os.path.join(ios, "ChatStorage.sqlite"),
+         ["--call-history", os.path.join(ios, "CallHistory.sqlite"), "--contacts", os.path.join(ios, "ContactsV2.sqlite")],
+         36),
+        ("android", os.path.join(iped, "test_whatsAppMsgStore.db"),
+         ["--contacts", os.path.join(iped, "test_whatsApp.db")], 74),
+    ]
+
+
+class DatabaseCli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cv-db-e2e-")
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.tmp])
+
+    def originals(self, db, options):
+        files = [db] + [o for o in options if os.path.isfile(o)]
+        for f in list(files):
+            for side in ("-wal", "-shm"):
+                if os.path.exists(f + side):
+                    files.append(f + side)
+        return {f: sha256(f) for f in files}
+
+    def test_parse_gives_the_database_fields_and_changes_nothing(self):
+        for name, db, options, count in sources():
+            with self.subTest(name):
+                before = self.originals(db, options)
+                code, out, err = run("parse", db, *options, "--tz", "Europe/Berlin", "--format", "jsonl")
+                self.assertEqual(code, 0, err)
+                items = [json.loads(line) for line in out.splitlines()]
+                self.assertEqual(len(items), count)
+                for item in items:
+                    self.assertIn("chat", item)
+                    self.assertIn("from_me", item)
+                    self.assertIn(item["kind"], ("message", "system", "call"))
+                self.assertTrue(any("key_id" in i for i in items))
+                self.assertEqual(self.originals(db, options), before, "the originals must not change")
+                for side in ("-wal", "-shm", "-journal"):
+                    self.assertFalse(os.path.exists(db + side) and (db + side) not in before,
+                                     f"reading created {db + side}")
+
+    def test_render_writes_clean_email_with_ids_from_the_message_keys(self):
+        for name, db, options, count in sources():
+            with self.subTest(name):
+                out_dir = os.path.join(self.tmp, "eml-" + name)
+                code, _, err = run("render", db, *options, "--out", out_dir)
+                self.assertEqual(code, 0, err)
+                files = sorted(os.listdir(out_dir))
+                self.assertEqual(len(files), count)
+                keyed = 0
+                for f in files:
+                    with open(os.path.join(out_dir, f), "rb") as fh:
+                        msg = email.message_from_bytes(fh.read(), policy=email.policy.default)
+                    defects = list(msg.defects) + [d for p in msg.walk() for d in p.defects]
+                    self.assertEqual(defects, [], f)
+                    if msg["X-WhatsApp-Message-Key"]:
+                        keyed += 1
+                        # Ids keep [A-Z0-9_-] (spec §E.3); a made-up call key loses its punctuation.
+                        key = "".join(c for c in str(msg["X-WhatsApp-Message-Key"]).upper()
+                                      if c.isalnum() or c in "-_")
+                        self.assertIn(key, str(msg["Message-ID"]), f)
+                self.assertGreater(keyed, 0)
+
+    def test_import_is_idempotent_and_verifies(self):
+        archive = os.path.join(self.tmp, "archive")
+        self.assertEqual(run("init", "--archive", archive)[0], 0)
+        for name, db, options, count in sources():
+            with self.subTest(name):
+                args = ["import", db, *options, "--archive", archive, "--owner", "+4915112345678=owner@example.com",
+                        "--json"]
+                code, out, err = run(*args)
+                self.assertEqual(code, 0, err)
+                total = json.loads(out)["total"]
+                self.assertEqual((total["seen"], total["new"], total["quarantined"]), (count, count, 0))
+                code, out, err = run(*args)
+                self.assertEqual(code, 0, err)
+                total = json.loads(out)["total"]
+                self.assertEqual((total["new"], total["duplicate"]), (0, count))
+        code, out, err = run("verify", "--archive", archive, "--json")
+        self.assertEqual(code, 0, out + err)
+        self.assertTrue(json.loads(out)["ok"])
+
+    def test_an_encrypted_backup_and_another_apps_database_get_clear_errors(self):
+        crypt = os.path.join(self.tmp, "msgstore.db.crypt15")
+        with open(crypt, "wb") as f:
+            f.write(os.urandom(4096))
+        code, _, err = run("parse", crypt)
+        self.assertNotEqual(code, 0)
+        self.assertIn("decrypt", err)
+
+        other = os.path.join(self.tmp, "notes.db")
+        con = sqlite3.connect(other)
+        con.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)")
+        con.commit()
+        con.close()
+        code, _, err = run("parse", other)
+        self.assertEqual(code, 64, err)
+        self.assertIn("notes", err)
+
+
+def main():
+    global CHATVAULT, CORPUS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chatvault", required=True)
+    ap.add_argument("--corpus", required=True)
+    a, rest = ap.parse_known_args()
+    CHATVAULT = os.path.abspath(a.chatvault)
+    CORPUS = os.path.abspath(a.corpus)
+    result = unittest.main(argv=[sys.argv[0], *rest], exit=False, verbosity=1).result
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
