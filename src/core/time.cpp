@@ -163,6 +163,33 @@ Result<TimeZone> TimeZone::locate(std::string_view name)
     }
 }
 
+ZonedWallClock TimeZone::to_local(std::int64_t unix_seconds) const
+{
+    constexpr std::int64_t kMin = -62135596800 + 86400;  // 0001-01-02T00:00:00Z
+    constexpr std::int64_t kMax = 253402300799 - 86400;  // 9999-12-30T23:59:59Z
+    unix_seconds = std::clamp(unix_seconds, kMin, kMax);
+    const date::sys_seconds sys{std::chrono::seconds{unix_seconds}};
+    std::chrono::seconds local = sys.time_since_epoch();
+    ZonedWallClock out;
+    if (zone_ != nullptr) {
+        const auto* zone = static_cast<const date::time_zone*>(zone_);
+        const auto local_time = zone->to_local(sys);
+        local = local_time.time_since_epoch();
+        if (zone->get_info(local_time).result == date::local_info::ambiguous)
+            out.resolution = DstResolution::Overlap;
+    }
+    const auto days = date::floor<date::days>(local);
+    const date::year_month_day ymd{date::sys_days{days}};
+    const date::hh_mm_ss<std::chrono::seconds> tod{local - days};
+    out.wall_clock.year = static_cast<int>(ymd.year());
+    out.wall_clock.month = static_cast<int>(static_cast<unsigned>(ymd.month()));
+    out.wall_clock.day = static_cast<int>(static_cast<unsigned>(ymd.day()));
+    out.wall_clock.hour = static_cast<int>(tod.hours().count());
+    out.wall_clock.minute = static_cast<int>(tod.minutes().count());
+    out.wall_clock.second = static_cast<int>(tod.seconds().count());
+    return out;
+}
+
 ZonedInstant TimeZone::to_utc(const LocalDateTime& t) const
 {
     const auto local = to_local_seconds(t);

@@ -74,6 +74,11 @@ struct ZonedInstant {
     DstResolution resolution = DstResolution::Unique;
 };
 
+struct ZonedWallClock {
+    LocalDateTime wall_clock;
+    DstResolution resolution = DstResolution::Unique;  ///< Unique or Overlap
+};
+
 /// An IANA time zone from the system tz database. Cheap to copy; thread-compatible.
 class TimeZone {
 public:
@@ -87,6 +92,10 @@ public:
     /// Places a wall-clock time on the time line; gaps and overlaps are resolved the same
     /// way every time (see DstResolution) and reported.
     ZonedInstant to_utc(const LocalDateTime& t) const;
+
+    /// The wall clock at an instant (phone databases store instants), with Overlap when that
+    /// wall-clock time occurs twice in the zone. Years are clamped to 1..9999.
+    ZonedWallClock to_local(std::int64_t unix_seconds) const;
 
 private:
     TimeZone(std::string name, const void* zone) : name_(std::move(name)), zone_(zone) {}

@@ -706,9 +706,9 @@ Result<bool> IosDbSource::fetch_row()
 void IosDbSource::set_times(Item& item, std::int64_t utc) const
 {
     item.utc = utc;
-    const Local local = to_local(zone_, utc);
+    const ZonedWallClock local = zone_.to_local(utc);
     item.wall_clock = local.wall_clock;
-    item.dst = local.dst;
+    item.dst = local.resolution;
     item.wall_clock_text = format_iso(local.wall_clock);
 }
 

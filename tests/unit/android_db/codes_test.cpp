@@ -3,7 +3,6 @@
 #include "sources/android_db/android_db.hpp"
 #include "sources/android_db/detail/codes.hpp"
 #include "sources/android_db/detail/jid.hpp"
-#include "sources/android_db/detail/local_time.hpp"
 
 #include <gtest/gtest.h>
 
@@ -66,18 +65,6 @@ TEST(AndroidDbCodes, CallResultsTrustTheDurationFirst)
     EXPECT_EQ(call_result_of(0, 0), CallResult::Unknown);
     EXPECT_EQ(normalize_call_id("call:ab12"), "AB12");
     EXPECT_EQ(normalize_call_id("AB12"), "AB12");
-}
-
-TEST(AndroidDbTime, WallClockInAZone)
-{
-    const auto utc = WallClock::make("UTC");
-    ASSERT_TRUE(utc);
-    EXPECT_EQ(format_iso(utc->at(1767261600)), "2026-01-01T10:00:00");
-    const auto madrid = WallClock::make("Europe/Madrid");
-    ASSERT_TRUE(madrid);
-    EXPECT_EQ(format_iso(madrid->at(1767261600)), "2026-01-01T11:00:00");
-    EXPECT_EQ(format_iso(madrid->at(1782900000)), "2026-07-01T12:00:00");  // summer time
-    EXPECT_FALSE(WallClock::make("Mars/Olympus"));
 }
 
 TEST(AndroidDbSchema, ClassifiesByTables)

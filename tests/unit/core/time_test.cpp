@@ -87,3 +87,47 @@ TEST(TimeZone, OverlapTakesTheEarlierInstantAndIsFlagged)
 
 }  // namespace
 }  // namespace cv
+
+namespace cv {
+namespace {
+
+TEST(TimeZoneToLocal, WallClockAtAnInstantAcrossDaylightSavingTransitions)
+{
+    auto utc = TimeZone::locate("UTC");
+    ASSERT_TRUE(utc);
+    EXPECT_EQ(format_iso(utc->to_local(1767261600).wall_clock), "2026-01-01T10:00:00");
+    auto zone = TimeZone::locate("Europe/Madrid");
+    ASSERT_TRUE(zone);
+    // 2025-10-26 01:00 UTC: 03:00 CEST becomes 02:00 CET; 02:30 happens twice.
+    const auto early = zone->to_local(1761440400 - 1800);  // 00:30 UTC
+    EXPECT_EQ(format_iso(early.wall_clock), "2025-10-26T02:30:00");
+    EXPECT_EQ(early.resolution, DstResolution::Overlap);
+    const auto late = zone->to_local(1761440400 + 1800);  // 01:30 UTC
+    EXPECT_EQ(format_iso(late.wall_clock), "2025-10-26T02:30:00");
+    EXPECT_EQ(late.resolution, DstResolution::Overlap);
+    // 2025-03-30 01:00 UTC: 02:00 CET becomes 03:00 CEST; no wall clock falls in the gap.
+    EXPECT_EQ(format_iso(zone->to_local(1743296400 - 1).wall_clock), "2025-03-30T01:59:59");
+    EXPECT_EQ(format_iso(zone->to_local(1743296400).wall_clock), "2025-03-30T03:00:00");
+    const auto summer = zone->to_local(1751371200);  // 2025-07-01 12:00 UTC
+    EXPECT_EQ(format_iso(summer.wall_clock), "2025-07-01T14:00:00");
+    EXPECT_EQ(summer.resolution, DstResolution::Unique);
+    // Round trip: the wall clock goes back to the same instant (the earlier one in overlaps).
+    for (std::int64_t t = 1761430000; t < 1761450000; t += 601) {
+        const auto local = zone->to_local(t);
+        const auto back = zone->to_utc(local.wall_clock);
+        if (local.resolution == DstResolution::Unique) {
+            EXPECT_EQ(back.unix_seconds, t);
+        }
+    }
+}
+
+TEST(TimeZoneToLocal, ClampsAbsurdInstants)
+{
+    auto utc = TimeZone::locate("UTC");
+    ASSERT_TRUE(utc);
+    EXPECT_EQ(utc->to_local(INT64_MAX).wall_clock.year, 9999);
+    EXPECT_EQ(utc->to_local(INT64_MIN).wall_clock.year, 1);
+}
+
+}  // namespace
+}  // namespace cv

@@ -170,24 +170,5 @@ TEST(IosDbClock, CoreDataSecondsToUnix)
     EXPECT_EQ(format_iso(civil_utc(-1)), "1969-12-31T23:59:59");
 }
 
-TEST(IosDbClock, WallClockAcrossDaylightSavingTransitions)
-{
-    auto zone = TimeZone::locate("Europe/Madrid");
-    ASSERT_TRUE(zone);
-    // 2025-10-26 01:00 UTC: 03:00 CEST becomes 02:00 CET; 02:30 happens twice.
-    const Local early = to_local(*zone, 1761440400 - 1800);  // 00:30 UTC
-    EXPECT_EQ(format_iso(early.wall_clock), "2025-10-26T02:30:00");
-    EXPECT_EQ(early.dst, DstResolution::Overlap);
-    const Local late = to_local(*zone, 1761440400 + 1800);  // 01:30 UTC
-    EXPECT_EQ(format_iso(late.wall_clock), "2025-10-26T02:30:00");
-    EXPECT_EQ(late.dst, DstResolution::Overlap);
-    // 2025-03-30 01:00 UTC: 02:00 CET becomes 03:00 CEST.
-    EXPECT_EQ(format_iso(to_local(*zone, 1743296400 - 1).wall_clock), "2025-03-30T01:59:59");
-    EXPECT_EQ(format_iso(to_local(*zone, 1743296400).wall_clock), "2025-03-30T03:00:00");
-    const Local summer = to_local(*zone, 1751371200);  // 2025-07-01 12:00 UTC
-    EXPECT_EQ(format_iso(summer.wall_clock), "2025-07-01T14:00:00");
-    EXPECT_EQ(summer.dst, DstResolution::Unique);
-}
-
 }  // namespace
 }  // namespace cv::ios_db::detail

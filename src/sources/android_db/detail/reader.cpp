@@ -15,7 +15,6 @@
 #include "core/utf8.hpp"
 #include "sources/android_db/detail/codes.hpp"
 #include "sources/android_db/detail/jid.hpp"
-#include "sources/android_db/detail/local_time.hpp"
 #include "sources/android_db/detail/schema.hpp"
 #include "sqlite/sqlite.hpp"
 
@@ -159,7 +158,7 @@ struct ChatFacts {
 class AndroidDbSource final : public ChatSource {
 public:
     AndroidDbSource(sqlite::Snapshot db, std::unique_ptr<sqlite::Snapshot> contacts, SchemaInfo schema,
-                    Schema layout, WallClock clock, const Options& options)
+                    Schema layout, TimeZone clock, const Options& options)
         : db_(std::move(db)), contacts_db_(std::move(contacts)), schema_(std::move(schema)), layout_(layout),
           clock_(clock), options_(options)
     {
@@ -208,7 +207,7 @@ private:
     std::unique_ptr<sqlite::Snapshot> contacts_db_;
     SchemaInfo schema_;
     Schema layout_;
-    WallClock clock_;
+    TimeZone clock_;  // the --tz zone the wall clocks are shown in
     Options options_;
 
     std::vector<Conversation> convs_;
@@ -1064,9 +1063,10 @@ void AndroidDbSource::set_time(std::int64_t ms, std::int64_t fallback_ms, Item& 
         return;
     }
     item.utc = use / 1000;
-    item.wall_clock = clock_.at(item.utc);
+    const ZonedWallClock local = clock_.to_local(item.utc);
+    item.wall_clock = local.wall_clock;
     item.wall_clock_text = format_iso(item.wall_clock);
-    item.dst = DstResolution::Unique;
+    item.dst = local.resolution;
 }
 
 std::optional<fs::path> AndroidDbSource::find_media(const std::string& file_path, const std::string& name)
@@ -1397,7 +1397,7 @@ Result<Schema> choose_schema(sqlite::Snapshot& db)
 Result<std::unique_ptr<ChatSource>>
 make_source(sqlite::Snapshot db, std::unique_ptr<sqlite::Snapshot> contacts, const Options& options)
 {
-    CV_TRY(const WallClock clock, WallClock::make(options.time_zone));
+    CV_TRY(const TimeZone clock, TimeZone::locate(options.time_zone));
     CV_TRY(const Schema layout, choose_schema(db));
     CV_TRY(auto schema, SchemaInfo::load(db));
     std::uint64_t legacy_rows = 0;

@@ -56,33 +56,4 @@ LocalDateTime civil_utc(std::int64_t unix_seconds)
     return t;
 }
 
-Local to_local(const TimeZone& zone, std::int64_t unix_seconds)
-{
-    // TimeZone converts wall clock → instant only. The offsets in force around the instant
-    // (zones change offset at most a few times a year, so ±2 days covers both sides of any
-    // transition) are the candidates; the one whose wall clock maps back to the instant wins.
-    // The later of two repeated wall-clock times maps back to the earlier instant, so when
-    // none maps back the candidate that lands in an overlap is the answer.
-    auto offset_at = [&](std::int64_t t) {
-        const LocalDateTime l = civil_utc(t);
-        return as_if_utc(l) - zone.to_utc(l).unix_seconds;
-    };
-    const std::int64_t candidates[] = {offset_at(unix_seconds), offset_at(unix_seconds - 2 * 86400),
-                                       offset_at(unix_seconds + 2 * 86400)};
-    std::optional<Local> overlap;
-    for (const std::int64_t offset : candidates) {
-        const LocalDateTime l = civil_utc(unix_seconds + offset);
-        const ZonedInstant back = zone.to_utc(l);
-        if (back.unix_seconds == unix_seconds &&
-            back.resolution != DstResolution::Gap)  // a gap's times never occur
-            return {l, back.resolution == DstResolution::Overlap ? DstResolution::Overlap
-                                                                 : DstResolution::Unique};
-        if (back.resolution == DstResolution::Overlap && !overlap)
-            overlap = Local{l, DstResolution::Overlap};
-    }
-    if (overlap)
-        return *overlap;
-    return {civil_utc(unix_seconds + candidates[0]), DstResolution::Unique};
-}
-
 }  // namespace cv::ios_db::detail

@@ -22,12 +22,4 @@ std::optional<double> parse_number(std::string_view text);
 // The calendar date and time of a Unix instant, in UTC.
 LocalDateTime civil_utc(std::int64_t unix_seconds);
 
-struct Local {
-    LocalDateTime wall_clock;
-    DstResolution dst = DstResolution::Unique;
-};
-// The wall clock of a Unix instant in `zone`: Unique, or Overlap when that wall-clock time
-// occurs twice (a backward transition).
-Local to_local(const TimeZone& zone, std::int64_t unix_seconds);
-
 }  // namespace cv::ios_db::detail
