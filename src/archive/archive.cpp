@@ -1121,7 +1121,8 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
             }
             members.reset();
         }
-        for (const auto& [chunk, sha] : chunk_sha) {
+        for (const auto& entry : chunk_sha) {
+            const std::int64_t chunk = entry.first;  // clang 14 cannot capture a structured binding
             members.bind(1, chunk);
             CV_TRY_VOID(for_each_row(members, [&] {
                 finding(members.column_int(0), std::string(members.column_text(1)),
