@@ -215,22 +215,51 @@ private:
     std::string line_head_;
 };
 
+// The option values of every archive command: owned by the callbacks that read them, so
+// they live as long as the app.
+struct ArchiveArgs {
+    std::string archive_flag;
+    std::vector<std::string> import_paths;
+    std::string import_tz = "UTC";
+    std::string import_date_order;
+    bool import_json = false;
+    std::size_t import_batch = 16384;
+    MappingArgs import_mapping;
+    std::string import_media;
+    std::string import_contacts;
+    std::string import_call_history;
+    bool quarantine_json = false;
+    MappingArgs retry_mapping;
+    bool mailboxes_json = false;
+    std::string ls_mailbox;
+    std::string ls_folder{archive::kFolder};
+    std::uint64_t ls_limit = 1000;
+    std::uint64_t ls_offset = 0;
+    bool ls_json = false;
+    std::string show_ref;
+    bool show_eml = false;
+    bool show_json = false;
+    std::string export_mailbox;
+    std::string export_format = "maildir";
+    std::string export_dir;
+    bool verify_json = false;
+};
+
 }  // namespace
 
 void add_archive_commands(CLI::App& app, int& status)
 {
-    // Options live as long as the app: CLI11 writes into them during parsing.
-    static std::string archive_flag;
-    auto add_archive_option = [](CLI::App* cmd) {
-        cmd->add_option("--archive", archive_flag,
+    auto args = std::make_shared<ArchiveArgs>();
+    auto add_archive_option = [args](CLI::App* cmd) {
+        cmd->add_option("--archive", args->archive_flag,
                         "Archive folder (default $CHATVAULT_ARCHIVE, else ./archive)");
     };
 
     // ---- init
     auto* init = app.add_subcommand("init", "Create an archive (database, blob packs, journal, key file)");
     add_archive_option(init);
-    init->callback([&status] {
-        const fs::path dir = archive::default_location(archive_flag);
+    init->callback([args, &status] {
+        const fs::path dir = archive::default_location(args->archive_flag);
         auto created = archive::Archive::create(dir);
         if (!created) {
             status = report_error(created.error());
@@ -244,39 +273,32 @@ void add_archive_commands(CLI::App& app, int& status)
     });
 
     // ---- import
-    static std::vector<std::string> import_paths;
-    static std::string import_tz = "UTC";
-    static std::string import_date_order;
-    static bool import_json = false;
-    static std::size_t import_batch = 16384;
-    static MappingArgs import_mapping;
-    static std::string import_media, import_contacts, import_call_history;
     auto* imp = app.add_subcommand("import", "Import exports into the archive (idempotent)");
-    imp->add_option("path", import_paths, "Export: .txt file, .zip, or unpacked folder")->required();
-    imp->add_option("--tz", import_tz, "IANA time zone the export's clock times were written in")
+    imp->add_option("path", args->import_paths, "Export: .txt file, .zip, or unpacked folder")->required();
+    imp->add_option("--tz", args->import_tz, "IANA time zone the export's clock times were written in")
         ->capture_default_str();
-    imp->add_option("--date-order", import_date_order, "Force the numeric date order")
+    imp->add_option("--date-order", args->import_date_order, "Force the numeric date order")
         ->check(CLI::IsMember({"dmy", "mdy", "ymd"}));
-    imp->add_option("--batch", import_batch, "Items per transaction")->capture_default_str();
-    imp->add_flag("--json", import_json, "Print the summary as JSON");
-    import_mapping.add_options(imp);
-    imp->add_option("--media", import_media, "Phone databases: the media folder copied off the phone");
-    imp->add_option("--contacts", import_contacts,
+    imp->add_option("--batch", args->import_batch, "Items per transaction")->capture_default_str();
+    imp->add_flag("--json", args->import_json, "Print the summary as JSON");
+    args->import_mapping.add_options(imp);
+    imp->add_option("--media", args->import_media, "Phone databases: the media folder copied off the phone");
+    imp->add_option("--contacts", args->import_contacts,
                     "Phone databases: wa.db (Android) or ContactsV2.sqlite (iOS)");
-    imp->add_option("--call-history", import_call_history, "iOS: CallHistory.sqlite, for calls");
+    imp->add_option("--call-history", args->import_call_history, "iOS: CallHistory.sqlite, for calls");
     add_archive_option(imp);
-    imp->callback([&status] {
+    imp->callback([args, &status] {
         ingest::MappingContext context;
-        if (const int rc = import_mapping.load(context)) {
+        if (const int rc = args->import_mapping.load(context)) {
             status = rc;
             return;
         }
         ingest::ImportOptions options;
-        options.time_zone = import_tz;
-        options.batch_items = std::max<std::size_t>(1, import_batch);
-        if (!import_date_order.empty())
-            options.date_order = *chat_export::parse_date_order(import_date_order);
-        auto a = open_archive(archive_flag);
+        options.time_zone = args->import_tz;
+        options.batch_items = std::max<std::size_t>(1, args->import_batch);
+        if (!args->import_date_order.empty())
+            options.date_order = *chat_export::parse_date_order(args->import_date_order);
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
@@ -284,19 +306,19 @@ void add_archive_commands(CLI::App& app, int& status)
         status = 0;
         json out = json::array();
         ingest::ImportReport total;
-        for (const auto& path : import_paths) {
+        for (const auto& path : args->import_paths) {
             ProgressBar bar(fs::path(path).filename().string());
             const auto show = [&](const ingest::Progress& p) { bar.update(p); };
             Result<ingest::ImportReport> r = fail(ErrorCode::Internal, "not imported");
             if (phone_db::is_database(path)) {
                 phone_db::Options db_options;
-                db_options.time_zone = import_tz;
-                if (!import_media.empty())
-                    db_options.media_dir = import_media;
-                if (!import_contacts.empty())
-                    db_options.contacts = import_contacts;
-                if (!import_call_history.empty())
-                    db_options.call_history = import_call_history;
+                db_options.time_zone = args->import_tz;
+                if (!args->import_media.empty())
+                    db_options.media_dir = args->import_media;
+                if (!args->import_contacts.empty())
+                    db_options.contacts = args->import_contacts;
+                if (!args->import_call_history.empty())
+                    db_options.call_history = args->import_call_history;
                 auto db = phone_db::open(path, db_options);
                 r = db ? ingest::import_database(*a, path, **db, options, context, show)
                        : Result<ingest::ImportReport>(fail(db.error()));
@@ -326,7 +348,7 @@ void add_archive_commands(CLI::App& app, int& status)
                                {"failed", r->failed},
                                {"new_per_mailbox", r->new_per_mailbox}});
         }
-        if (import_json) {
+        if (args->import_json) {
             print_json(json{{"sources", out},
                             {"total",
                              {{"seen", total.seen},
@@ -349,15 +371,13 @@ void add_archive_commands(CLI::App& app, int& status)
     });
 
     // ---- quarantine ls | retry
-    static bool quarantine_json = false;
-    static MappingArgs retry_mapping;
     auto* q = app.add_subcommand("quarantine", "Items no participant of which is mapped to a mailbox");
     q->require_subcommand(1);
     auto* qls = q->add_subcommand("ls", "List quarantined items and why they wait");
-    qls->add_flag("--json", quarantine_json, "JSON output");
+    qls->add_flag("--json", args->quarantine_json, "JSON output");
     add_archive_option(qls);
-    qls->callback([&status] {
-        auto a = open_archive(archive_flag);
+    qls->callback([args, &status] {
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
@@ -368,7 +388,7 @@ void add_archive_commands(CLI::App& app, int& status)
             return;
         }
         status = 0;
-        if (quarantine_json) {
+        if (args->quarantine_json) {
             json out = json::array();
             for (const auto& e : *held)
                 out.push_back(json{{"item", e.id},
@@ -383,15 +403,15 @@ void add_archive_commands(CLI::App& app, int& status)
         fmt::print("{} item(s) in quarantine\n", held->size());
     });
     auto* qretry = q->add_subcommand("retry", "File quarantined items the mapping now knows");
-    retry_mapping.add_options(qretry);
+    args->retry_mapping.add_options(qretry);
     add_archive_option(qretry);
-    qretry->callback([&status] {
+    qretry->callback([args, &status] {
         ingest::MappingContext context;
-        if (const int rc = retry_mapping.load(context)) {
+        if (const int rc = args->retry_mapping.load(context)) {
             status = rc;
             return;
         }
-        auto a = open_archive(archive_flag);
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
@@ -408,12 +428,11 @@ void add_archive_commands(CLI::App& app, int& status)
     });
 
     // ---- mailboxes
-    static bool mailboxes_json = false;
     auto* mbs = app.add_subcommand("mailboxes", "List mailboxes and how many items each holds");
-    mbs->add_flag("--json", mailboxes_json, "JSON output");
+    mbs->add_flag("--json", args->mailboxes_json, "JSON output");
     add_archive_option(mbs);
-    mbs->callback([&status] {
-        auto a = open_archive(archive_flag);
+    mbs->callback([args, &status] {
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
@@ -424,7 +443,7 @@ void add_archive_commands(CLI::App& app, int& status)
             return;
         }
         status = 0;
-        if (mailboxes_json) {
+        if (args->mailboxes_json) {
             json out = json::array();
             for (const auto& m : *list)
                 out.push_back(json{{"mailbox", m.address}, {"items", m.items}});
@@ -436,25 +455,20 @@ void add_archive_commands(CLI::App& app, int& status)
     });
 
     // ---- ls
-    static std::string ls_mailbox;
-    static std::string ls_folder{archive::kFolder};
-    static std::uint64_t ls_limit = 1000;
-    static std::uint64_t ls_offset = 0;
-    static bool ls_json = false;
     auto* ls = app.add_subcommand("ls", "List the items of a mailbox's folder, oldest first");
-    ls->add_option("mailbox", ls_mailbox, "Mailbox address")->required();
-    ls->add_option("--folder", ls_folder, "Folder")->capture_default_str();
-    ls->add_option("--limit", ls_limit, "At most this many")->capture_default_str();
-    ls->add_option("--offset", ls_offset, "Skip this many")->capture_default_str();
-    ls->add_flag("--json", ls_json, "JSON output");
+    ls->add_option("mailbox", args->ls_mailbox, "Mailbox address")->required();
+    ls->add_option("--folder", args->ls_folder, "Folder")->capture_default_str();
+    ls->add_option("--limit", args->ls_limit, "At most this many")->capture_default_str();
+    ls->add_option("--offset", args->ls_offset, "Skip this many")->capture_default_str();
+    ls->add_flag("--json", args->ls_json, "JSON output");
     add_archive_option(ls);
-    ls->callback([&status] {
-        auto a = open_archive(archive_flag);
+    ls->callback([args, &status] {
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
         }
-        auto items = a->list(ls_mailbox, ls_folder, ls_limit, ls_offset);
+        auto items = a->list(args->ls_mailbox, args->ls_folder, args->ls_limit, args->ls_offset);
         if (!items) {
             status = report_error(items.error());
             return;
@@ -469,7 +483,7 @@ void add_archive_commands(CLI::App& app, int& status)
                 text = stored->item.text.substr(0, 60);
                 std::replace(text.begin(), text.end(), '\n', ' ');
             }
-            if (ls_json) {
+            if (args->ls_json) {
                 out.push_back(json{{"item", s.id},
                                    {"message_id", s.message_id},
                                    {"kind", to_string(s.kind)},
@@ -484,33 +498,30 @@ void add_archive_commands(CLI::App& app, int& status)
                            sender, text);
             }
         }
-        if (ls_json)
+        if (args->ls_json)
             print_json(out);
     });
 
     // ---- show
-    static std::string show_ref;
-    static bool show_eml = false;
-    static bool show_json = false;
     auto* show =
         app.add_subcommand("show", "Show one item (by number or Message-ID), or its email with --eml");
-    show->add_option("item", show_ref, "Item number or Message-ID")->required();
-    show->add_flag("--eml", show_eml, "Print the email exactly as archived (its SHA-256 is checked)");
-    show->add_flag("--json", show_json, "JSON output");
+    show->add_option("item", args->show_ref, "Item number or Message-ID")->required();
+    show->add_flag("--eml", args->show_eml, "Print the email exactly as archived (its SHA-256 is checked)");
+    show->add_flag("--json", args->show_json, "JSON output");
     add_archive_option(show);
-    show->callback([&status] {
-        auto a = open_archive(archive_flag);
+    show->callback([args, &status] {
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
         }
-        auto id = resolve_item(*a, show_ref);
+        auto id = resolve_item(*a, args->show_ref);
         auto stored = id ? a->item(*id) : Result<archive::StoredItem>(fail(id.error()));
         if (!stored) {
             status = report_error(stored.error());
             return;
         }
-        if (show_eml) {
+        if (args->show_eml) {
             StringSink sink;
             auto rendered = ingest::render_stored(*a, *stored, sink);
             if (!rendered) {
@@ -552,7 +563,7 @@ void add_archive_commands(CLI::App& app, int& status)
         if (stored->quarantine_reason)
             j["quarantined"] = *stored->quarantine_reason;
         status = 0;
-        if (show_json) {
+        if (args->show_json) {
             print_json(j);
             return;
         }
@@ -561,31 +572,28 @@ void add_archive_commands(CLI::App& app, int& status)
     });
 
     // ---- export
-    static std::string export_mailbox;
-    static std::string export_format = "maildir";
-    static std::string export_dir;
     auto* exp = app.add_subcommand("export", "Write a mailbox's items as Maildir, mbox or .eml files");
-    exp->add_option("--mailbox", export_mailbox, "Mailbox address")->required();
-    exp->add_option("--format", export_format, "maildir, mbox or eml")
+    exp->add_option("--mailbox", args->export_mailbox, "Mailbox address")->required();
+    exp->add_option("--format", args->export_format, "maildir, mbox or eml")
         ->check(CLI::IsMember({"maildir", "mbox", "eml"}))
         ->capture_default_str();
-    exp->add_option("dir", export_dir, "Output folder (created when missing)")->required();
+    exp->add_option("dir", args->export_dir, "Output folder (created when missing)")->required();
     add_archive_option(exp);
-    exp->callback([&status] {
-        auto a = open_archive(archive_flag);
+    exp->callback([args, &status] {
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
         }
-        const fs::path out(export_dir);
+        const fs::path out(args->export_dir);
         std::error_code ec;
         for (const char* sub : {"cur", "new", "tmp"})
-            if (export_format == "maildir")
+            if (args->export_format == "maildir")
                 fs::create_directories(out / sub, ec);
         fs::create_directories(out, ec);
         std::unique_ptr<FileSink> mbox;
-        if (export_format == "mbox") {
-            auto sink = FileSink::create(out / (export_mailbox + ".mbox"));
+        if (args->export_format == "mbox") {
+            auto sink = FileSink::create(out / (args->export_mailbox + ".mbox"));
             if (!sink) {
                 status = report_error(sink.error());
                 return;
@@ -595,7 +603,7 @@ void add_archive_commands(CLI::App& app, int& status)
         std::uint64_t written = 0;
         status = 0;
         for (std::uint64_t offset = 0;; offset += 1000) {
-            auto page = a->list(export_mailbox, archive::kFolder, 1000, offset);
+            auto page = a->list(args->export_mailbox, archive::kFolder, 1000, offset);
             if (!page) {
                 status = report_error(page.error());
                 return;
@@ -621,7 +629,7 @@ void add_archive_commands(CLI::App& app, int& status)
                     auto r = ingest::render_stored(*a, *stored, m);
                     done = r ? m.finish() : Result<void>(fail(r.error()));
                 } else {
-                    const fs::path file = export_format == "eml"
+                    const fs::path file = args->export_format == "eml"
                                               ? out / fmt::format("{:07}.eml", s.id)
                                               : out / "cur" / fmt::format("{}.{}.chatvault:2,S", s.utc, s.id);
                     auto sink = FileSink::create(file);
@@ -643,17 +651,16 @@ void add_archive_commands(CLI::App& app, int& status)
             if (auto c = mbox->commit(); !c)
                 status = report_error(c.error());
         }
-        fmt::print("exported {} item(s) of {} as {} into {}\n", written, export_mailbox, export_format,
-                   export_dir);
+        fmt::print("exported {} item(s) of {} as {} into {}\n", written, args->export_mailbox,
+                   args->export_format, args->export_dir);
     });
 
     // ---- verify
-    static bool verify_json = false;
     auto* verify = app.add_subcommand("verify", "Check every row, record and blob against the journal");
-    verify->add_flag("--json", verify_json, "JSON output");
+    verify->add_flag("--json", args->verify_json, "JSON output");
     add_archive_option(verify);
-    verify->callback([&status] {
-        auto a = open_archive(archive_flag);
+    verify->callback([args, &status] {
+        auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());
             return;
@@ -665,7 +672,7 @@ void add_archive_commands(CLI::App& app, int& status)
             return;
         }
         status = report->findings.empty() ? 0 : 1;
-        if (verify_json) {
+        if (args->verify_json) {
             json findings = json::array();
             for (const auto& f : report->findings)
                 findings.push_back(json{{"item", f.item ? json(*f.item) : json(nullptr)},
