@@ -31,12 +31,32 @@ private:
     const chat_export::Reader& reader_;
 };
 
+int report_error(const Error& e)
+{
+    fmt::print(stderr, "chatvault: error: {}\n", e.describe());
+    return exit_code(e.code());
+}
+
 struct Totals {
     std::uint64_t emails = 0;
     std::uint64_t bytes = 0;
     std::uint64_t attached = 0;
     std::uint64_t not_attached = 0;
     std::uint64_t failed = 0;
+
+    /// Counts one email written, or reports (naming `what`) one that could not be.
+    void add(const Result<render::Rendered>& r, std::string_view what)
+    {
+        if (!r) {
+            ++failed;
+            fmt::print(stderr, "chatvault: error: {}: {}\n", what, r.error().describe());
+            return;
+        }
+        ++emails;
+        bytes += r->bytes;
+        attached += r->attached;
+        not_attached += r->not_attached;
+    }
 };
 
 // Renders one email into `path`; an attachment whose bytes fail midway is declared
@@ -84,10 +104,6 @@ void print_totals(const Totals& totals, std::string_view what, const std::string
 // transcripts are per chat and day, named "<chat number>-<day>.eml".
 int render_database(const RenderArgs& args)
 {
-    auto error = [](const Error& e) {
-        fmt::print(stderr, "chatvault: error: {}\n", e.describe());
-        return exit_code(e.code());
-    };
     phone_db::Options options;
     options.time_zone = args.time_zone;
     if (!args.media_dir.empty())
@@ -98,11 +114,12 @@ int render_database(const RenderArgs& args)
         options.call_history = args.call_history;
     auto db = phone_db::open(args.path, options);
     if (!db)
-        return error(db.error());
+        return report_error(db.error());
     std::error_code ec;
     fs::create_directories(args.out_dir, ec);
     if (ec)
-        return error(Error(ErrorCode::Io, fmt::format("cannot create {}: {}", args.out_dir, ec.message())));
+        return report_error(
+            Error(ErrorCode::Io, fmt::format("cannot create {}: {}", args.out_dir, ec.message())));
     DatabaseMedia media(**db);
     const render::Options render_options{(*db)->kind(), args.time_zone, args.domain};
     const auto& conversations = (*db)->conversations();
@@ -111,27 +128,16 @@ int render_database(const RenderArgs& args)
     std::set<std::string> written;
     const fs::path out_dir(args.out_dir);
     Totals totals;
-    auto count = [&](const Result<render::Rendered>& r, std::string_view what) {
-        if (!r) {
-            ++totals.failed;
-            fmt::print(stderr, "chatvault: error: {}: {}\n", what, r.error().describe());
-            return;
-        }
-        ++totals.emails;
-        totals.bytes += r->bytes;
-        totals.attached += r->attached;
-        totals.not_attached += r->not_attached;
-    };
     auto flush = [&](std::size_t which, render::DailyTranscript& t) {
         std::string name = fmt::format("{:04}-{}", which, t.day());
         for (unsigned n = 2; written.contains(name); ++n)
             name = fmt::format("{:04}-{}-{}", which, t.day(), n);
         written.insert(name);
-        count(render_to_file(
-                  out_dir / (name + ".eml"),
-                  [&](ByteSink& sink, const auto& unreadable) { return t.render_day(sink, unreadable); },
-                  [&]() -> const auto& { return t.failed_attachment(); }),
-              fmt::format("{}: chat {} day {}", args.path, which, t.day()));
+        totals.add(render_to_file(
+                       out_dir / (name + ".eml"),
+                       [&](ByteSink& sink, const auto& unreadable) { return t.render_day(sink, unreadable); },
+                       [&]() -> const auto& { return t.failed_attachment(); }),
+                   fmt::format("{}: chat {} day {}", args.path, which, t.day()));
     };
     Item item;
     std::size_t which = 0;
@@ -151,7 +157,7 @@ int render_database(const RenderArgs& args)
             if (it == transcripts.end()) {
                 auto t = render::DailyTranscript::create(conversations.at(which), render_options, &media);
                 if (!t)
-                    return error(t.error());
+                    return report_error(t.error());
                 it = transcripts.emplace(which, std::move(*t)).first;
             }
             if (it->second.starts_new_day(item))
@@ -163,17 +169,17 @@ int render_database(const RenderArgs& args)
         if (it == renderers.end()) {
             auto r = render::Renderer::create(conversations.at(which), render_options, &media);
             if (!r)
-                return error(r.error());
+                return report_error(r.error());
             it = renderers.emplace(which, std::move(*r)).first;
         }
         render::Renderer& renderer = it->second;
-        count(render_to_file(
-                  out_dir / fmt::format("{:07}.eml", n++),
-                  [&](ByteSink& sink, const auto& unreadable) {
-                      return renderer.render(item, sink, unreadable);
-                  },
-                  [&]() -> const auto& { return renderer.failed_attachment(); }),
-              fmt::format("{}: item {}", args.path, item.index));
+        totals.add(render_to_file(
+                       out_dir / fmt::format("{:07}.eml", n++),
+                       [&](ByteSink& sink, const auto& unreadable) {
+                           return renderer.render(item, sink, unreadable);
+                       },
+                       [&]() -> const auto& { return renderer.failed_attachment(); }),
+                   fmt::format("{}: item {}", args.path, item.index));
     }
     for (auto& [w, t] : transcripts)
         if (!t.empty())
@@ -212,28 +218,25 @@ int run_render(const RenderArgs& args)
 {
     if (phone_db::is_database(args.path))
         return render_database(args);
-    auto error = [](const Error& e) {
-        fmt::print(stderr, "chatvault: error: {}\n", e.describe());
-        return exit_code(e.code());
-    };
     chat_export::Options options;
     options.time_zone = args.time_zone;
     if (!args.date_order.empty()) {
         auto order = chat_export::parse_date_order(args.date_order);
         if (!order)
-            return error(order.error());
+            return report_error(order.error());
         options.date_order = *order;
     }
     auto conversation = chat_export::read_conversation(args.path, options);
     if (!conversation)
-        return error(conversation.error());
+        return report_error(conversation.error());
     auto reader = chat_export::Reader::open(args.path, options);
     if (!reader)
-        return error(reader.error());
+        return report_error(reader.error());
     std::error_code ec;
     fs::create_directories(args.out_dir, ec);
     if (ec)
-        return error(Error(ErrorCode::Io, fmt::format("cannot create {}: {}", args.out_dir, ec.message())));
+        return report_error(
+            Error(ErrorCode::Io, fmt::format("cannot create {}: {}", args.out_dir, ec.message())));
 
     ReaderMedia media(*reader);
     render::Options render_options;
@@ -243,22 +246,11 @@ int run_render(const RenderArgs& args)
     const std::string title = conversation->title;
     const fs::path out_dir(args.out_dir);
     Totals totals;
-    auto count = [&](const Result<render::Rendered>& r, std::string_view what) {
-        if (!r) {
-            ++totals.failed;
-            fmt::print(stderr, "chatvault: error: {}: {}\n", what, r.error().describe());
-            return;
-        }
-        ++totals.emails;
-        totals.bytes += r->bytes;
-        totals.attached += r->attached;
-        totals.not_attached += r->not_attached;
-    };
 
     if (args.transcript == "daily") {
         auto transcript = render::DailyTranscript::create(std::move(*conversation), render_options, &media);
         if (!transcript)
-            return error(transcript.error());
+            return report_error(transcript.error());
         std::set<std::string> written;
         auto flush = [&] {
             std::string name = transcript->day();
@@ -266,13 +258,13 @@ int run_render(const RenderArgs& args)
                 name = fmt::format("{}-{}", transcript->day(), n);
             written.insert(name);
             const std::string day = transcript->day();
-            count(render_to_file(
-                      out_dir / (name + ".eml"),
-                      [&](ByteSink& sink, const auto& unreadable) {
-                          return transcript->render_day(sink, unreadable);
-                      },
-                      [&]() -> const auto& { return transcript->failed_attachment(); }),
-                  fmt::format("{}: transcript of {}", args.path, day));
+            totals.add(render_to_file(
+                           out_dir / (name + ".eml"),
+                           [&](ByteSink& sink, const auto& unreadable) {
+                               return transcript->render_day(sink, unreadable);
+                           },
+                           [&]() -> const auto& { return transcript->failed_attachment(); }),
+                       fmt::format("{}: transcript of {}", args.path, day));
         };
         while (const Item* item = reader->next()) {
             if (transcript->starts_new_day(*item))
@@ -284,15 +276,15 @@ int run_render(const RenderArgs& args)
     } else {
         auto renderer = render::Renderer::create(std::move(*conversation), render_options, &media);
         if (!renderer)
-            return error(renderer.error());
+            return report_error(renderer.error());
         while (const Item* item = reader->next()) {
-            count(render_to_file(
-                      out_dir / fmt::format("{:07}.eml", item->index),
-                      [&](ByteSink& sink, const auto& unreadable) {
-                          return renderer->render(*item, sink, unreadable);
-                      },
-                      [&]() -> const auto& { return renderer->failed_attachment(); }),
-                  fmt::format("{}:{}", reader->report().chat_file, item->line));
+            totals.add(render_to_file(
+                           out_dir / fmt::format("{:07}.eml", item->index),
+                           [&](ByteSink& sink, const auto& unreadable) {
+                               return renderer->render(*item, sink, unreadable);
+                           },
+                           [&]() -> const auto& { return renderer->failed_attachment(); }),
+                       fmt::format("{}:{}", reader->report().chat_file, item->line));
         }
     }
 

@@ -1,5 +1,7 @@
 #include "core/byte_source.hpp"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 
@@ -35,6 +37,14 @@ private:
 };
 
 }  // namespace
+
+Result<std::size_t> StringSource::read(std::span<char> buf)
+{
+    const std::size_t n = std::min(buf.size(), data_.size() - pos_);
+    std::memcpy(buf.data(), data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+}
 
 Result<std::unique_ptr<ByteSource>> open_file_source(const std::filesystem::path& path)
 {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "core/result.hpp"
 
@@ -18,6 +19,17 @@ public:
     /// Reads up to buf.size() bytes; 0 means the end. Errors: Io, Parse (corrupt data),
     /// LimitExceeded (an entry that inflates past its declared size).
     virtual Result<std::size_t> read(std::span<char> buf) = 0;
+};
+
+/// Bytes held in memory as a stream (a vCard a phone database keeps in a column).
+class StringSource final : public ByteSource {
+public:
+    explicit StringSource(std::string data) : data_(std::move(data)) {}
+    Result<std::size_t> read(std::span<char> buf) override;
+
+private:
+    std::string data_;
+    std::size_t pos_ = 0;
 };
 
 /// Opens a regular file for sequential reading. Errors: NotFound, Io.

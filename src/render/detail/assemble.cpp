@@ -8,22 +8,6 @@ namespace cv::render::detail {
 
 namespace {
 
-// A ByteSource over bytes the source holds itself (a vCard from a phone database).
-class StringSource final : public ByteSource {
-public:
-    explicit StringSource(std::string_view data) : data_(data) {}
-    Result<std::size_t> read(std::span<char> buf) override
-    {
-        const std::size_t n = std::min(buf.size(), data_.size());
-        std::copy_n(data_.data(), n, buf.data());
-        data_.remove_prefix(n);
-        return n;
-    }
-
-private:
-    std::string_view data_;
-};
-
 Result<std::string> read_head(ByteSource& source)
 {
     std::string head(ContentSniffer::kSniffBytes, '\0');

@@ -199,22 +199,6 @@ std::string vcf_name(std::string_view name, std::size_t n, std::size_t count)
     return out + ".vcf";
 }
 
-class StringSource final : public ByteSource {
-public:
-    explicit StringSource(std::string data) : data_(std::move(data)) {}
-    Result<std::size_t> read(std::span<char> buf) override
-    {
-        const std::size_t n = std::min(buf.size(), data_.size() - pos_);
-        std::memcpy(buf.data(), data_.data() + pos_, n);
-        pos_ += n;
-        return n;
-    }
-
-private:
-    std::string data_;
-    std::size_t pos_ = 0;
-};
-
 class IosDbSource final : public ChatSource {
 public:
     IosDbSource(Options options, TimeZone zone, sqlite::Snapshot snapshot)

@@ -68,22 +68,6 @@ std::optional<std::string> opt_text(const sqlite::Statement& st, int col)
     return text_of(st, col);
 }
 
-class StringSource final : public ByteSource {
-public:
-    explicit StringSource(std::string data) : data_(std::move(data)) {}
-    Result<std::size_t> read(std::span<char> buf) override
-    {
-        const std::size_t n = std::min(buf.size(), data_.size() - pos_);
-        std::memcpy(buf.data(), data_.data() + pos_, n);
-        pos_ += n;
-        return n;
-    }
-
-private:
-    std::string data_;
-    std::size_t pos_ = 0;
-};
-
 // A relative path from the database that stays inside the media folder.
 bool is_safe_relative(const fs::path& p)
 {
