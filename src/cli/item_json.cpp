@@ -8,7 +8,7 @@ namespace {
 
 // Everything after "text" once the fixed part is written; rare parts (attachments, location,
 // call, placeholder) go through the generic calls, so this is shared by both writers.
-void write_tail(JsonWriter& w, const Item& item, std::string_view chat)
+void write_tail(JsonWriter& w, const Item& item, std::string_view chat, std::string_view chat_title)
 {
     w.begin_array("attachments");
     for (const auto& a : item.attachments) {
@@ -57,10 +57,14 @@ void write_tail(JsonWriter& w, const Item& item, std::string_view chat)
     // What phone databases add to the contract: the chat, the message key and its parts.
     if (!chat.empty())
         w.field("chat", chat);
+    if (!chat_title.empty())
+        w.field("chat_title", chat_title);
     if (item.from_me)
         w.field("from_me", *item.from_me);
     if (item.key_id)
         w.field("key_id", *item.key_id);
+    if (item.row)
+        w.field("row", *item.row);
     if (item.sender_id)
         w.field("sender", *item.sender_id);
     if (item.forwarded)
@@ -119,7 +123,7 @@ char* put_number(char* p, std::uint64_t v)
 
 }  // namespace
 
-void write_item_reference(JsonWriter& w, const Item& item, std::string_view chat)
+void write_item_reference(JsonWriter& w, const Item& item, std::string_view chat, std::string_view chat_title)
 {
     w.begin_object();
     w.field("index", static_cast<std::int64_t>(item.index));
@@ -135,10 +139,10 @@ void write_item_reference(JsonWriter& w, const Item& item, std::string_view chat
     if (item.dst != DstResolution::Unique)
         w.field("dst", to_string(item.dst));
     w.field("text", item.text);
-    write_tail(w, item, chat);
+    write_tail(w, item, chat, chat_title);
 }
 
-void ItemWriter::write(const Item& item, std::string_view chat)
+void ItemWriter::write(const Item& item, std::string_view chat, std::string_view chat_title)
 {
     // The JSON numbers are signed: the generic writer prints indexes as int64.
     const auto as_signed = [](std::uint64_t v) { return static_cast<std::int64_t>(v) < 0; };
@@ -147,7 +151,7 @@ void ItemWriter::write(const Item& item, std::string_view chat)
     // bytes; the strings at their worst escape.
     const std::size_t bound = 256 + escaped_bound(author_size) + escaped_bound(item.text.size());
     if (bound > JsonWriter::kCapacity || as_signed(item.index) || as_signed(item.line)) {
-        write_item_reference(w_, item, chat);  // a huge message (or an absurd number): rare
+        write_item_reference(w_, item, chat, chat_title);  // a huge message (or an absurd number): rare
         return;
     }
     char* p = w_.reserve(bound);
@@ -175,8 +179,8 @@ void ItemWriter::write(const Item& item, std::string_view chat)
     }
     p = put(p, "\",\"text\":\"");
     p = write_escaped(p, item.text);
-    const bool database_fields =
-        !chat.empty() || item.from_me || item.key_id || item.sender_id || item.forwarded || item.quoted;
+    const bool database_fields = !chat.empty() || !chat_title.empty() || item.from_me || item.key_id ||
+                                 item.row || item.sender_id || item.forwarded || item.quoted;
     if (item.attachments.empty() && item.placeholder == Placeholder::None && !item.location && !item.call &&
         !database_fields) {
         // Nearly every item: the rest is fixed text too.
@@ -190,7 +194,7 @@ void ItemWriter::write(const Item& item, std::string_view chat)
     }
     *p++ = '"';
     w_.commit(p, false);
-    write_tail(w_, item, chat);
+    write_tail(w_, item, chat, chat_title);
 }
 
 }  // namespace cv::cli

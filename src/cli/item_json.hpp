@@ -18,8 +18,9 @@ namespace cv::cli {
 class ItemWriter {
 public:
     explicit ItemWriter(JsonWriter& w) : w_(w) {}
-    /// `chat` names the item's chat when the source holds many (phone databases).
-    void write(const Item& item, std::string_view chat = {});
+    /// `chat` (the JID) and `chat_title` name the item's chat when the source holds many
+    /// (phone databases).
+    void write(const Item& item, std::string_view chat = {}, std::string_view chat_title = {});
 
 private:
     JsonWriter& w_;
@@ -29,6 +30,7 @@ private:
 /// The same text written field by field through JsonWriter's generic calls: the
 /// straightforward version that ItemWriter is tested against (and falls back to for items
 /// too large for the buffer).
-void write_item_reference(JsonWriter& w, const Item& item, std::string_view chat = {});
+void write_item_reference(JsonWriter& w, const Item& item, std::string_view chat = {},
+                          std::string_view chat_title = {});
 
 }  // namespace cv::cli

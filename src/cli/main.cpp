@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/archive_commands.hpp"
+#include "cli/contacts_command.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/render_command.hpp"
 
@@ -16,6 +17,8 @@ int main(int argc, char** argv)
     cv::cli::RenderArgs render_args;
     cv::cli::add_render_command(app, render_args, status);
     cv::cli::add_archive_commands(app, status);
+    cv::cli::ContactsArgs contacts_args;
+    cv::cli::add_contacts_command(app, contacts_args, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }

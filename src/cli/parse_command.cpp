@@ -120,7 +120,7 @@ int parse_database(const std::string& path, const ParseArgs& args, ItemWriter& i
         ++count;
         const Conversation& c = conversations.at(which);
         if (jsonl) {
-            items.write(item, c.jid ? std::string_view(*c.jid) : std::string_view(c.title));
+            items.write(item, c.jid ? std::string_view(*c.jid) : std::string_view(c.title), c.title);
         } else {
             tally.add(item);
             ++per_chat[which];

@@ -75,6 +75,7 @@ void Item::clear()
     quoted.reset();
     forwarded = false;
     from_me.reset();
+    row.reset();
 }
 
 std::string describe(const Item& item)

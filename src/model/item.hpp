@@ -113,6 +113,9 @@ struct Item {
     bool forwarded = false;
     /// Sent from the phone the source came from (phone databases); unknown for an export.
     std::optional<bool> from_me;
+    /// Where an examiner finds the item in its database: the primary key of its row
+    /// (message._id / messages._id, call_log._id, ZWAMESSAGE.Z_PK, ZWACDCALLEVENT.Z_PK).
+    std::optional<std::int64_t> row;
 
     /// Resets every field for reuse without giving up string capacity (the reader's hot loop).
     void clear();

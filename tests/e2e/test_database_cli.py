@@ -6,9 +6,11 @@ give the database fields of the contract; bad input gets a clear error.
     test_database_cli.py --chatvault build/chatvault --corpus ../shared/corpus
 """
 import argparse
+import csv
 import email
 import email.policy
 import hashlib
+import io
 import json
 import os
 import sqlite3
@@ -117,6 +119,40 @@ class DatabaseCli(unittest.TestCase):
         code, out, err = run("verify", "--archive", archive, "--json")
         self.assertEqual(code, 0, out + err)
         self.assertTrue(json.loads(out)["ok"])
+
+    def test_contacts_lists_the_address_book_and_starts_a_mapping_file(self):
+        ios = os.path.join(CORPUS, "iLEAPP", "josh_ios15_ffs", "AppGroup")
+        books = [("android", os.path.join(CORPUS, "IPED", "test-files", "test_whatsApp.db"), 384),
+                 ("ios", os.path.join(ios, "ContactsV2.sqlite"), 9)]
+        for name, db, count in books:
+            with self.subTest(name):
+                before = self.originals(db, [])
+                code, out, err = run("contacts", db)
+                self.assertEqual(code, 0, err)
+                entries = [json.loads(line) for line in out.splitlines()]
+                self.assertEqual(len(entries), count)
+                for e in entries:
+                    self.assertEqual(set(e), {"jid", "phone", "name", "wa_name", "number", "label", "about",
+                                              "about_utc", "contact_id"})
+                    if e["phone"]:
+                        self.assertRegex(e["phone"], r"^\+[0-9]+$")
+                        self.assertIn(e["phone"][1:], e["jid"] or e["number"].replace(" ", ""))
+
+                code, out, err = run("contacts", db, "--format", "csv")
+                self.assertEqual(code, 0, err)
+                rows = list(csv.reader(io.StringIO(out)))
+                self.assertEqual(rows[0], ["Name", "Phone", "Email"])
+                phones = [r[1] for r in rows[1:]]
+                self.assertEqual(len(phones), len(set(phones)), "one row per number")
+                self.assertEqual(set(phones), {e["phone"] for e in entries if e["phone"]})
+                self.assertTrue(all(r[2] == "" for r in rows[1:]), "emails are the administrator's to fill")
+                self.assertEqual(self.originals(db, []), before, "the originals must not change")
+
+        code, _, err = run("contacts", os.path.join(ios, "ChatStorage.sqlite"))
+        self.assertEqual(code, 64, err)
+        self.assertIn("ChatStorage.sqlite is neither a WhatsApp wa.db", err)
+        code, _, err = run("contacts", os.path.join(self.tmp, "nothing.db"))
+        self.assertEqual(code, 66, err)
 
     def test_an_encrypted_backup_and_another_apps_database_get_clear_errors(self):
         crypt = os.path.join(self.tmp, "msgstore.db.crypt15")

@@ -1,7 +1,7 @@
-// Fuzz target for the Android msgstore.db reader: the bytes become a file named msgstore.db
-// (SQLite parses the damaged pages; the reader must cope with whatever schema and rows come
-// out). Checks: no crash, no hang (items capped), every item well-formed, and every
-// conversation index in range.
+// Fuzz target for the Android msgstore.db reader and the wa.db address book: the bytes become a
+// file named msgstore.db (SQLite parses the damaged pages; the readers must cope with whatever
+// schema and rows come out). Checks: no crash, no hang (items capped), every item well-formed,
+// every conversation index in range, every address-book phone "+digits".
 
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "sources/address_book/address_book.hpp"
 #include "sources/android_db/android_db.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
@@ -43,6 +44,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
         out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
     }
+    if (auto book = cv::address_book::read(path))
+        for (const auto& e : book->entries)
+            if (e.phone && (e.phone->size() < 2 || (*e.phone)[0] != '+' ||
+                            e.phone->find_first_not_of("0123456789", 1) != std::string::npos))
+                __builtin_trap();
     cv::android_db::Options options;
     options.time_zone = size % 2 ? "Europe/Madrid" : "UTC";
     options.media_dir = work_dir();

@@ -204,6 +204,7 @@ std::string item_record(const Item& item, const RenderContext& context)
     if (item.forwarded)
         w.field("forwarded", true);
     w.field("from_me", item.from_me);
+    w.field("row", item.row);
     w.close();
     return out;
 }
@@ -274,6 +275,7 @@ Result<void> parse_item_record(std::string_view text, Item& item, RenderContext&
         }
         item.forwarded = j.value("forwarded", false);
         get_optional(j, "from_me", item.from_me);
+        get_optional(j, "row", item.row);
         return {};
     } catch (const json::exception& e) {
         return fail(ErrorCode::Parse, fmt::format("item record is damaged: {}", e.what()));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sources/address_book/address_book.hpp"
 #include "sources/android_db/detail/reader.hpp"
 #include "sqlite/sqlite.hpp"
 
@@ -64,13 +65,17 @@ Result<std::unique_ptr<ChatSource>> open_android_db(const std::filesystem::path&
                                                     const Options& options)
 {
     CV_TRY(auto snap, snapshot(msgstore, "msgstore.db"));
-    std::unique_ptr<sqlite::Snapshot> contacts;
+    std::optional<address_book::AddressBook> contacts;
     if (options.contacts) {
-        auto c = sqlite::Snapshot::open(*options.contacts);
+        auto c = address_book::read(*options.contacts);
         if (!c)
             return fail(std::move(c).error().with_context(
                 fmt::format("opening wa.db {}", options.contacts->string())));
-        contacts = std::make_unique<sqlite::Snapshot>(std::move(*c));
+        if (c->platform != address_book::Platform::Android)
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("{} is an iOS ContactsV2.sqlite, not an Android wa.db",
+                                    options.contacts->string()));
+        contacts = std::move(*c);
     }
     auto source = detail::make_source(std::move(snap), std::move(contacts), options);
     if (!source)

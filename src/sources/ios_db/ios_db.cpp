@@ -752,6 +752,7 @@ void IosDbSource::emit_row(const Row& row, Item& item)
     if (!row.stanza.empty())
         item.key_id = upper(row.stanza);
     item.from_me = row.from_me;
+    item.row = row.pk;
     const std::int64_t type = row.type.value_or(0);
 
     // Sender (§E.2): the owner; the group member row; else the sender JID or the chat's.
@@ -856,6 +857,7 @@ void IosDbSource::emit_call(const CallRecord& call, std::size_t conversation, It
 {
     const ChatInfo& chat = chats_[conversation];
     item.kind = ItemKind::Call;
+    item.row = call.row;
     set_times(item, call.utc);
     std::optional<bool> outgoing;
     const auto caller = parse_jid(call.caller_jid);

@@ -141,7 +141,7 @@ struct ChatFacts {
 
 class AndroidDbSource final : public ChatSource {
 public:
-    AndroidDbSource(sqlite::Snapshot db, std::unique_ptr<sqlite::Snapshot> contacts, SchemaInfo schema,
+    AndroidDbSource(sqlite::Snapshot db, std::optional<address_book::AddressBook> contacts, SchemaInfo schema,
                     Schema layout, TimeZone clock, const Options& options)
         : db_(std::move(db)), contacts_db_(std::move(contacts)), schema_(std::move(schema)), layout_(layout),
           clock_(clock), options_(options)
@@ -188,7 +188,7 @@ private:
     const PersonEntry* chat_peer(std::size_t conv);
 
     sqlite::Snapshot db_;
-    std::unique_ptr<sqlite::Snapshot> contacts_db_;
+    std::optional<address_book::AddressBook> contacts_db_;
     SchemaInfo schema_;
     Schema layout_;
     TimeZone clock_;  // the --tz zone the wall clocks are shown in
@@ -349,33 +349,13 @@ Result<void> AndroidDbSource::load_identities()
         }));
     }
     if (contacts_db_) {
-        auto ctables = contacts_db_->tables();
-        if (!ctables)
-            return fail(std::move(ctables).error());
-        SchemaInfo cschema = *SchemaInfo::load(*contacts_db_);
-        if (!cschema.has_column("wa_contacts", "jid"))
-            return fail(
-                ErrorCode::InvalidArgument,
-                fmt::format("{} is not a WhatsApp wa.db: it has no table wa_contacts with a jid column",
-                            options_.contacts->string()));
-        SelectBuilder sb(cschema);
-        const int jid = sb.col("w", "wa_contacts", "jid");
-        const int display = sb.col("w", "wa_contacts", "display_name");
-        const int wa_name = sb.col("w", "wa_contacts", "wa_name");
-        for (auto& w : sb.missing_warnings("names fall back to push names or numbers"))
-            warn("wa.db: " + w);
-        CV_TRY(auto st, contacts_db_->db().prepare(fmt::format("SELECT {} FROM wa_contacts w", sb.list())));
-        CV_TRY_VOID(sqlite::for_each_row(st, [&] {
-            if (st.column_is_null(jid))
-                return;
-            std::string name = text_of(st, display);
-            if (name.empty())
-                name = text_of(st, wa_name);
-            if (name.empty())
-                return;
-            // Several rows per JID (one per address-book number): the first name wins.
-            contact_names_.emplace(canonical(st.column_text(jid)), std::move(name));
-        }));
+        for (auto& w : contacts_db_->warnings)
+            warn("wa.db: " + w + " (names fall back to push names or numbers)");
+        for (const auto& e : contacts_db_->entries) {
+            const auto& name = e.name ? e.name : e.wa_name;
+            if (e.jid && name)
+                contact_names_.emplace(canonical(*e.jid), *name);
+        }
     }
     return {};
 }
@@ -609,6 +589,7 @@ Result<void> AndroidDbSource::load_calls()
             conv = conv_for_jid(p->second);
         else
             conv = conv_for_jid("unknown@call");
+        item.row = st.column_int(id);
         const bool mine = st.column_int(from_me) != 0;
         const PersonEntry* who = mine ? &owner_ : p != jids_.end() ? person(p->second) : nullptr;
         if (who) {
@@ -1152,6 +1133,7 @@ bool AndroidDbSource::build_item(Row& row, Item& item)
     if (row.key_id && !row.key_id->empty())
         item.key_id = upper(*row.key_id);
     item.from_me = row.from_me;
+    item.row = row.id;
     if (row.sender) {
         item.author = row.sender->person.name;
         item.sender_id = row.sender->key;
@@ -1238,11 +1220,17 @@ bool AndroidDbSource::build_item(Row& row, Item& item)
     }
     if (row.revoked) {
         item.deleted = true;
-        if (item.text.empty() && item.attachments.empty() && !item.location) {
-            item.text = row.revoked_by_admin ? fmt::format("This message was deleted by admin {}",
-                                                           row.revoked_by_admin->person.name)
-                                             : std::string("This message was deleted");
-        }
+        const std::string statement =
+            row.revoked_by_admin
+                ? fmt::format("This message was deleted by admin {}", row.revoked_by_admin->person.name)
+                : std::string("This message was deleted");
+        if (item.text.empty() && item.attachments.empty() && !item.location)
+            item.text = statement;
+        else if (row.revoked_by_admin)
+            // Content the row still holds is kept, and the admin who deleted it is stated after
+            // it: the item has no other field for them, and an admin's deletion must not read as
+            // the sender's (the sender is the From of the email).
+            item.text = item.text.empty() ? statement : item.text + "\n\n" + statement;
     }
     if (row.quote) {
         Quote q;
@@ -1379,7 +1367,7 @@ Result<Schema> choose_schema(sqlite::Snapshot& db)
 }
 
 Result<std::unique_ptr<ChatSource>>
-make_source(sqlite::Snapshot db, std::unique_ptr<sqlite::Snapshot> contacts, const Options& options)
+make_source(sqlite::Snapshot db, std::optional<address_book::AddressBook> contacts, const Options& options)
 {
     CV_TRY(const TimeZone clock, TimeZone::locate(options.time_zone));
     CV_TRY(const Schema layout, choose_schema(db));

@@ -3,9 +3,11 @@
 /// streamed from one query (modern or legacy layout) and merged with calls per chat.
 
 #include <memory>
+#include <optional>
 
 #include "core/result.hpp"
 #include "model/chat_source.hpp"
+#include "sources/address_book/address_book.hpp"
 #include "sources/android_db/android_db.hpp"
 
 namespace cv::sqlite {
@@ -21,6 +23,6 @@ Result<Schema> choose_schema(sqlite::Snapshot& db);
 
 /// Builds the source over an open snapshot (and an optional wa.db snapshot).
 Result<std::unique_ptr<ChatSource>>
-make_source(sqlite::Snapshot db, std::unique_ptr<sqlite::Snapshot> contacts, const Options& options);
+make_source(sqlite::Snapshot db, std::optional<address_book::AddressBook> contacts, const Options& options);
 
 }  // namespace cv::android_db::detail

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/utf8.hpp"
+#include "sources/address_book/address_book.hpp"
 #include "sources/ios_db/detail/clock.hpp"
 #include "sources/ios_db/detail/jid.hpp"
 #include "sources/ios_db/detail/schema.hpp"
@@ -16,39 +17,23 @@ namespace cv::ios_db::detail {
 Result<std::map<std::string, std::string>> read_contacts(const std::filesystem::path& path,
                                                          std::vector<std::string>& warnings)
 {
-    CV_TRY(auto snapshot, sqlite::Snapshot::open(path));
-    CV_TRY(auto t, TableColumns::read(snapshot, "ZWAADDRESSBOOKCONTACT"));
-    if (!t.exists())
+    CV_TRY(auto book, address_book::read(path));
+    if (book.platform != address_book::Platform::Ios)
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("{} has no ZWAADDRESSBOOKCONTACT table: not a WhatsApp ContactsV2.sqlite",
-                                path.string()));
-    const std::string sql = fmt::format("SELECT {}, {}, {}, {} FROM ZWAADDRESSBOOKCONTACT c ORDER BY c.Z_PK",
-                                        t.select("c", "ZWHATSAPPID"), t.select("c", "ZPHONENUMBER"),
-                                        t.select("c", "ZFULLNAME"), t.select("c", "ZGIVENNAME"));
-    if (auto w = t.warning(); !w.empty())
-        warnings.push_back(std::move(w));
-    CV_TRY(auto st, snapshot.db().prepare(sql));
+                    fmt::format("{} is an Android wa.db, not an iOS ContactsV2.sqlite", path.string()));
+    for (auto& w : book.warnings)
+        warnings.push_back("ContactsV2: " + w);
     std::map<std::string, std::string> names;
-    CV_TRY_VOID(sqlite::for_each_row(st, [&] {
-        std::optional<Jid> jid = parse_jid(st.column_text(0));
-        if (!jid) {
-            // "(919) 888-7386" → digits; only trusted when written in international form.
-            std::string digits;
-            const auto phone = st.column_text(1);
-            for (const char c : phone)
-                if (c >= '0' && c <= '9')
-                    digits += c;
-            if (phone.starts_with('+') && !digits.empty())
-                jid = parse_jid(digits);
-        }
-        if (!jid || (jid->kind != JidKind::Phone && jid->kind != JidKind::Lid))
-            return;
-        std::string name = utf8::sanitize(st.column_text(2));
-        if (name.empty())
-            name = utf8::sanitize(st.column_text(3));
-        if (!name.empty())
-            names.emplace(person_key(*jid), std::move(name));  // the first row for a number wins
-    }));
+    for (auto& e : book.entries) {
+        // A non-user row has no WhatsApp id; its number (only when written internationally)
+        // still names a phone that may write in a group.
+        std::optional<Jid> jid = e.jid ? parse_jid(*e.jid) : std::nullopt;
+        if (!jid && e.phone)
+            jid = parse_jid(e.phone->substr(1));
+        if (!jid || (jid->kind != JidKind::Phone && jid->kind != JidKind::Lid) || !e.name)
+            continue;
+        names.emplace(person_key(*jid), std::move(*e.name));  // the first row for a number wins
+    }
     return names;
 }
 

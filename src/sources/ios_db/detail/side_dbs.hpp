@@ -13,9 +13,9 @@
 
 namespace cv::ios_db::detail {
 
-// ZWAADDRESSBOOKCONTACT: person key (§E.1) → ZFULLNAME (else ZGIVENNAME). Rows without a
-// WhatsApp id or phone digits are not WhatsApp users and are left out. Warnings are appended.
-// Errors: as sqlite::Snapshot::open; InvalidArgument when the table is missing.
+// ContactsV2 (read by address_book): person key (§E.1) → ZFULLNAME (else ZGIVENNAME). Rows
+// without a WhatsApp id or an international number are left out. Warnings are appended.
+// Errors: as address_book::read; InvalidArgument for an Android wa.db.
 Result<std::map<std::string, std::string>> read_contacts(const std::filesystem::path& path,
                                                          std::vector<std::string>& warnings);
 
