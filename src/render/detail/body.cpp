@@ -1,6 +1,7 @@
 #include "render/detail/body.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -74,6 +75,19 @@ std::string attachment_line(const AttachmentNote& note)
         return fmt::format("{}: could not be read ({}), so not archived", a.name, note.reason);
     }
     return {};
+}
+
+// "52.5163, 13.3777" when the item holds coordinates its map URL does not show. A phone
+// database's location may have no URL (live locations) or one for the venue's page
+// (Android message_location.url) instead of a map link: the body is then the only place the
+// coordinates are kept. Export and iOS URLs carry them ("?q=lat,lon"), so theirs are not repeated.
+std::optional<std::string> coordinates_not_in_url(const Location& location)
+{
+    if (!location.latitude || !location.longitude)
+        return std::nullopt;
+    if (location.url.find(fmt::format("{},{}", *location.latitude, *location.longitude)) != std::string::npos)
+        return std::nullopt;
+    return fmt::format("{}, {}", *location.latitude, *location.longitude);
 }
 
 // Flags a reviewer must see before the text.
@@ -224,6 +238,8 @@ std::string plain_body(const ItemView& view)
     if (item.location) {
         if (item.location->venue)
             facts += fmt::format("Location: {}\n", *item.location->venue);
+        if (const auto where = coordinates_not_in_url(*item.location))
+            facts += fmt::format("Coordinates: {}\n", *where);
         if (item.location->live)
             facts += "Live location shared\n";
         if (!item.location->url.empty())
@@ -279,6 +295,11 @@ void append_html_bubble(std::string& html, const ItemView& view, std::string_vie
         html += "\">";
         append_html_escaped(html, item.location->venue.value_or("Open the location on a map"));
         html += "</a></div>";
+    }
+    if (const auto where = item.location ? coordinates_not_in_url(*item.location) : std::nullopt) {
+        html += "<div>Coordinates: ";
+        append_html_escaped(html, *where);
+        html += "</div>";
     }
     if (item.call) {
         html += "<div style=\"font-weight:bold\">&#128222; ";
