@@ -25,6 +25,7 @@ packages=(
   zip                      # tests build zip exports on the fly
   time                     # GNU time: peak RSS in bench/parse_throughput.py
   notmuch                  # tests index rendered mail with an independent mail indexer
+  dovecot-imapd openssl    # IMAP delivery tests run a throwaway Dovecot (tests/imap/dovecot.py)
 )
 
 missing=()
