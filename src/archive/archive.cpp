@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "archive/detail/archive_impl.hpp"
 #include "archive/detail/crypto.hpp"
 #include "archive/detail/journal.hpp"
 #include "archive/detail/record.hpp"
@@ -60,6 +61,16 @@ CREATE INDEX placements_item ON placements(item);
 CREATE TABLE quarantine(item INTEGER PRIMARY KEY, reason TEXT NOT NULL, since INTEGER NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(sender, subject, body, attachments, content='',
                                        tokenize='unicode61 remove_diacritics 2');
+)sql";
+
+// Delivery state and sealed secrets, added after format 1 shipped: created when an archive is
+// opened without them, so older archives gain them in place.
+constexpr std::string_view kDeliverySchema = R"sql(
+CREATE TABLE IF NOT EXISTS deliveries(folder INTEGER NOT NULL, item INTEGER NOT NULL, state INTEGER NOT NULL,
+                                      attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, reason TEXT NOT NULL,
+                                      uid INTEGER, updated INTEGER NOT NULL,
+                                      PRIMARY KEY(folder, item)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS secrets(name TEXT PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
 )sql";
 
 std::span<const std::uint8_t> as_bytes(std::string_view s)
@@ -233,78 +244,6 @@ fs::path default_location(const std::string& flag)
     return "archive";
 }
 
-struct Archive::Impl {
-    fs::path dir;
-    Key key;
-    Database db;
-    std::optional<Journal> journal;
-    std::optional<Error> journal_damage;  // set when the journal was cut: read-only from then on
-    int lock_fd = -1;
-
-    // Lookups an importer makes while a commit runs on the other connection (WAL lets one
-    // connection read while another writes).
-    Database read_db;
-
-    std::int64_t pack = 0;  // the pack blobs are appended to
-    int pack_fd = -1;
-    std::uint64_t pack_length = 0;      // including appended, uncommitted blobs
-    std::mutex blobs_mutex;             // guards the two lists below
-    std::vector<StoredBlob> pending;    // stored since the last take_blobs()
-    std::vector<StoredBlob> in_flight;  // taken, not yet committed
-
-    std::unordered_map<std::string, std::int64_t> folder_ids;  // mailbox address → folder id
-    std::optional<Statement> contains_stmt;                    // prepared once: asked for every item
-
-    // The chunk read last, kept for listing many items of one chunk.
-    std::int64_t cached_chunk = 0;
-    std::vector<std::string> cached_records;
-
-    Impl(fs::path d, Key k, Database database, std::optional<Journal> j, Database reader)
-        : dir(std::move(d)), key(std::move(k)), db(std::move(database)), journal(std::move(j)),
-          read_db(std::move(reader))
-    {
-    }
-
-    std::optional<StoredBlob> find_uncommitted(const std::array<std::uint8_t, 32>& name)
-    {
-        std::lock_guard lock(blobs_mutex);
-        for (const auto* list : {&pending, &in_flight})
-            for (const auto& b : *list)
-                if (b.name == name)
-                    return b;
-        return std::nullopt;
-    }
-    ~Impl()
-    {
-        if (pack_fd >= 0)
-            ::close(pack_fd);
-        if (lock_fd >= 0)
-            ::close(lock_fd);
-    }
-
-    Result<std::string> meta(std::string_view k)
-    {
-        CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = ?1"));
-        st.bind(1, k);
-        CV_TRY(const bool row, st.step());
-        if (!row)
-            return fail(ErrorCode::Parse, fmt::format("archive metadata '{}' is missing", k));
-        return std::string(st.column_text(0));
-    }
-
-    Result<void> set_meta(std::string_view k, std::string_view v)
-    {
-        CV_TRY(auto st, db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"));
-        st.bind(1, k).bind(2, v);
-        return st.run();
-    }
-
-    Result<void> open_current_pack();
-    Result<std::int64_t> folder_for(const std::string& address);
-    Result<std::vector<std::string>> chunk_records(std::int64_t chunk);
-    Result<JournalHead> journal_append(const json& body);
-};
-
 Result<void> Archive::Impl::open_current_pack()
 {
     // Blobs go to the last committed pack until it is full, then to the next one; a pack gets
@@ -467,6 +406,7 @@ Result<Archive> Archive::open(const fs::path& dir)
     CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA "
                         "wal_autocheckpoint=8192; "
                         "PRAGMA cache_size=-65536"));
+    CV_TRY_VOID(db.exec(kDeliverySchema));
     auto read_meta = [&](std::string_view k) -> Result<std::string> {
         CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = ?1"));
         st.bind(1, k);

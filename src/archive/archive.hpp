@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/deliveries.hpp"
 #include "core/byte_source.hpp"
 #include "core/digest.hpp"
 #include "core/result.hpp"
@@ -191,6 +192,34 @@ public:
     /// renders an item again and returns its SHA-256 (the archive cannot render by itself).
     using Rerender = std::function<Result<Sha256Digest>(const StoredItem&)>;
     Result<VerifyReport> verify(const Rerender& rerender);
+
+    // Delivery to mail servers (deliveries.cpp). Every placement has a delivery state; one
+    // without a record is pending, so items archived before a target was set are delivered too.
+
+    /// Mailboxes with deliveries due at `now` (pending or sending; failed ones too when asked).
+    Result<std::vector<std::string>> delivery_mailboxes(std::int64_t now, bool include_failed);
+    /// Up to `limit` deliveries of a mailbox due at `now`, those left "sending" first, then by
+    /// item. Errors: NotFound (no such mailbox).
+    Result<std::vector<Delivery>> due_deliveries(std::string_view mailbox, std::int64_t now,
+                                                 bool include_failed, std::size_t limit);
+    /// Records outcomes in one transaction. Errors: NotFound (an item not in that mailbox).
+    Result<void> record_deliveries(std::span<const DeliveryUpdate> updates);
+    /// Every delivery of a mailbox due at `now` becomes pending until `next_attempt`, with the
+    /// reason, as one more attempt (a login refused or a quota reached stops them all at
+    /// once). Returns how many.
+    Result<std::uint64_t> defer_deliveries(std::string_view mailbox, std::int64_t now, bool include_failed,
+                                           std::int64_t next_attempt, std::string_view reason);
+    /// Per mailbox, every placement counted once.
+    Result<std::map<std::string, DeliveryCounts>> delivery_counts();
+    Result<std::vector<Delivery>> deliveries(const DeliveryQuery& query);
+
+    /// A setting kept in the archive (not secret; e.g. the delivery target's JSON).
+    Result<void> put_setting(std::string_view name, std::string_view value);
+    Result<std::optional<std::string>> setting(std::string_view name);
+    /// A secret (password, token), sealed with the archive key and bound to its name; never
+    /// journaled or logged. An empty value removes it.
+    Result<void> put_secret(std::string_view name, std::string_view value);
+    Result<std::optional<std::string>> secret(std::string_view name);
 
 private:
     struct Impl;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/archive.hpp"
+#include "cli/delivery_commands.hpp"
 #include "ingest/ingest.hpp"
 #include "mapping/mapping.hpp"
 #include "sources/phone_db/phone_db.hpp"
@@ -228,6 +229,7 @@ struct ArchiveArgs {
     std::string import_media;
     std::string import_contacts;
     std::string import_call_history;
+    bool import_no_deliver = false;
     bool quarantine_json = false;
     MappingArgs retry_mapping;
     bool mailboxes_json = false;
@@ -286,6 +288,8 @@ void add_archive_commands(CLI::App& app, int& status)
     imp->add_option("--contacts", args->import_contacts,
                     "Phone databases: wa.db (Android) or ContactsV2.sqlite (iOS)");
     imp->add_option("--call-history", args->import_call_history, "iOS: CallHistory.sqlite, for calls");
+    imp->add_flag("--no-deliver", args->import_no_deliver,
+                  "Do not deliver to the IMAP target afterwards (`chatvault deliver` does it later)");
     add_archive_option(imp);
     imp->callback([args, &status] {
         ingest::MappingContext context;
@@ -348,15 +352,30 @@ void add_archive_commands(CLI::App& app, int& status)
                                {"failed", r->failed},
                                {"new_per_mailbox", r->new_per_mailbox}});
         }
+        // Stored first, delivered second: a server that refuses loses nothing (items stay pending).
+        std::optional<json> delivery;
+        if (!args->import_no_deliver) {
+            auto d = deliver_if_configured(*a);
+            if (!d)
+                status = report_error(d.error());
+            else
+                delivery = std::move(*d);
+            if (delivery && status == 0 &&
+                ((*delivery)["pending"].get<std::uint64_t>() || (*delivery)["failed"].get<std::uint64_t>()))
+                status = exit_code(ErrorCode::Unavailable);
+        }
         if (args->import_json) {
-            print_json(json{{"sources", out},
-                            {"total",
-                             {{"seen", total.seen},
-                              {"new", total.added},
-                              {"duplicate", total.duplicates},
-                              {"quarantined", total.quarantined},
-                              {"failed", total.failed},
-                              {"new_per_mailbox", total.new_per_mailbox}}}});
+            json summary{{"sources", out},
+                         {"total",
+                          {{"seen", total.seen},
+                           {"new", total.added},
+                           {"duplicate", total.duplicates},
+                           {"quarantined", total.quarantined},
+                           {"failed", total.failed},
+                           {"new_per_mailbox", total.new_per_mailbox}}}};
+            if (delivery)
+                summary["delivery"] = *delivery;
+            print_json(summary);
             return;
         }
         fmt::print("seen {}  new {}  duplicate {}  quarantined {}  failed {}\n", total.seen, total.added,
@@ -368,6 +387,8 @@ void add_archive_commands(CLI::App& app, int& status)
                 "{} item(s) wait in quarantine: `chatvault quarantine ls`, then `chatvault quarantine retry "
                 "--mapping CSV`\n",
                 total.quarantined);
+        if (delivery)
+            print_delivery_summary(*delivery);
     });
 
     // ---- quarantine ls | retry

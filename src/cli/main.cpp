@@ -4,6 +4,7 @@
 
 #include "cli/archive_commands.hpp"
 #include "cli/contacts_command.hpp"
+#include "cli/delivery_commands.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/render_command.hpp"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv)
     cv::cli::add_archive_commands(app, status);
     cv::cli::ContactsArgs contacts_args;
     cv::cli::add_contacts_command(app, contacts_args, status);
+    cv::cli::add_delivery_commands(app, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }

@@ -11,6 +11,8 @@ std::string_view to_string(ErrorCode code)
     case ErrorCode::Parse: return "parse";
     case ErrorCode::Unsupported: return "unsupported";
     case ErrorCode::LimitExceeded: return "limit_exceeded";
+    case ErrorCode::Refused: return "refused";
+    case ErrorCode::Unavailable: return "unavailable";
     case ErrorCode::Internal: return "internal";
     }
     return "internal";
@@ -25,6 +27,8 @@ int exit_code(ErrorCode code)
     case ErrorCode::Parse:
     case ErrorCode::Unsupported:
     case ErrorCode::LimitExceeded: return 65;  // EX_DATAERR
+    case ErrorCode::Refused: return 77;        // EX_NOPERM
+    case ErrorCode::Unavailable: return 69;    // EX_UNAVAILABLE
     case ErrorCode::Internal: return 70;       // EX_SOFTWARE
     }
     return 70;

@@ -18,6 +18,8 @@ enum class ErrorCode {
     Parse,            ///< input is not in the expected format
     Unsupported,      ///< input is recognised but not a kind we read
     LimitExceeded,    ///< input exceeds a safety limit (zip bomb, oversized line)
+    Refused,          ///< a server said no: login, permission, quota (trying again will not help by itself)
+    Unavailable,      ///< a server could not be reached or dropped us (trying again later may work)
     Internal,         ///< a bug: an invariant broke
 };
 
