@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -178,50 +179,102 @@ const std::uint8_t* Key::stream_key() const
     return m_->streams.data();
 }
 
+bool worth_compressing(std::span<const std::uint8_t> head)
+{
+    auto at = [&](std::size_t offset, std::string_view magic) {
+        return head.size() >= offset + magic.size() &&
+               std::memcmp(head.data() + offset, magic.data(), magic.size()) == 0;
+    };
+    using namespace std::string_view_literals;
+    if (at(0, "\xFF\xD8\xFF"sv) ||                                // JPEG
+        at(0, "\x89PNG\r\n\x1A\n"sv) ||                           // PNG
+        at(0, "GIF87a"sv) || at(0, "GIF89a"sv) ||                 // GIF
+        (at(0, "RIFF"sv) && at(8, "WEBP"sv)) ||                   // WebP
+        at(0, "OggS"sv) ||                                        // Ogg (Opus voice notes, Vorbis)
+        at(4, "ftyp"sv) ||                                        // MP4, MOV, 3GP, M4A, HEIC, AVIF
+        at(0, "\x1A\x45\xDF\xA3"sv) ||                            // WebM, Matroska
+        (at(0, "ID3"sv) && head.size() > 3 && head[3] < 0x10) ||  // MP3 with its tag first
+        at(0, "#!AMR"sv) || at(0, "fLaC"sv) ||                    // AMR, FLAC
+        at(0, "PK\x03\x04"sv) ||                                  // zip: docx, xlsx, pptx, apk
+        at(0, "\x1F\x8B"sv) || at(0, "\x28\xB5\x2F\xFD"sv) ||     // gzip, zstd
+        at(0, "\xFD"
+              "7zXZ\x00"sv) ||
+        (at(0, "BZh"sv) && at(4, "1AY&SY"sv)) ||                   // xz, bzip2
+        at(0, "7z\xBC\xAF\x27\x1C"sv) || at(0, "Rar!\x1A\x07"sv))  // 7z, RAR
+        return false;
+    return true;
+}
+
+namespace {
+
+// One zstd context per thread, made once: a blob's stream starts with a compression trial,
+// and making a context costs more than trying a small file.
+ZSTD_CCtx* thread_zstd()
+{
+    struct Holder {
+        ZSTD_CCtx* ctx = ZSTD_createCCtx();
+        ~Holder() { ZSTD_freeCCtx(ctx); }
+    };
+    static thread_local Holder holder;
+    return holder.ctx;
+}
+
+}  // namespace
+
 struct StreamSealer::State {
     crypto_secretstream_xchacha20poly1305_state st;
-    ZSTD_CCtx* zstd = ZSTD_createCCtx();
+    ZSTD_CCtx* zstd = nullptr;
     bool try_compress = true;
-    ~State() { ZSTD_freeCCtx(zstd); }
 };
 
-StreamSealer::StreamSealer(const Key& key) : s_(std::make_unique<State>()), header_(kStreamHeaderBytes)
+StreamSealer::StreamSealer(const Key& key, bool compress)
+    : s_(std::make_unique<State>()), header_(kStreamHeaderBytes)
 {
+    s_->try_compress = compress;
+    if (compress)
+        s_->zstd = thread_zstd();
     crypto_secretstream_xchacha20poly1305_init_push(&s_->st, header_.data(), key.stream_key());
 }
 
 StreamSealer::~StreamSealer() = default;
 
-const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
+std::span<const std::uint8_t> StreamSealer::push_framed(std::span<std::uint8_t> framed, bool last)
 {
     // Each message's plaintext is a flag byte (0 stored, 1 zstd) and the data: text and
     // documents shrink; media is usually compressed already, so after a first message that
     // does not shrink the rest of the stream is not tried.
-    std::size_t z = 0;
+    const std::span<const std::uint8_t> plain = framed.subspan(1);
+    std::span<const std::uint8_t> message = framed;
+    framed[0] = 0;
     if (s_->try_compress) {
-        packed_.resize(1 + ZSTD_compressBound(plain.size()));
-        z = ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1, plain.data(), plain.size(),
-                              1);
+        const std::size_t bound = 1 + ZSTD_compressBound(plain.size());
+        if (packed_.size() < bound)
+            packed_.resize(bound);
+        const std::size_t z = ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1,
+                                                plain.data(), plain.size(), 1);
         if (ZSTD_isError(z) || z + z / 8 >= plain.size()) {
             s_->try_compress = false;
-            z = 0;
+        } else {
+            packed_[0] = 1;
+            message = std::span<const std::uint8_t>(packed_.data(), 1 + z);
         }
     }
-    if (z > 0) {
-        packed_[0] = 1;
-        packed_.resize(1 + z);
-    } else {
-        packed_[0] = 0;
-        packed_.resize(1 + plain.size());
-        std::copy(plain.begin(), plain.end(), packed_.begin() + 1);
-    }
-    out_.resize(packed_.size() + kStreamOverheadBytes);
+    if (out_.size() < message.size() + kStreamOverheadBytes)
+        out_.resize(message.size() + kStreamOverheadBytes);  // grows once: never shrunk, never zeroed again
     unsigned long long len = 0;
-    crypto_secretstream_xchacha20poly1305_push(&s_->st, out_.data(), &len, packed_.data(), packed_.size(),
+    crypto_secretstream_xchacha20poly1305_push(&s_->st, out_.data(), &len, message.data(), message.size(),
                                                nullptr, 0,
                                                last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
-    out_.resize(len);
-    return out_;
+    return std::span<const std::uint8_t>(out_.data(), len);
+}
+
+const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
+{
+    framed_.resize(1 + plain.size());
+    std::copy(plain.begin(), plain.end(), framed_.begin() + 1);
+    const auto sealed = push_framed(framed_, last);
+    sealed_.assign(sealed.begin(), sealed.end());
+    return sealed_;
 }
 
 struct StreamOpener::State {
