@@ -250,6 +250,12 @@ ItemKey item_key(std::string_view message_id)
     return k;
 }
 
+void prepare_record(NewItem& n)
+{
+    n.record = item_record(n.item,
+                           RenderContext{n.render.source, n.render.time_zone, n.render.domain, n.message_id});
+}
+
 fs::path default_location(const std::string& flag)
 {
     if (!flag.empty())
@@ -861,8 +867,9 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             CV_TRY_VOID(insert_item.run());
         }
         ++slot;
-        const std::string record = item_record(
-            n.item, RenderContext{n.render.source, n.render.time_zone, n.render.domain, n.message_id});
+        if (n.record.empty())
+            prepare_record(n);
+        const std::string& record = n.record;
         const auto len = static_cast<std::uint32_t>(record.size());
         records.insert(records.end(),
                        {static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8),

@@ -80,7 +80,13 @@ struct NewItem {
     std::string quarantine_reason;       ///< why, when `mailboxes` is empty
     std::string index_sender;            ///< for the full-text index
     std::string index_subject;
+    std::string record;  ///< prepare_record()'s, when it was called
 };
+
+/// Serializes a new item's stored record ahead of commit(), which does it otherwise: an
+/// importer calls it on the thread that rendered the item (once its attachments' locators
+/// are final), to take that work off the committing thread.
+void prepare_record(NewItem& item);
 
 struct CommitReport {
     std::uint64_t added = 0;

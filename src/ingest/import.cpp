@@ -592,6 +592,7 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
             a.size = ref->size;
         }
         m.media->tees.clear();
+        archive::prepare_record(n);
     };
 
     std::vector<archive::NewItem> batch;
@@ -674,6 +675,7 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
                                                               n.item.line, rendered.error().describe()));
                         continue;
                     }
+                    archive::prepare_record(n);
                     batch.push_back(std::move(n));
                 }
                 batch_ids.insert(ahead.key);
