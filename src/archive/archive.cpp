@@ -339,9 +339,14 @@ Result<std::vector<std::string>> Archive::Impl::chunk_records(std::int64_t chunk
 
 Result<JournalHead> Archive::Impl::journal_append(const json& body)
 {
+    return journal_append(body.dump());
+}
+
+Result<JournalHead> Archive::Impl::journal_append(const std::string& body)
+{
     if (journal_damage)
         return fail(Error(*journal_damage).with_context("the archive is read-only until it is repaired"));
-    CV_TRY(const auto head, journal->append(body.dump()));
+    CV_TRY(const auto head, journal->append(body));
     CV_TRY_VOID(set_meta("journal_seq", std::to_string(head.seq)));
     CV_TRY_VOID(set_meta("journal_hash", head.hash));
     CV_TRY_VOID(set_meta("journal_length", std::to_string(head.length)));
@@ -807,8 +812,11 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     const std::int64_t chunk = a.db.last_insert_rowid();
     Bytes records;
     std::int64_t slot = 0;
-    json journal_items = json::array();
-    json journal_held = json::array();
+    // The journal entry's lists, written as JSON text as they grow (a JSON value per item cost
+    // more than the item's rows): [[id,"sha"],…] and [id,…].
+    std::string journal_items = "[";
+    std::string journal_held = "[";
+    records.reserve(64 * 1024);
 
     for (auto& n : items) {
         const ItemKey key = n.key ? *n.key : item_key(n.message_id);
@@ -817,7 +825,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         // is looked up.
         bool inserted = false;
         if (n.render_size > 0) {
-            insert_item.bind(1, n.message_id)
+            insert_item.bind_static(1, n.message_id)
                 .bind(2, n.conversation)
                 .bind(3, static_cast<std::int64_t>(n.item.kind))
                 .bind(4, n.item.utc)
@@ -825,9 +833,9 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 .bind(6, t)
                 .bind(7, chunk)
                 .bind(8, slot)
-                .bind_blob(9, n.render_sha256)
+                .bind_blob_static(9, n.render_sha256)
                 .bind(10, static_cast<std::int64_t>(n.render_size))
-                .bind_blob(11, key);
+                .bind_blob_static(11, key);
             CV_TRY_VOID(insert_item.run());
             inserted = a.db.changes() > 0;
         }
@@ -853,7 +861,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 continue;
             }
             find.reset();
-            insert_item.bind(1, n.message_id)
+            insert_item.bind_static(1, n.message_id)
                 .bind(2, n.conversation)
                 .bind(3, static_cast<std::int64_t>(n.item.kind))
                 .bind(4, n.item.utc)
@@ -861,9 +869,9 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 .bind(6, t)
                 .bind(7, chunk)
                 .bind(8, slot)
-                .bind_blob(9, n.render_sha256)
+                .bind_blob_static(9, n.render_sha256)
                 .bind(10, static_cast<std::int64_t>(n.render_size))
-                .bind_blob(11, key);
+                .bind_blob_static(11, key);
             CV_TRY_VOID(insert_item.run());
         }
         ++slot;
@@ -877,7 +885,10 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         records.insert(records.end(), record.begin(), record.end());
         const std::int64_t id = a.db.last_insert_rowid();
         ++report.added;
-        journal_items.push_back(json::array({id, to_hex(std::span(n.render_sha256).first(8))}));
+        if (journal_items.size() > 1)
+            journal_items += ',';
+        fmt::format_to(std::back_inserter(journal_items), "[{},\"{}\"]", id,
+                       to_hex(std::span(n.render_sha256).first(8)));
         link.bind(1, id).bind(2, source).bind(3, static_cast<std::int64_t>(n.item.line));
         CV_TRY_VOID(link.run());
         std::string attachment_names;
@@ -896,16 +907,18 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             CV_TRY_VOID(item_blob.run());
         }
         index.bind(1, id)
-            .bind(2, n.index_sender)
-            .bind(3, n.index_subject)
-            .bind(4, n.item.text)
-            .bind(5, attachment_names);
+            .bind_static(2, n.index_sender)
+            .bind_static(3, n.index_subject)
+            .bind_static(4, n.item.text)
+            .bind_static(5, attachment_names);
         CV_TRY_VOID(index.run());
         if (n.mailboxes.empty()) {
             hold.bind(1, id).bind(2, n.quarantine_reason).bind(3, t);
             CV_TRY_VOID(hold.run());
             ++report.quarantined;
-            journal_held.push_back(id);
+            if (journal_held.size() > 1)
+                journal_held += ',';
+            journal_held += std::to_string(id);
         }
         for (const auto& address : n.mailboxes) {
             CV_TRY(const std::int64_t folder, a.folder_for(address));
@@ -946,15 +959,15 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         CV_TRY_VOID(pack_len.run());
     }
 
-    json body{{"type", "import"},
-              {"time", t},
-              {"source", source},
-              {"chunk", slot > 0 ? json(chunk) : json(nullptr)},
-              {"chunk_sha256", chunk_sha},
-              {"items", std::move(journal_items)},
-              {"quarantined", journal_held},
-              {"duplicates", report.duplicates},
-              {"blobs", journal_blobs}};
+    journal_items += ']';
+    journal_held += ']';
+    // As nlohmann::json would write it (keys in order, no spaces): the journal is read back
+    // with it.
+    const std::string body = fmt::format(
+        "{{\"blobs\":{},\"chunk\":{},\"chunk_sha256\":{},\"duplicates\":{},\"items\":{},\"quarantined\":{},"
+        "\"source\":{},\"time\":{},\"type\":\"import\"}}",
+        journal_blobs.dump(), slot > 0 ? std::to_string(chunk) : "null", json(chunk_sha).dump(),
+        report.duplicates, journal_items, journal_held, source, t);
     CV_TRY_VOID(a.journal_append(body));
     CV_TRY_VOID(tx.commit());
     {

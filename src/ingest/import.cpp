@@ -6,11 +6,11 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "ingest/ingest.hpp"
+#include "ingest/key_set.hpp"
 
 namespace cv::ingest {
 
@@ -207,15 +207,6 @@ std::string quarantine_reason(const Conversation& c)
         "does not list, {} known by name only)",
         c.members.size(), c.members.size() == 1 ? "" : "s", with_number, c.members.size() - with_number);
 }
-
-struct KeyHash {
-    std::size_t operator()(const archive::ItemKey& k) const
-    {
-        std::size_t h = 0;
-        std::memcpy(&h, k.data(), sizeof h);  // the key is a hash already
-        return h;
-    }
-};
 
 // An item whose attachments are read to render it: rendered, and its attachments stored from
 // the same reads, on the media thread (render_media), while the reading thread goes on.
@@ -421,7 +412,7 @@ private:
     MediaWorker& media_;
     std::uint64_t failed_ = 0;
     std::vector<std::string> warnings_;
-    std::unordered_set<archive::ItemKey, KeyHash> dropped_keys_;
+    KeySet dropped_keys_;
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable changed_;
@@ -612,7 +603,7 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
 
     std::size_t batch_bytes = 0;
     // Keys of this batch and of the one committing now: the archive cannot see those yet.
-    std::unordered_set<archive::ItemKey, KeyHash> batch_ids, previous_ids;
+    KeySet batch_ids, previous_ids;
     // Items are read a window ahead, so that the archive is asked about all of them in one
     // read transaction rather than one each.
     std::vector<Ahead> window(kLookahead);
@@ -684,7 +675,7 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
             // bounded whatever the messages' size (two batches are alive at a time).
             if (batch.size() >= options.batch_items || batch_bytes >= kMaxBatchTextBytes) {
                 CV_TRY_VOID(hand_over());
-                previous_ids = std::move(batch_ids);
+                std::swap(previous_ids, batch_ids);
                 batch_ids.clear();
                 batch_bytes = 0;
                 // The batch before the one just handed over is committed now, and was

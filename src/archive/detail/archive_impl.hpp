@@ -100,6 +100,7 @@ struct Archive::Impl {
     Result<std::int64_t> folder_for(const std::string& address);
     Result<std::vector<std::string>> chunk_records(std::int64_t chunk);
     Result<detail::JournalHead> journal_append(const nlohmann::json& body);
+    Result<detail::JournalHead> journal_append(const std::string& body);
 };
 
 }  // namespace cv::archive
