@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::string_view kBlobPrefix = "blob:";
 constexpr std::string_view kUnreadablePrefix = "unreadable:";
-constexpr std::size_t kMaxBatchTextBytes = 32u << 20;
+constexpr std::size_t kMaxBatchTextBytes = 16u << 20;  // three batches are alive at a time
 
 // Attachment bytes for rendering an archived item again come from the archive: the email's
 // hash must be reproducible from what is stored. An attachment that could not be read at
@@ -283,12 +283,16 @@ private:
     bool closing_ = false;
 };
 
-// Commits batches on a thread of its own while the first reads and renders the next batch and
-// the media thread renders and stores the items with attachments: the three cost about the
-// same, and the machine has two cores. One batch waits at most, so memory stays at two
-// batches.
+// Commits batches on a thread of its own while the first reads and renders the next batches
+// and the media thread renders and stores the items with attachments: the three cost about
+// the same, and the machine has two cores. One batch waits at most besides the one committing,
+// so memory stays at three batches.
 class Committer {
 public:
+    /// Batches handed over and not committed yet, at most: the reader can be this many ahead
+    /// of the committer (so that neither waits for the other, nor for the media thread).
+    static constexpr std::size_t kDepth = 2;
+
     Committer(archive::Archive& archive, std::int64_t source, std::string location, MediaWorker& media)
         : archive_(archive), source_(source), location_(std::move(location)), media_(media)
     {
@@ -300,16 +304,17 @@ public:
             (void)finish();
     }
 
-    /// Hands a batch over with the media jobs that fill some of its places; waits while the
-    /// previous one is still committing. Errors: the first failed commit's (nothing is
-    /// committed after it).
+    /// Hands a batch over with the media jobs that fill some of its places; waits while
+    /// kDepth handed over earlier are not committed yet (when it returns, every batch but the
+    /// last kDepth - 1 handed over before this one is committed). Errors: the first failed
+    /// commit's (nothing is committed after it).
     Result<void> submit(std::vector<archive::NewItem> items, MediaJobs jobs)
     {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return !job_ || error_; });
+        changed_.wait(lock, [&] { return queue_.size() + committing_ < kDepth || error_; });
         if (error_)
             return fail(*error_);
-        job_ = Job{std::move(items), std::move(jobs)};
+        queue_.push_back(Job{std::move(items), std::move(jobs)});
         changed_.notify_all();
         return {};
     }
@@ -340,11 +345,13 @@ private:
             Job job;
             {
                 std::unique_lock lock(mutex_);
-                changed_.wait(lock, [&] { return job_ || closing_; });
-                if (!job_) {
+                changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
+                if (queue_.empty()) {
                     return;
                 }
-                job = std::move(*job_);
+                job = std::move(queue_.front());
+                queue_.pop_front();
+                committing_ = 1;
             }
             // The media thread's items take their places (it works in order: wait for each).
             std::vector<bool> left_out(job.items.size(), false);
@@ -383,7 +390,7 @@ private:
             failed_ += dropped.size();
             warnings_.insert(warnings_.end(), notes.begin(), notes.end());
             warnings_.insert(warnings_.end(), dropped.begin(), dropped.end());
-            job_.reset();
+            committing_ = 0;
             if (!done) {
                 error_ = std::move(done).error();
             } else {
@@ -416,7 +423,8 @@ private:
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable changed_;
-    std::optional<Job> job_;
+    std::deque<Job> queue_;
+    std::size_t committing_ = 0;
     bool closing_ = false;
     std::optional<Error> error_;
     archive::CommitReport total_;
@@ -602,8 +610,11 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
     };
 
     std::size_t batch_bytes = 0;
-    // Keys of this batch and of the one committing now: the archive cannot see those yet.
-    KeySet batch_ids, previous_ids;
+    // Keys of this batch and of the ones handed over and perhaps not committed yet: the
+    // archive cannot see those.
+    static_assert(Committer::kDepth == 2, "one key set per batch that may be uncommitted");
+
+    KeySet batch_ids, previous_ids, earlier_ids;
     // Items are read a window ahead, so that the archive is asked about all of them in one
     // read transaction rather than one each.
     std::vector<Ahead> window(kLookahead);
@@ -637,7 +648,8 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
             n.mailboxes = state.mailboxes;
             n.conversation = state.id;
             n.render = settings;
-            if (known[i] || batch_ids.contains(ahead.key) || previous_ids.contains(ahead.key)) {
+            if (known[i] || batch_ids.contains(ahead.key) || previous_ids.contains(ahead.key) ||
+                earlier_ids.contains(ahead.key)) {
                 n.item.line =
                     ahead.item.line;  // the commit links the source and places it; nothing else needed
                 batch.push_back(std::move(n));
@@ -672,14 +684,16 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
                 batch_ids.insert(ahead.key);
             }
             // Long messages make a batch heavy: bound it by bytes as well, so that memory stays
-            // bounded whatever the messages' size (two batches are alive at a time).
+            // bounded whatever the messages' size (three batches are alive at a time).
             if (batch.size() >= options.batch_items || batch_bytes >= kMaxBatchTextBytes) {
                 CV_TRY_VOID(hand_over());
+                // The batch handed over before the previous one is committed now.
+                std::swap(earlier_ids, previous_ids);
                 std::swap(previous_ids, batch_ids);
                 batch_ids.clear();
                 batch_bytes = 0;
-                // The batch before the one just handed over is committed now, and was
-                // forgotten: ask again about the rest of the window.
+                // A batch committed since the window was asked about is forgotten now: ask
+                // again about the rest of the window.
                 if (i + 1 < count) {
                     CV_TRY(const auto again,
                            archive.contains(std::span<const archive::ItemKey>(keys).subspan(i + 1)));

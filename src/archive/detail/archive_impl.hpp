@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,6 +44,8 @@ struct Archive::Impl {
     std::vector<StoredBlob> pending;    // stored since the last take_blobs()
     std::vector<StoredBlob> in_flight;  // taken, not yet committed
     bool blob_appending = false;        // a BlobWriter is appending to the pack
+    // commit(): how far each pack is synced and dropped from the page cache.
+    std::map<std::int64_t, std::uint64_t> pack_dropped;
 
     std::unordered_map<std::string, std::int64_t> folder_ids;  // mailbox address → folder id
     std::optional<sqlite::Statement> contains_stmt;            // prepared once: asked for every item
