@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <zstd.h>
 
@@ -221,6 +222,110 @@ ZSTD_CCtx* thread_zstd()
 
 }  // namespace
 
+namespace {
+
+// OpenSSL's ChaCha20 and Poly1305, fetched once; a context of each per thread.
+struct OpenSslStream {
+    EVP_CIPHER* chacha = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
+    EVP_MAC* poly = EVP_MAC_fetch(nullptr, "POLY1305", nullptr);
+    EVP_CIPHER_CTX* cipher = EVP_CIPHER_CTX_new();
+    EVP_MAC_CTX* mac = poly ? EVP_MAC_CTX_new(poly) : nullptr;
+    ~OpenSslStream()
+    {
+        EVP_MAC_CTX_free(mac);
+        EVP_CIPHER_CTX_free(cipher);
+        EVP_MAC_free(poly);
+        EVP_CIPHER_free(chacha);
+    }
+    bool ok() const { return chacha && poly && cipher && mac; }
+
+    // out = in XOR the ChaCha20 (IETF) key stream from block `counter` on.
+    bool xor_stream(std::uint8_t* out, const std::uint8_t* in, std::size_t n, const std::uint8_t* key,
+                    const std::uint8_t* nonce12, std::uint32_t counter)
+    {
+        std::uint8_t iv[16];  // OpenSSL's: 32-bit block counter (little-endian), then the nonce
+        iv[0] = static_cast<std::uint8_t>(counter);
+        iv[1] = static_cast<std::uint8_t>(counter >> 8);
+        iv[2] = static_cast<std::uint8_t>(counter >> 16);
+        iv[3] = static_cast<std::uint8_t>(counter >> 24);
+        std::memcpy(iv + 4, nonce12, 12);
+        int len = 0;
+        if (EVP_EncryptInit_ex2(cipher, chacha, key, iv, nullptr) != 1)
+            return false;
+        while (n > 0) {
+            const int piece = static_cast<int>(std::min<std::size_t>(n, 1u << 30));
+            if (EVP_EncryptUpdate(cipher, out, &len, in, piece) != 1)
+                return false;
+            out += piece;
+            in += piece;
+            n -= static_cast<std::size_t>(piece);
+        }
+        return true;
+    }
+};
+
+// libsodium's secretstream nonce: a 32-bit message counter, then 8 bytes ratcheted by each MAC
+// (private constants of its secretstream_xchacha20poly1305.c).
+constexpr std::size_t kCounterBytes = 4;
+constexpr std::size_t kInonceBytes = 8;
+static_assert(kCounterBytes + kInonceBytes == sizeof(crypto_secretstream_xchacha20poly1305_state::nonce));
+
+OpenSslStream& openssl_stream()
+{
+    static thread_local OpenSslStream s;
+    return s;
+}
+
+}  // namespace
+
+void secretstream_push(void* state_ptr, std::uint8_t* out, const std::uint8_t* m, std::size_t mlen,
+                       std::uint8_t tag)
+{
+    // libsodium 1.0.18's secretstream_xchacha20poly1305.c, step for step: the one-time Poly1305
+    // key from block 0, the tag byte encrypted as block 1, the message from block 2, the MAC
+    // over (no ad) ‖ tag block ‖ ciphertext ‖ padding ‖ lengths, then the nonce ratchet.
+    auto* st = static_cast<crypto_secretstream_xchacha20poly1305_state*>(state_ptr);
+    OpenSslStream& o = openssl_stream();
+    static const std::uint8_t kZeros[64] = {};
+    std::uint8_t block[64];
+    unsigned char mac[16];
+    bool done = o.ok();
+    done = done && o.xor_stream(block, kZeros, 32, st->k, st->nonce, 0);  // the Poly1305 key
+    done = done && EVP_MAC_init(o.mac, block, 32, nullptr) == 1;
+    if (done) {
+        std::memset(block, 0, sizeof block);
+        block[0] = tag;
+        done = o.xor_stream(block, block, sizeof block, st->k, st->nonce, 1);
+        out[0] = block[0];
+        std::uint8_t* c = out + 1;
+        done = done && EVP_MAC_update(o.mac, block, sizeof block) == 1 &&
+               o.xor_stream(c, m, mlen, st->k, st->nonce, 2) && EVP_MAC_update(o.mac, c, mlen) == 1 &&
+               EVP_MAC_update(o.mac, kZeros, (0x10 - sizeof block + mlen) & 0xf) == 1;
+        std::uint8_t lengths[16] = {};
+        const std::uint64_t total = sizeof block + mlen;
+        for (int i = 0; i < 8; ++i)
+            lengths[8 + i] = static_cast<std::uint8_t>(total >> (8 * i));  // adlen (0), then this
+        std::size_t maclen = 0;
+        done = done && EVP_MAC_update(o.mac, lengths, sizeof lengths) == 1 &&
+               EVP_MAC_final(o.mac, mac, &maclen, sizeof mac) == 1 && maclen == sizeof mac;
+        if (done) {
+            std::memcpy(c + mlen, mac, sizeof mac);
+            for (std::size_t i = 0; i < kInonceBytes; ++i)
+                st->nonce[kCounterBytes + i] ^= mac[i];
+            sodium_increment(st->nonce, kCounterBytes);
+            if ((tag & crypto_secretstream_xchacha20poly1305_TAG_REKEY) != 0 ||
+                sodium_is_zero(st->nonce, kCounterBytes))
+                crypto_secretstream_xchacha20poly1305_rekey(st);
+        }
+    }
+    sodium_memzero(block, sizeof block);
+    if (!done) {
+        // OpenSSL without ChaCha20/Poly1305 (or a failure in it): libsodium's own code.
+        unsigned long long len = 0;
+        crypto_secretstream_xchacha20poly1305_push(st, out, &len, m, mlen, nullptr, 0, tag);
+    }
+}
+
 struct StreamSealer::State {
     crypto_secretstream_xchacha20poly1305_state st;
     ZSTD_CCtx* zstd = nullptr;
@@ -261,11 +366,9 @@ std::span<const std::uint8_t> StreamSealer::push_framed(std::span<std::uint8_t> 
     }
     if (out_.size() < message.size() + kStreamOverheadBytes)
         out_.resize(message.size() + kStreamOverheadBytes);  // grows once: never shrunk, never zeroed again
-    unsigned long long len = 0;
-    crypto_secretstream_xchacha20poly1305_push(&s_->st, out_.data(), &len, message.data(), message.size(),
-                                               nullptr, 0,
-                                               last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
-    return std::span<const std::uint8_t>(out_.data(), len);
+    secretstream_push(&s_->st, out_.data(), message.data(), message.size(),
+                      last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+    return std::span<const std::uint8_t>(out_.data(), message.size() + kStreamOverheadBytes);
 }
 
 const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
