@@ -434,9 +434,16 @@ Result<Archive> Archive::open(const fs::path& dir)
         return fail(std::move(key).error());
     }
     CV_TRY(auto db, Database::open(db_path.string(), false));
-    CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA "
-                        "wal_autocheckpoint=8192; "
-                        "PRAGMA cache_size=-65536"));
+    CV_TRY_VOID(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; "
+                        "PRAGMA cache_size=-32768"));
+    {
+        // A checkpoint once the WAL holds 32 MiB, whatever the page size (archives made before
+        // 32 KiB pages have 4 KiB ones): larger WALs only grew, they did not save work.
+        CV_TRY(auto page, db.prepare("PRAGMA page_size"));
+        CV_TRY(const bool row, page.step());
+        const std::int64_t page_size = row && page.column_int(0) > 0 ? page.column_int(0) : 4096;
+        CV_TRY_VOID(db.exec(fmt::format("PRAGMA wal_autocheckpoint={}", (32 << 20) / page_size)));
+    }
     CV_TRY_VOID(db.exec(kDeliverySchema));
     auto read_meta = [&](std::string_view k) -> Result<std::string> {
         CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = ?1"));
