@@ -198,10 +198,12 @@ public:
 
     /// Mailboxes with deliveries due at `now` (pending or sending; failed ones too when asked).
     Result<std::vector<std::string>> delivery_mailboxes(std::int64_t now, bool include_failed);
-    /// Up to `limit` deliveries of a mailbox due at `now`, those left "sending" first, then by
-    /// item. Errors: NotFound (no such mailbox).
+    /// Up to `limit` deliveries of a mailbox due at `now` whose item comes after `after_item`,
+    /// in item order (a run walks them once, so an item refused again is not retried in a
+    /// loop). Errors: NotFound (no such mailbox).
     Result<std::vector<Delivery>> due_deliveries(std::string_view mailbox, std::int64_t now,
-                                                 bool include_failed, std::size_t limit);
+                                                 bool include_failed, std::int64_t after_item,
+                                                 std::size_t limit);
     /// Records outcomes in one transaction. Errors: NotFound (an item not in that mailbox).
     Result<void> record_deliveries(std::span<const DeliveryUpdate> updates);
     /// Every delivery of a mailbox due at `now` becomes pending until `next_attempt`, with the

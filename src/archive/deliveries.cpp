@@ -81,7 +81,8 @@ Result<std::vector<std::string>> Archive::delivery_mailboxes(std::int64_t now, b
 }
 
 Result<std::vector<Delivery>> Archive::due_deliveries(std::string_view mailbox, std::int64_t now,
-                                                      bool include_failed, std::size_t limit)
+                                                      bool include_failed, std::int64_t after_item,
+                                                      std::size_t limit)
 {
     CV_TRY(auto f, impl_->db.prepare("SELECT f.id FROM folders f JOIN mailboxes m ON m.id = f.mailbox "
                                      "WHERE m.address = ?1 AND f.name = ?2"));
@@ -89,11 +90,12 @@ Result<std::vector<Delivery>> Archive::due_deliveries(std::string_view mailbox, 
     CV_TRY(const bool found, f.step());
     if (!found)
         return fail(ErrorCode::NotFound, fmt::format("no mailbox {} in the archive", mailbox));
-    CV_TRY(auto st, impl_->db.prepare(fmt::format(
-                        "SELECT {} {} WHERE p.folder = ?1 AND (d.state IS NULL OR (d.state IN (0, 1) AND "
-                        "d.next_at <= ?2) {}) ORDER BY coalesce(d.state, 0) = 1 DESC, p.item LIMIT ?3",
-                        kDeliveryColumns, kDeliveryJoins, include_failed ? "OR d.state = 3" : "")));
-    st.bind(1, f.column_int(0)).bind(2, now).bind(3, static_cast<std::int64_t>(limit));
+    CV_TRY(auto st,
+           impl_->db.prepare(fmt::format(
+               "SELECT {} {} WHERE p.folder = ?1 AND p.item > ?4 AND (d.state IS NULL OR (d.state IN "
+               "(0, 1) AND d.next_at <= ?2) {}) ORDER BY p.item LIMIT ?3",
+               kDeliveryColumns, kDeliveryJoins, include_failed ? "OR d.state = 3" : "")));
+    st.bind(1, f.column_int(0)).bind(2, now).bind(3, static_cast<std::int64_t>(limit)).bind(4, after_item);
     std::vector<Delivery> out;
     CV_TRY_VOID(for_each_row(st, [&] { out.push_back(read_delivery(st)); }));
     return out;

@@ -72,7 +72,7 @@ public:
                     return defer_all(opened.error().describe());
             }
             CV_TRY(auto batch, archive_.due_deliveries(report_.mailbox, due_time(), options_.retry_failed,
-                                                       options_.batch));
+                                                       cursor_, options_.batch));
             if (batch.empty())
                 break;
             auto more = deliver_batch(batch);
@@ -146,7 +146,7 @@ private:
         report_.reason = reason;
         // The wait grows with the attempts already made (the oldest due item's).
         CV_TRY(const auto first,
-               archive_.due_deliveries(report_.mailbox, due_time(), options_.retry_failed, 1));
+               archive_.due_deliveries(report_.mailbox, due_time(), options_.retry_failed, 0, 1));
         if (!first.empty())
             attempts_hint_ = std::max(attempts_hint_, first.front().attempts);
         CV_TRY(const auto n, archive_.defer_deliveries(report_.mailbox, due_time(), options_.retry_failed,
@@ -166,8 +166,10 @@ private:
         for (auto& d : batch) {
             if (d.state == DeliveryState::Sending) {
                 auto found = session_->find_message_id(folder_, d.message_id);
-                if (!found)
+                if (!found) {
+                    cursor_ = d.item - 1;  // this one again, after reconnecting
                     return connection_lost(std::move(found).error(), updates);
+                }
                 if (*found) {
                     updates.push_back(delivered(d, **found));
                     ++report_.found;
@@ -200,8 +202,10 @@ private:
                 const Error& e = appended.error();
                 if (e.code() == ErrorCode::Unavailable || e.code() == ErrorCode::Parse) {
                     // The item in flight stays "sending" (its fate is unknown); the rest go back.
+                    // After reconnecting, the walk resumes at it and looks for it first.
                     for (std::size_t k = i + 1; k < to_send.size(); ++k)
                         updates.push_back(back_to_pending(*to_send[k]));
+                    cursor_ = d.item - 1;
                     return connection_lost(appended.error(), updates);
                 }
                 // The item itself could not be rendered: the connection is mid-literal, so it
@@ -209,6 +213,7 @@ private:
                 updates.push_back(failed(d, e.describe()));
                 for (std::size_t k = i + 1; k < to_send.size(); ++k)
                     updates.push_back(back_to_pending(*to_send[k]));
+                cursor_ = d.item;
                 session_.reset();
                 CV_TRY_VOID(archive_.record_deliveries(updates));
                 return true;
@@ -230,6 +235,7 @@ private:
             updates.push_back(failed(d, appended->refusal));
         }
         CV_TRY_VOID(archive_.record_deliveries(updates));
+        cursor_ = batch.back().item;
         if (options_.progress)
             options_.progress(report_.mailbox, report_.delivered);
         return true;
@@ -272,6 +278,7 @@ private:
     std::string stop_reason_;
     std::uint32_t attempts_hint_ = 0;
     int drops_ = 0;
+    std::int64_t cursor_ = 0;  // the walk through the mailbox's items: those up to it are done
 };
 
 }  // namespace
