@@ -48,6 +48,8 @@ fs::path build_viewer_db(const TempDir& dir, const std::string& name, bool viewe
     EXPECT_TRUE(db);
     if (!db)
         return path;
+    // A scratch file: no fsync per statement (hundreds of them), which costs seconds on a busy disk.
+    EXPECT_TRUE(db->exec("PRAGMA synchronous=OFF"));
     exec_file(*db, kViewerSchema);
     if (viewer_rows)
         exec_file(*db, kViewerRows);
@@ -230,6 +232,7 @@ ModernFixture::ModernFixture()
     auto conn = sqlite::Database::open(db.string(), false);
     EXPECT_TRUE(conn);
     if (conn) {
+        EXPECT_TRUE(conn->exec("PRAGMA synchronous=OFF"));
         auto done = conn->exec(modern_rows());
         EXPECT_TRUE(done) << done.error().describe();
     }
