@@ -15,26 +15,6 @@ bool viewer_files_present()
     return fs::exists(kViewerSchema) && fs::exists(kViewerRows);
 }
 
-TempDir::TempDir()
-{
-    char tmpl[] = "/tmp/cv-android-db-test-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    EXPECT_NE(made, nullptr) << "mkdtemp failed";
-    path_ = made ? made : "/nonexistent/cv-android-db-test";
-}
-
-TempDir::~TempDir()
-{
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 void exec_file(sqlite::Database& db, const fs::path& sql)
 {
     auto done = db.exec(slurp(sql));
