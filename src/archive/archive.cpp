@@ -20,6 +20,7 @@
 #include "archive/detail/crypto.hpp"
 #include "archive/detail/journal.hpp"
 #include "archive/detail/record.hpp"
+#include "archive/detail/search_index.hpp"
 #include "sqlite/sqlite.hpp"
 
 namespace cv::archive {
@@ -422,6 +423,11 @@ Result<Archive> Archive::open(const fs::path& dir)
                     fmt::format("the key file {} does not belong to the archive in {}",
                                 key_path(dir).string(), dir.string()));
     }
+    // The search index's tables (search.cpp): created, and filled for an older archive, here.
+    if (auto indexed = open_search_index(db, *key); !indexed) {
+        ::close(lock_fd);
+        return fail(std::move(indexed).error());
+    }
     JournalHead head;
     CV_TRY(const std::string seq, read_meta("journal_seq"));
     CV_TRY(head.hash, read_meta("journal_hash"));
@@ -480,6 +486,7 @@ Result<std::int64_t> Archive::put_conversation(const Conversation& conversation)
     CV_TRY(auto seal, a.db.prepare("UPDATE conversations SET sealed = ?2 WHERE id = ?1"));
     seal.bind(1, id).bind_blob(2, a.key.seal(as_bytes(record), fmt::format("conversation:{}", id)));
     CV_TRY_VOID(seal.run());
+    CV_TRY_VOID(index_conversation(a.db, id, conversation));  // search.cpp
     return id;
 }
 
@@ -686,6 +693,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     CV_TRY(auto new_chunk, a.db.prepare("INSERT INTO chunks(items, sealed) VALUES(0, x'')"));
     CV_TRY_VOID(new_chunk.run());
     const std::int64_t chunk = a.db.last_insert_rowid();
+    SearchFacts search_facts(a.db, a.key);  // search.cpp: per-item facts for content search
     Bytes records;
     std::int64_t slot = 0;
     json journal_items = json::array();
@@ -759,6 +767,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             .bind(4, n.item.text)
             .bind(5, attachment_names);
         CV_TRY_VOID(index.run());
+        CV_TRY_VOID(search_facts.add(id, n.conversation, n.item));
         if (n.mailboxes.empty()) {
             hold.bind(1, id).bind(2, n.quarantine_reason).bind(3, t);
             CV_TRY_VOID(hold.run());
@@ -958,6 +967,7 @@ Result<void> Archive::refile(std::int64_t id, std::int64_t conversation, const S
         place.bind(1, folder).bind(2, id);
         CV_TRY_VOID(place.run());
     }
+    CV_TRY_VOID(reindex_item_conversation(a.db, id, conversation));  // search.cpp
     CV_TRY(auto release, a.db.prepare("DELETE FROM quarantine WHERE item = ?1"));
     release.bind(1, id);
     CV_TRY_VOID(release.run());
