@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/time.hpp"
 #include "deliver/imap/mutf7.hpp"
 #include "deliver/imap/session.hpp"
 #include "ingest/ingest.hpp"
@@ -281,6 +282,51 @@ private:
     std::int64_t cursor_ = 0;  // the walk through the mailbox's items: those up to it are done
 };
 
+// A run's report counts what it leaves undelivered, not only what it tried: items still
+// waiting out the backoff of an earlier refusal (not due now, so not tried) are pending, and
+// items the server refused before (not retried without retry_failed) are failed. Without
+// this, `deliver` right after a refused run printed "pending 0" and exited 0 while every item
+// still waited (exit 69 means "stored, but deliveries wait").
+Result<void> report_what_is_left(archive::Archive& archive, RunReport& report)
+{
+    CV_TRY(const auto counts, archive.delivery_counts());
+    for (const auto& [mailbox, left] : counts) {
+        auto it = std::find_if(report.mailboxes.begin(), report.mailboxes.end(),
+                               [&](const MailboxReport& m) { return m.mailbox == mailbox; });
+        const std::uint64_t pending = it == report.mailboxes.end() ? 0 : it->pending;
+        const std::uint64_t failed = it == report.mailboxes.end() ? 0 : it->failed;
+        if (left.pending <= pending && left.failed <= failed)
+            continue;
+        if (it == report.mailboxes.end()) {
+            report.mailboxes.emplace_back().mailbox = mailbox;
+            it = std::prev(report.mailboxes.end());
+        }
+        if (left.pending > pending) {
+            it->pending += left.pending - pending;
+            report.pending += left.pending - pending;
+            if (it->reason.empty()) {  // the recorded reason of the first one that waits
+                archive::DeliveryQuery q;
+                q.state = DeliveryState::Pending;
+                q.mailbox = mailbox;
+                q.limit = 1;
+                CV_TRY(const auto first, archive.deliveries(q));
+                if (!first.empty() && first.front().next_attempt > 0)
+                    it->reason = fmt::format(
+                        "not due before {} (`deliver --ignore-backoff` tries now){}{}",
+                        format_utc(first.front().next_attempt),
+                        first.front().reason.empty() ? "" : "; last attempt: ", first.front().reason);
+            }
+        }
+        if (left.failed > failed) {
+            it->failed += left.failed - failed;
+            report.failed += left.failed - failed;
+        }
+    }
+    std::sort(report.mailboxes.begin(), report.mailboxes.end(),
+              [](const MailboxReport& a, const MailboxReport& b) { return a.mailbox < b.mailbox; });
+    return {};
+}
+
 }  // namespace
 
 std::string_view to_string(Mechanism m)
@@ -390,6 +436,7 @@ Result<RunReport> run(archive::Archive& archive, const Target& target, const Run
         report.failed += r.failed;
         report.mailboxes.push_back(std::move(r));
     }
+    CV_TRY_VOID(report_what_is_left(archive, report));
     return report;
 }
 
