@@ -128,7 +128,14 @@ private:
                 auto folder = session_->ensure_folder(target_.folder);
                 if (folder) {
                     folder_ = std::move(*folder);
-                    return {};
+                    // Selected, the folder stays open on the server between APPENDs: Dovecot's
+                    // Maildir re-read the whole UID list of a folder not selected for every
+                    // APPEND, so a run grew quadratic in the folder's size (20,000 messages:
+                    // 129 s, 70 s selected). A refusal to select (false) only costs that speed.
+                    auto selected = session_->select(folder_);
+                    if (selected)
+                        return {};
+                    folder = fail(std::move(selected).error());
                 }
                 session_.reset();
                 if (folder.error().code() != ErrorCode::Unavailable || attempt >= options_.reconnects)
