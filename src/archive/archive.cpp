@@ -291,10 +291,10 @@ Result<std::int64_t> Archive::Impl::folder_for(const std::string& address)
     return folder;
 }
 
-Result<std::vector<std::string>> Archive::Impl::chunk_records(std::int64_t chunk)
+Result<const std::vector<std::string>*> Archive::Impl::chunk_records(std::int64_t chunk)
 {
     if (chunk == cached_chunk && !cached_records.empty())
-        return cached_records;
+        return &cached_records;
     CV_TRY(auto st, db.prepare("SELECT sealed FROM chunks WHERE id = ?1"));
     st.bind(1, chunk);
     CV_TRY(const bool row, st.step());
@@ -313,8 +313,8 @@ Result<std::vector<std::string>> Archive::Impl::chunk_records(std::int64_t chunk
         pos += n;
     }
     cached_chunk = chunk;
-    cached_records = records;
-    return records;
+    cached_records = std::move(records);
+    return &cached_records;
 }
 
 Result<JournalHead> Archive::Impl::journal_append(const json& body)
@@ -910,11 +910,11 @@ Result<StoredItem> Archive::item(std::int64_t id)
     CV_TRY(out.conversation, parse_conversation_record(as_text(conv_plain)));
     if (!st.column_is_null(7))
         out.quarantine_reason = std::string(st.column_text(7));
-    CV_TRY(const auto records, a.chunk_records(chunk));
-    if (slot >= records.size())
+    CV_TRY(const auto* records, a.chunk_records(chunk));
+    if (slot >= records->size())
         return fail(ErrorCode::Parse, fmt::format("item {}: its record is missing from chunk {}", id, chunk));
     RenderContext context;
-    CV_TRY_VOID(parse_item_record(records[slot], out.item, context));
+    CV_TRY_VOID(parse_item_record((*records)[slot], out.item, context));
     if (context.message_id != out.message_id)
         return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", id,
                                                   context.message_id, out.message_id));
