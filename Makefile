@@ -47,6 +47,7 @@ bench: build
 	python3 bench/parse_throughput.py --chatvault build/chatvault
 	python3 bench/render_throughput.py --chatvault build/chatvault
 	python3 bench/import_throughput.py --chatvault build/chatvault
+	python3 bench/delivery_throughput.py --chatvault build/chatvault
 
 format:
 	clang-format-14 -i $$(git ls-files '*.cpp' '*.hpp')

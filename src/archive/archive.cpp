@@ -21,6 +21,7 @@
 #include "archive/detail/crypto.hpp"
 #include "archive/detail/journal.hpp"
 #include "archive/detail/record.hpp"
+#include "archive/detail/search_index.hpp"
 #include "sqlite/sqlite.hpp"
 
 namespace cv::archive {
@@ -311,10 +312,10 @@ Result<std::int64_t> Archive::Impl::folder_for(const std::string& address)
     return folder;
 }
 
-Result<std::vector<std::string>> Archive::Impl::chunk_records(std::int64_t chunk)
+Result<const std::vector<std::string>*> Archive::Impl::chunk_records(std::int64_t chunk)
 {
     if (chunk == cached_chunk && !cached_records.empty())
-        return cached_records;
+        return &cached_records;
     CV_TRY(auto st, db.prepare("SELECT sealed FROM chunks WHERE id = ?1"));
     st.bind(1, chunk);
     CV_TRY(const bool row, st.step());
@@ -333,8 +334,8 @@ Result<std::vector<std::string>> Archive::Impl::chunk_records(std::int64_t chunk
         pos += n;
     }
     cached_chunk = chunk;
-    cached_records = records;
-    return records;
+    cached_records = std::move(records);
+    return &cached_records;
 }
 
 Result<JournalHead> Archive::Impl::journal_append(const json& body)
@@ -460,6 +461,11 @@ Result<Archive> Archive::open(const fs::path& dir)
                     fmt::format("the key file {} does not belong to the archive in {}",
                                 key_path(dir).string(), dir.string()));
     }
+    // The search index's tables (search.cpp): created, and filled for an older archive, here.
+    if (auto indexed = open_search_index(db, *key); !indexed) {
+        ::close(lock_fd);
+        return fail(std::move(indexed).error());
+    }
     JournalHead head;
     CV_TRY(const std::string seq, read_meta("journal_seq"));
     CV_TRY(head.hash, read_meta("journal_hash"));
@@ -518,6 +524,7 @@ Result<std::int64_t> Archive::put_conversation(const Conversation& conversation)
     CV_TRY(auto seal, a.db.prepare("UPDATE conversations SET sealed = ?2 WHERE id = ?1"));
     seal.bind(1, id).bind_blob(2, a.key.seal(as_bytes(record), fmt::format("conversation:{}", id)));
     CV_TRY_VOID(seal.run());
+    CV_TRY_VOID(index_conversation(a.db, id, conversation));  // search.cpp
     return id;
 }
 
@@ -831,6 +838,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     CV_TRY(auto new_chunk, a.db.prepare("INSERT INTO chunks(items, sealed) VALUES(0, x'')"));
     CV_TRY_VOID(new_chunk.run());
     const std::int64_t chunk = a.db.last_insert_rowid();
+    SearchFacts search_facts(a.db, a.key);  // search.cpp: per-item facts for content search
     Bytes records;
     std::int64_t slot = 0;
     // The journal entry's lists, written as JSON text as they grow (a JSON value per item cost
@@ -933,6 +941,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             .bind_static(4, n.item.text)
             .bind_static(5, attachment_names);
         CV_TRY_VOID(index.run());
+        CV_TRY_VOID(search_facts.add(id, n.conversation, n.item));
         if (n.mailboxes.empty()) {
             hold.bind(1, id).bind(2, n.quarantine_reason).bind(3, t);
             CV_TRY_VOID(hold.run());
@@ -1082,11 +1091,11 @@ Result<StoredItem> Archive::item(std::int64_t id)
     CV_TRY(out.conversation, parse_conversation_record(as_text(conv_plain)));
     if (!st.column_is_null(7))
         out.quarantine_reason = std::string(st.column_text(7));
-    CV_TRY(const auto records, a.chunk_records(chunk));
-    if (slot >= records.size())
+    CV_TRY(const auto* records, a.chunk_records(chunk));
+    if (slot >= records->size())
         return fail(ErrorCode::Parse, fmt::format("item {}: its record is missing from chunk {}", id, chunk));
     RenderContext context;
-    CV_TRY_VOID(parse_item_record(records[slot], out.item, context));
+    CV_TRY_VOID(parse_item_record((*records)[slot], out.item, context));
     if (context.message_id != out.message_id)
         return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", id,
                                                   context.message_id, out.message_id));
@@ -1139,6 +1148,7 @@ Result<void> Archive::refile(std::int64_t id, std::int64_t conversation, const S
         place.bind(1, folder).bind(2, id);
         CV_TRY_VOID(place.run());
     }
+    CV_TRY_VOID(reindex_item_conversation(a.db, id, conversation));  // search.cpp
     CV_TRY(auto release, a.db.prepare("DELETE FROM quarantine WHERE item = ?1"));
     release.bind(1, id);
     CV_TRY_VOID(release.run());

@@ -171,6 +171,67 @@ private:
     std::unique_ptr<State> s_;
 };
 
+// ---- Content search over the index (search.cpp). What a query means is decided by
+// src/compliance/search, which builds a tree of these conditions; the archive turns the tree
+// into one SQL statement over its tables and full-text indexes.
+
+/// One condition of an index search. Full-text expressions (`fts`) are FTS5 MATCH syntax.
+struct IndexCondition {
+    enum class Op {
+        All,            ///< every item
+        None,           ///< no item
+        And,            ///< every child (`children`, at least one)
+        Or,             ///< any child
+        Not,            ///< not the one child
+        Text,           ///< `fts` over the item index: columns sender, subject, body, attachments
+        Person,         ///< a member of the item's conversation matching `fts` (columns name, phone,
+                        ///< phone_tail, address) — or one of `ids` when `fts` is empty — plays `role`
+        Conversation,   ///< the item's conversation title matches `fts` (column title), or is one of `ids`
+        Items,          ///< the item is one of `ids`
+        Utc,            ///< sent instant (unix seconds) in [from, to)
+        ImportedAt,     ///< import instant in [from, to)
+        Size,           ///< size of the email in bytes in [from, to)
+        Kind,           ///< items of `kind`
+        Deleted,        ///< a deletion tombstone
+        Edited,         ///< carries the edited marker
+        HasAttachment,  ///< at least one attachment whose bytes are archived
+        Mailbox,        ///< placed in a mailbox: address == `text`, or (`domain`) in that domain or a
+                        ///< subdomain, or (`prefix`) whose address starts with `text` (case-insensitive)
+    };
+    enum class Role { Sender, Recipient, Participant };
+    Op op = Op::All;
+    std::vector<IndexCondition> children;
+    std::string fts;
+    std::vector<std::int64_t> ids;  ///< Items: item ids; Person: member ids; Conversation: conversation ids
+    Role role = Role::Participant;
+    std::optional<std::int64_t> from, to;
+    ItemKind kind = ItemKind::Message;
+    std::string text;
+    bool domain = false;
+    bool prefix = false;
+};
+
+/// A member of a stored conversation as the search index numbers it (conversation × 65536 +
+/// position among its members; members past 65,535 are not indexed).
+inline constexpr std::int64_t kMemberStride = 65536;
+
+struct IndexHit {
+    std::int64_t id = 0;
+    std::string message_id;
+    std::int64_t conversation = 0;
+    ItemKind kind = ItemKind::Message;
+    std::int64_t utc = 0;
+    std::int64_t imported_at = 0;
+    bool deleted = false;
+    std::uint64_t size = 0;
+    std::vector<std::string> mailboxes;  ///< empty: in quarantine
+};
+
+struct IndexPage {
+    std::uint64_t total = 0;  ///< every match, not only this page
+    std::vector<IndexHit> hits;
+};
+
 /// Thread safety: an importer's pipeline may use three threads at once: one runs contains()
 /// and open_blob() (reads the source and renders), one put_blob() and begin_blob() (stores
 /// attachments), one take_blobs() and commit(). Nothing else may overlap.
@@ -241,10 +302,12 @@ public:
 
     /// Mailboxes with deliveries due at `now` (pending or sending; failed ones too when asked).
     Result<std::vector<std::string>> delivery_mailboxes(std::int64_t now, bool include_failed);
-    /// Up to `limit` deliveries of a mailbox due at `now`, those left "sending" first, then by
-    /// item. Errors: NotFound (no such mailbox).
+    /// Up to `limit` deliveries of a mailbox due at `now` whose item comes after `after_item`,
+    /// in item order (a run walks them once, so an item refused again is not retried in a
+    /// loop). Errors: NotFound (no such mailbox).
     Result<std::vector<Delivery>> due_deliveries(std::string_view mailbox, std::int64_t now,
-                                                 bool include_failed, std::size_t limit);
+                                                 bool include_failed, std::int64_t after_item,
+                                                 std::size_t limit);
     /// Records outcomes in one transaction. Errors: NotFound (an item not in that mailbox).
     Result<void> record_deliveries(std::span<const DeliveryUpdate> updates);
     /// Every delivery of a mailbox due at `now` becomes pending until `next_attempt`, with the
@@ -263,6 +326,30 @@ public:
     /// journaled or logged. An empty value removes it.
     Result<void> put_secret(std::string_view name, std::string_view value);
     Result<std::optional<std::string>> secret(std::string_view name);
+
+    // Content search (search.cpp). The index: the item full-text index (sender, subject, body,
+    // attachment names), conversation titles and members (names, phone numbers, mapped
+    // addresses) in contentless FTS5 tables, per-item facts (conversation, sender, edited) and
+    // the items table. Filled at commit and put_conversation; built for older archives when
+    // they are first opened.
+
+    /// Items matching `where`, newest first (sent time, then item number). Errors: InvalidArgument
+    /// (an FTS expression SQLite refuses), Io.
+    Result<IndexPage> search(const IndexCondition& where, std::uint64_t limit, std::uint64_t offset);
+    /// Every item id matching `where`, in id order (candidates for checks the index cannot make).
+    Result<std::vector<std::int64_t>> search_ids(const IndexCondition& where);
+    /// Members (conversation × kMemberStride + position) whose index entry matches `fts`.
+    Result<std::vector<std::int64_t>> search_members(std::string_view fts);
+    /// Conversations whose title matches `fts`.
+    Result<std::vector<std::int64_t>> search_conversations(std::string_view fts);
+    /// The SQL search() runs for `where`, parameters written in place (for --explain).
+    std::string search_sql(const IndexCondition& where);
+    /// A stored conversation snapshot. Errors: NotFound, Parse (damaged).
+    Result<Conversation> conversation(std::int64_t id);
+    /// Up to `n` items before and after `item` in its conversation (sent time, then item
+    /// number), without the item itself: {before…, after…} in time order.
+    Result<std::pair<std::vector<ItemSummary>, std::vector<ItemSummary>>> around(std::int64_t item,
+                                                                                 std::size_t n);
 
 private:
     friend class BlobWriter;

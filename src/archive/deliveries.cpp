@@ -81,7 +81,8 @@ Result<std::vector<std::string>> Archive::delivery_mailboxes(std::int64_t now, b
 }
 
 Result<std::vector<Delivery>> Archive::due_deliveries(std::string_view mailbox, std::int64_t now,
-                                                      bool include_failed, std::size_t limit)
+                                                      bool include_failed, std::int64_t after_item,
+                                                      std::size_t limit)
 {
     CV_TRY(auto f, impl_->db.prepare("SELECT f.id FROM folders f JOIN mailboxes m ON m.id = f.mailbox "
                                      "WHERE m.address = ?1 AND f.name = ?2"));
@@ -89,11 +90,12 @@ Result<std::vector<Delivery>> Archive::due_deliveries(std::string_view mailbox, 
     CV_TRY(const bool found, f.step());
     if (!found)
         return fail(ErrorCode::NotFound, fmt::format("no mailbox {} in the archive", mailbox));
-    CV_TRY(auto st, impl_->db.prepare(fmt::format(
-                        "SELECT {} {} WHERE p.folder = ?1 AND (d.state IS NULL OR (d.state IN (0, 1) AND "
-                        "d.next_at <= ?2) {}) ORDER BY coalesce(d.state, 0) = 1 DESC, p.item LIMIT ?3",
-                        kDeliveryColumns, kDeliveryJoins, include_failed ? "OR d.state = 3" : "")));
-    st.bind(1, f.column_int(0)).bind(2, now).bind(3, static_cast<std::int64_t>(limit));
+    CV_TRY(auto st,
+           impl_->db.prepare(fmt::format(
+               "SELECT {} {} WHERE p.folder = ?1 AND p.item > ?4 AND (d.state IS NULL OR (d.state IN "
+               "(0, 1) AND d.next_at <= ?2) {}) ORDER BY p.item LIMIT ?3",
+               kDeliveryColumns, kDeliveryJoins, include_failed ? "OR d.state = 3" : "")));
+    st.bind(1, f.column_int(0)).bind(2, now).bind(3, static_cast<std::int64_t>(limit)).bind(4, after_item);
     std::vector<Delivery> out;
     CV_TRY_VOID(for_each_row(st, [&] { out.push_back(read_delivery(st)); }));
     return out;
@@ -139,16 +141,8 @@ Result<std::uint64_t> Archive::defer_deliveries(std::string_view mailbox, std::i
     CV_TRY(const std::int64_t folder, impl_->folder_for(std::string(mailbox)));
     const std::int64_t stamp = static_cast<std::int64_t>(std::time(nullptr));
     CV_TRY(auto tx, Transaction::begin(impl_->db));
-    // Placements never tried have no row yet: one each. A "sending" one keeps its state: its
+    // Those tried before and due now: one more attempt. A "sending" one keeps its state: its
     // message may be on the server already and must be looked for before it is sent again.
-    CV_TRY(auto fresh,
-           impl_->db.prepare(
-               "INSERT INTO deliveries(folder, item, state, attempts, next_at, reason, uid, updated) "
-               "SELECT p.folder, p.item, 0, 1, ?2, ?3, NULL, ?4 FROM placements p WHERE p.folder = ?1 "
-               "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.folder = p.folder AND d.item = p.item)"));
-    fresh.bind(1, folder).bind(2, next_attempt).bind(3, reason).bind(4, stamp);
-    CV_TRY_VOID(fresh.run());
-    std::uint64_t n = static_cast<std::uint64_t>(impl_->db.changes());
     CV_TRY(auto due, impl_->db.prepare(fmt::format(
                          "UPDATE deliveries SET state = CASE state WHEN 1 THEN 1 ELSE 0 END, attempts = "
                          "attempts + 1, next_at = ?2, reason = ?3, "
@@ -156,6 +150,17 @@ Result<std::uint64_t> Archive::defer_deliveries(std::string_view mailbox, std::i
                          include_failed ? "OR state = 3" : "")));
     due.bind(1, folder).bind(2, next_attempt).bind(3, reason).bind(4, stamp).bind(5, now);
     CV_TRY_VOID(due.run());
+    std::uint64_t n = static_cast<std::uint64_t>(impl_->db.changes());
+    // Placements never tried have no row yet: one each. Inserted after the update, not before:
+    // with `now` past their next attempt (deliver --ignore-backoff) the update would match the
+    // new rows too, counting each twice (pending 26 of 13 items) with two attempts.
+    CV_TRY(auto fresh,
+           impl_->db.prepare(
+               "INSERT INTO deliveries(folder, item, state, attempts, next_at, reason, uid, updated) "
+               "SELECT p.folder, p.item, 0, 1, ?2, ?3, NULL, ?4 FROM placements p WHERE p.folder = ?1 "
+               "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.folder = p.folder AND d.item = p.item)"));
+    fresh.bind(1, folder).bind(2, next_attempt).bind(3, reason).bind(4, stamp);
+    CV_TRY_VOID(fresh.run());
     n += static_cast<std::uint64_t>(impl_->db.changes());
     CV_TRY_VOID(tx.commit());
     return n;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/archive.hpp"
+#include "cli/cli_support.hpp"
 #include "cli/delivery_commands.hpp"
 #include "ingest/ingest.hpp"
 #include "mapping/mapping.hpp"
@@ -25,17 +26,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-int report_error(const Error& e)
-{
-    fmt::print(stderr, "chatvault: error: {}\n", e.describe());
-    return exit_code(e.code());
-}
-
-void print_json(const json& j)
-{
-    fmt::print("{}\n", j.dump(2, ' ', false, json::error_handler_t::replace));
-}
 
 std::string iso_utc(std::int64_t t)
 {
@@ -148,11 +138,6 @@ private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_;
 };
-
-Result<archive::Archive> open_archive(const std::string& flag)
-{
-    return archive::Archive::open(archive::default_location(flag));
-}
 
 Result<std::int64_t> resolve_item(archive::Archive& a, const std::string& ref)
 {

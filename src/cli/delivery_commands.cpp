@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/cli_support.hpp"
 #include "core/time.hpp"
 #include "deliver/deliver.hpp"
 
@@ -17,17 +18,6 @@ namespace cv::cli {
 using nlohmann::json;
 
 namespace {
-
-int report_error(const Error& e)
-{
-    fmt::print(stderr, "chatvault: error: {}\n", e.describe());
-    return exit_code(e.code());
-}
-
-void print_json(const json& j)
-{
-    fmt::print("{}\n", j.dump(2, ' ', false, json::error_handler_t::replace));
-}
 
 // A secret comes from a file or an environment variable, never from the command line (where
 // every user of the machine can read it in the process list).
@@ -93,11 +83,6 @@ struct DeliveryArgs {
     std::string state;
     std::uint64_t limit = 1000;
 };
-
-Result<archive::Archive> open_archive(const std::string& flag)
-{
-    return archive::Archive::open(archive::default_location(flag));
-}
 
 }  // namespace
 

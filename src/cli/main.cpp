@@ -9,6 +9,7 @@
 #include "cli/delivery_commands.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/render_command.hpp"
+#include "cli/search_command.hpp"
 
 int main(int argc, char** argv)
 {
@@ -30,6 +31,8 @@ int main(int argc, char** argv)
     cv::cli::ContactsArgs contacts_args;
     cv::cli::add_contacts_command(app, contacts_args, status);
     cv::cli::add_delivery_commands(app, status);
+    cv::cli::SearchArgs search_args;
+    cv::cli::add_search_command(app, search_args, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }

@@ -33,6 +33,17 @@ std::size_t first_invalid_portable(std::string_view s);
 /// `s` with every ill-formed sequence replaced by U+FFFD.
 std::string sanitize(std::string_view s);
 
+/// Letters a-z upper-cased, every other byte kept (WhatsApp ids, IMAP keywords: ASCII by
+/// definition, so no locale is involved).
+inline std::string ascii_upper(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 'a' + 'A');
+    return out;
+}
+
 /// Appends the UTF-8 encoding of `cp`.
 void append(std::string& out, char32_t cp);
 

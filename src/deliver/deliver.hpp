@@ -66,8 +66,10 @@ struct MailboxReport {
     std::string mailbox;
     std::uint64_t delivered = 0;  ///< appended in this run
     std::uint64_t found = 0;      ///< already on the server (an interrupted run's): not sent again
-    std::uint64_t pending = 0;    ///< left for a later run, with `reason`
-    std::uint64_t failed = 0;     ///< refused by the server, item by item
+    std::uint64_t pending = 0;    ///< left for a later run, with `reason` (also those still
+                                  ///< waiting out an earlier run's backoff, not tried now)
+    std::uint64_t failed = 0;     ///< refused by the server, item by item (now, or before and
+                                  ///< not retried without retry_failed)
     std::string reason;           ///< why something was left pending (login, quota, folder, network)
 };
 
@@ -79,7 +81,9 @@ struct RunReport {
 /// Delivers what is due. A mailbox the server refuses (login, folder, quota) keeps its items
 /// pending with the reason and a later next attempt (doubling, at most 6 hours); a dropped
 /// connection is retried `reconnects` times; an item the server refuses by itself is failed
-/// with the reason. Errors: only the archive's (a server's answers are outcomes, not errors).
+/// with the reason. The report also counts what is left undelivered without being tried (not
+/// due yet, failed before), so "nothing pending or failed" means every placement is delivered.
+/// Errors: only the archive's (a server's answers are outcomes, not errors).
 Result<RunReport> run(archive::Archive& archive, const Target& target, const RunOptions& options);
 
 }  // namespace cv::deliver

@@ -51,7 +51,8 @@ import uuid
 sys.dont_write_bytecode = True
 from cvarchive import Chat, Failures, Msg, Vault, common_args, minutes, run_in_temp
 
-FTS_TABLES = {"search_data", "search_idx"}
+# The item index, and the content search's conversation titles and members (src/archive/search.cpp).
+FTS_TABLES = {f"{t}_{s}" for t in ("search", "search_titles", "search_members") for s in ("data", "idx")}
 
 
 def canary() -> str:
@@ -243,7 +244,8 @@ def run(exe: str, tmp: str, f: Failures) -> None:
         f.check(not bad, f"{label} canary: every database hit lies in the FTS shadow tables", "; ".join(bad[:5]))
 
     con = sqlite3.connect(copy)
-    con.execute("INSERT INTO search(search) VALUES('delete-all')")
+    for table in ("search", "search_titles", "search_members"):
+        con.execute(f"INSERT INTO {table}({table}) VALUES('delete-all')")
     con.commit()
     con.execute("VACUUM")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -120,6 +120,35 @@ class DatabaseCli(unittest.TestCase):
         self.assertEqual(code, 0, out + err)
         self.assertTrue(json.loads(out)["ok"])
 
+    def test_ios_calls_import_as_call_items_and_render_as_call_records(self):
+        """CallHistory.sqlite's calls: each one archived as a call item whose email is a call
+        record (kind, media, result, direction and duration as the database holds them)."""
+        name, db, options, count = sources()[0]
+        code, out, err = run("parse", db, *options, "--format", "jsonl")
+        self.assertEqual(code, 0, err)
+        calls = {i["key_id"]: i for i in map(json.loads, out.splitlines()) if i["kind"] == "call"}
+        self.assertEqual(len(calls), 4)
+        archive = os.path.join(self.tmp, "archive")
+        self.assertEqual(run("init", "--archive", archive)[0], 0)
+        code, _, err = run("import", db, *options, "--archive", archive, "--owner",
+                           "+19195794674=owner@example.com", "--tz", "UTC", "--json")
+        self.assertEqual(code, 0, err)
+        code, out, err = run("ls", "owner@example.com", "--archive", archive, "--json")
+        self.assertEqual(code, 0, err)
+        archived = [i for i in json.loads(out) if i["kind"] == "call"]
+        self.assertEqual(len(archived), len(calls))
+        for entry in archived:
+            code, eml, err = run("show", str(entry["item"]), "--archive", archive, "--eml")
+            self.assertEqual(code, 0, err)
+            msg = email.message_from_string(eml, policy=email.policy.default)
+            self.assertEqual(msg["X-WhatsApp-Kind"], "call")
+            call = calls[str(msg["X-WhatsApp-Message-Key"])]["call"]
+            header = str(msg["X-WhatsApp-Call"])
+            self.assertIn(f"{call['media']}; result={call['result']}", header)
+            self.assertIn("direction=" + ("outgoing" if call["outgoing"] else "incoming"), header)
+            self.assertIn(f"duration={call['duration']}", header)
+            self.assertIn(f"{call['media']} call", str(msg["Subject"]).lower())
+
     def test_contacts_lists_the_address_book_and_starts_a_mapping_file(self):
         ios = os.path.join(CORPUS, "iLEAPP", "josh_ios15_ffs", "AppGroup")
         books = [("android", os.path.join(CORPUS, "IPED", "test-files", "test_whatsApp.db"), 384),

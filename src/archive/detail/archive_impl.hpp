@@ -101,7 +101,9 @@ struct Archive::Impl {
 
     Result<void> open_current_pack();
     Result<std::int64_t> folder_for(const std::string& address);
-    Result<std::vector<std::string>> chunk_records(std::int64_t chunk);
+    /// The records of a chunk, decrypted once and kept until another chunk is asked for (the
+    /// pointer is valid until then): listing, showing and delivering walk items chunk by chunk.
+    Result<const std::vector<std::string>*> chunk_records(std::int64_t chunk);
     Result<detail::JournalHead> journal_append(const nlohmann::json& body);
     Result<detail::JournalHead> journal_append(const std::string& body);
 };

@@ -5,18 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
+
 namespace cv::deliver::imap {
 
 namespace {
-
-std::string upper(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 'a' + 'A');
-    return out;
-}
 
 Error bad(std::string_view what, std::string_view unit)
 {
@@ -57,7 +50,7 @@ void status_text(std::string_view s, Response& r)
         const auto close = s.find(']');
         if (close != std::string_view::npos) {
             std::string_view inside = s.substr(1, close - 1);
-            r.code = upper(next_word(inside));
+            r.code = utf8::ascii_upper(next_word(inside));
             r.code_args = inside;
             s = s.substr(close + 1);
             if (!s.empty() && s.front() == ' ')
@@ -109,7 +102,7 @@ Result<std::optional<std::string>> take_string(std::string_view& s, std::string_
     const auto end = std::min(s.find(' '), s.size());
     const std::string_view atom = s.substr(0, end);
     s.remove_prefix(end);
-    if (upper(atom) == "NIL")
+    if (utf8::ascii_upper(atom) == "NIL")
         return std::optional<std::string>();
     return std::optional<std::string>(std::string(atom));
 }
@@ -146,7 +139,7 @@ Result<Response> parse_response(std::string_view unit)
     }
     if (word.empty())
         return fail(bad("no response name", unit));
-    r.name = upper(word);
+    r.name = utf8::ascii_upper(word);
     if (r.kind == Response::Kind::Tagged && r.name != "OK" && r.name != "NO" && r.name != "BAD")
         return fail(bad("a tagged response that is not OK, NO or BAD", unit));
     if (is_status(r.name))
@@ -215,7 +208,7 @@ std::set<std::string> parse_capabilities(std::string_view rest)
     while (!rest.empty()) {
         const auto w = next_word(rest);
         if (!w.empty())
-            out.insert(upper(w));
+            out.insert(utf8::ascii_upper(w));
     }
     return out;
 }

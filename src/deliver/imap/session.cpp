@@ -192,6 +192,14 @@ Result<std::string> Session::ensure_folder(std::string_view utf8_name)
     return wire;
 }
 
+Result<bool> Session::select(std::string_view wire_folder)
+{
+    CV_TRY(const std::string q, quote_string(wire_folder));
+    CV_TRY(auto selected, run(fmt::format("SELECT {}", q)));
+    selected_ = selected.ok() ? std::string(wire_folder) : std::string();  // a failed SELECT deselects
+    return selected.ok();
+}
+
 Result<std::optional<std::uint32_t>> Session::find_message_id(std::string_view wire_folder,
                                                               std::string_view message_id)
 {

@@ -39,6 +39,13 @@ public:
     /// name), Unavailable, Parse.
     Result<std::string> ensure_folder(std::string_view utf8_name);
 
+    /// Selects `wire_folder` (read-write) for the APPENDs that follow: a server then appends
+    /// into the open folder instead of opening it anew for each message (Dovecot's Maildir
+    /// re-reads the folder's whole UID list for every APPEND to a folder not selected: a run
+    /// grew quadratic in the folder's size). False when the server refuses to select it (it
+    /// may still take APPENDs). Errors: Unavailable, Parse.
+    Result<bool> select(std::string_view wire_folder);
+
     /// The UID of a message in `wire_folder` whose Message-ID header is <message_id>, if any.
     Result<std::optional<std::uint32_t>> find_message_id(std::string_view wire_folder,
                                                          std::string_view message_id);

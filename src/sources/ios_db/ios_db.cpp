@@ -80,15 +80,6 @@ struct Member {
     std::string name;  // ZCONTACTNAME, else ZFIRSTNAME
 };
 
-std::string upper(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 'a' + 'A');
-    return out;
-}
-
 std::vector<std::string_view> split(std::string_view s, std::string_view sep)
 {
     std::vector<std::string_view> out;
@@ -547,13 +538,13 @@ Result<void> IosDbSource::load_calls()
                m.select("m", "ZMESSAGEDATE"))));
     return sqlite::for_each_row(st, [&] {
         const auto chat = chat_index_.find(st.column_int(1));
-        const std::string stanza = upper(st.column_text(2));
+        const std::string stanza = utf8::ascii_upper(st.column_text(2));
         if (chat == chat_index_.end() || stanza.empty())
             return;
         auto& calls = pending_calls_[chat->second];
         CallRecord* match = nullptr;
         for (auto& c : calls)
-            if (c.call_id && upper(*c.call_id) == stanza)
+            if (c.call_id && utf8::ascii_upper(*c.call_id) == stanza)
                 match = &c;
         if (!match) {
             if (const auto utc = unix_from_core_data(st.column_text(3))) {
@@ -750,7 +741,7 @@ void IosDbSource::emit_row(const Row& row, Item& item)
     set_times(item, row.utc);
     item.text = row.text;
     if (!row.stanza.empty())
-        item.key_id = upper(row.stanza);
+        item.key_id = utf8::ascii_upper(row.stanza);
     item.from_me = row.from_me;
     item.row = row.pk;
     const std::int64_t type = row.type.value_or(0);
@@ -840,7 +831,7 @@ void IosDbSource::emit_row(const Row& row, Item& item)
         const QuotedRef ref = parse_quoted_ref(row.metadata);
         if (ref.stanza_id) {
             Quote q;
-            q.key_id = upper(*ref.stanza_id);
+            q.key_id = utf8::ascii_upper(*ref.stanza_id);
             if (ref.sender_jid)
                 if (const auto j = parse_jid(*ref.sender_jid)) {
                     const Person p = person(*j, "");
@@ -883,12 +874,13 @@ void IosDbSource::emit_call(const CallRecord& call, std::size_t conversation, It
     }
     // §E.3: the call id, else the chat row's id, else date + peer + outcome.
     if (call.call_id)
-        item.key_id = upper(*call.call_id);
+        item.key_id = utf8::ascii_upper(*call.call_id);
     else if (call.stanza_id)
         item.key_id = *call.stanza_id;
     else
-        item.key_id = upper(fmt::format("CALL-{}-{}-{}", call.date_text, conversations_[conversation].key(),
-                                        call.outcome ? fmt::format("{}", *call.outcome) : std::string("X")));
+        item.key_id = utf8::ascii_upper(
+            fmt::format("CALL-{}-{}-{}", call.date_text, conversations_[conversation].key(),
+                        call.outcome ? fmt::format("{}", *call.outcome) : std::string("X")));
 }
 
 Result<bool> IosDbSource::next(Item& item, std::size_t& conversation)

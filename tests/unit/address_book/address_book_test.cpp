@@ -4,36 +4,21 @@
 
 #include "sources/address_book/address_book.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "sqlite/sqlite.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cv::address_book {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-    TempDir()
-    {
-        char tmpl[] = "/tmp/cv-address-book-test-XXXXXX";
-        path_ = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using test::slurp;
+using test::TempDir;
 
 void exec(const fs::path& db, const std::string& sql)
 {
@@ -41,14 +26,6 @@ void exec(const fs::path& db, const std::string& sql)
     ASSERT_TRUE(d) << d.error().describe();
     auto r = d->exec(sql);
     ASSERT_TRUE(r) << r.error().describe();
-}
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 const Entry* find(const AddressBook& book, std::string_view jid)

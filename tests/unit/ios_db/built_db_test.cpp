@@ -13,27 +13,14 @@
 #include <gtest/gtest.h>
 
 #include "sqlite/sqlite.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cv::ios_db {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-    TempDir()
-    {
-        char tmpl[] = "/tmp/cv-ios-db-test-XXXXXX";
-        path_ = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using test::TempDir;
 
 void write_file(const fs::path& p, std::string_view data)
 {

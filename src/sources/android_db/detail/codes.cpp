@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
 #include "sources/android_db/detail/jid.hpp"
 
 namespace cv::android_db::detail {
@@ -153,7 +154,7 @@ std::string normalize_call_id(std::string_view id)
 {
     if (id.size() >= 5 && (id.substr(0, 5) == "call:" || id.substr(0, 5) == "CALL:"))
         id.remove_prefix(5);
-    return upper(id);
+    return utf8::ascii_upper(id);
 }
 
 }  // namespace cv::android_db::detail

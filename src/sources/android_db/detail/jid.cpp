@@ -70,13 +70,4 @@ std::optional<std::string> lid_alias_of(const Jid& jid)
     return "lid-" + jid.user;
 }
 
-std::string upper(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 'a' + 'A');
-    return out;
-}
-
 }  // namespace cv::android_db::detail

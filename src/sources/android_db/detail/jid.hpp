@@ -36,7 +36,4 @@ std::optional<std::string> phone_of(const Jid& jid);
 /// "lid-<digits>" for a LID JID; nullopt otherwise.
 std::optional<std::string> lid_alias_of(const Jid& jid);
 
-/// Upper-case ASCII copy (message ids are compared case-insensitively, stored upper-case).
-std::string upper(std::string_view s);
-
 }  // namespace cv::android_db::detail

@@ -871,7 +871,7 @@ Result<bool> AndroidDbSource::read_modern_row(Row& row)
     if (st.column_int(c_.q_has) != 0) {
         QuoteFacts q;
         if (auto k = opt_text(st, c_.q_key); k && !k->empty())
-            q.key_id = upper(*k);
+            q.key_id = utf8::ascii_upper(*k);
         q.from_me = st.column_int(c_.q_from_me) != 0;
         const std::int64_t qs = st.column_int(c_.q_sender);
         if (q.from_me)
@@ -1004,7 +1004,7 @@ Result<bool> AndroidDbSource::read_legacy_row(Row& row)
     if (st.column_int(c_.q_has) != 0) {
         QuoteFacts q;
         if (auto k = opt_text(st, c_.q_key); k && !k->empty())
-            q.key_id = upper(*k);
+            q.key_id = utf8::ascii_upper(*k);
         q.from_me = st.column_int(c_.q_from_me) != 0;
         const std::string qr = text_of(st, c_.q_sender);
         q.sender = q.from_me ? &owner_ : !qr.empty() ? person(qr) : chat_peer(row.conv);
@@ -1080,8 +1080,8 @@ void AndroidDbSource::fill_media(const Row& row, MediaType type, Item& item)
         m.file_path.empty() ? std::string() : fs::path(m.file_path).filename().string();
     a.name = !from_path.empty() ? from_path : m.name;
     if (a.name.empty())
-        a.name =
-            fmt::format("{}-{}", to_string(type), row.key_id ? upper(*row.key_id) : std::to_string(row.id));
+        a.name = fmt::format("{}-{}", to_string(type),
+                             row.key_id ? utf8::ascii_upper(*row.key_id) : std::to_string(row.id));
     if (auto found = find_media(m.file_path, row.legacy ? m.name : std::string())) {
         std::error_code ec;
         a.present = true;
@@ -1131,7 +1131,7 @@ bool AndroidDbSource::build_item(Row& row, Item& item)
     item.clear();
     item.kind = ItemKind::Message;
     if (row.key_id && !row.key_id->empty())
-        item.key_id = upper(*row.key_id);
+        item.key_id = utf8::ascii_upper(*row.key_id);
     item.from_me = row.from_me;
     item.row = row.id;
     if (row.sender) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sqlite/sqlite.hpp"
+#include "support/temp_dir.hpp"
 
 #ifndef CV_CORPUS_DIR
 #define CV_CORPUS_DIR "../shared/corpus"
@@ -27,19 +28,8 @@ inline const fs::path kViewerRows = fs::path(CV_CORPUS_DIR) / "whatsapp-viewer/d
 bool viewer_files_present();
 
 /// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-std::string slurp(const fs::path& p);
+using test::slurp;
+using test::TempDir;
 
 /// Runs a whole SQL file (a GoogleTest failure when SQLite refuses it).
 void exec_file(sqlite::Database& db, const fs::path& sql);

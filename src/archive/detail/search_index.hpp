@@ -1,0 +1,43 @@
+#pragma once
+// The search index's own tables (search.cpp), kept apart from archive.cpp so that the store's
+// write path and the index evolve separately. archive.cpp calls these three hooks: when an
+// archive is opened, when a conversation snapshot is stored, and for every new item a commit
+// stores.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+
+#include "archive/detail/crypto.hpp"
+#include "core/result.hpp"
+#include "model/conversation.hpp"
+#include "model/item.hpp"
+#include "sqlite/sqlite.hpp"
+
+namespace cv::archive::detail {
+
+/// Creates the index tables when missing and fills them for an archive written before they
+/// existed (decrypting its conversations and item records once). Runs in its own transaction.
+Result<void> open_search_index(sqlite::Database& db, const Key& key);
+
+/// Indexes a new conversation snapshot: its title and its members.
+Result<void> index_conversation(sqlite::Database& db, std::int64_t id, const Conversation& conversation);
+
+/// Per-item facts for one commit: the item's conversation, its sender's position among the
+/// members, its flags. Reads each conversation once per commit.
+class SearchFacts {
+public:
+    SearchFacts(sqlite::Database& db, const Key& key) : db_(db), key_(key) {}
+    Result<void> add(std::int64_t item, std::int64_t conversation, const Item& content);
+
+private:
+    sqlite::Database& db_;
+    const Key& key_;
+    std::optional<sqlite::Statement> insert_;
+    std::map<std::int64_t, Conversation> conversations_;
+};
+
+/// An item moved to another conversation snapshot (quarantine retry).
+Result<void> reindex_item_conversation(sqlite::Database& db, std::int64_t item, std::int64_t conversation);
+
+}  // namespace cv::archive::detail

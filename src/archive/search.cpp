@@ -1,0 +1,567 @@
+// Content search over the archive: the index tables beside the item full-text index, their
+// fill (hooks archive.cpp calls) and the one SQL statement an IndexCondition tree becomes.
+//
+// Tables (created in place when an archive is opened without them; filled for older archives
+// from their sealed records, once):
+//
+//   search_members   contentless FTS5, rowid = conversation × 65536 + member position:
+//                    name, phone (E.164 digits), phone_tail (its digit suffixes of 6 or more,
+//                    so that a national spelling "0151 …" matches), address (mapped email)
+//   search_titles    contentless FTS5, rowid = conversation: the chat's title
+//   search_items     item → conversation, the sender's member position (NULL when the sender
+//                    is not a known member), flags (1 = edited)
+//   items_utc        an index on items(utc), for date ranges and the newest-first order
+//
+// Like the item index these keep *terms* of names, numbers and addresses in the clear (README,
+// "What the index reveals"); the sealed records stay the only place their texts are whole.
+
+#include <algorithm>
+#include <variant>
+
+#include "archive/detail/archive_impl.hpp"
+#include "archive/detail/record.hpp"
+#include "archive/detail/search_index.hpp"
+
+namespace cv::archive {
+
+using namespace sqlite;
+
+namespace {
+
+constexpr std::string_view kSearchSchema = R"sql(
+CREATE VIRTUAL TABLE IF NOT EXISTS search_members USING fts5(name, phone, phone_tail, address, content='',
+                                                            tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS search_titles USING fts5(title, content='',
+                                                           tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS search_items(item INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
+                                        sender INTEGER, flags INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS search_items_conversation ON search_items(conversation, sender);
+CREATE INDEX IF NOT EXISTS items_utc ON items(utc);
+)sql";
+
+// The version of the index tables' content; an archive whose meta says less is filled again.
+constexpr std::string_view kSearchIndexVersion = "1";
+
+constexpr std::int64_t kEdited = 1;
+
+std::string_view as_text(std::span<const std::uint8_t> b)
+{
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+std::string digits_of(std::string_view s)
+{
+    std::string d;
+    for (const char c : s)
+        if (c >= '0' && c <= '9')
+            d += c;
+    return d;
+}
+
+Result<Conversation> read_conversation(Database& db, const detail::Key& key, std::int64_t id)
+{
+    CV_TRY(auto st, db.prepare("SELECT sealed FROM conversations WHERE id = ?1"));
+    st.bind(1, id);
+    CV_TRY(const bool row, st.step());
+    if (!row)
+        return fail(ErrorCode::NotFound, fmt::format("conversation {} is not in the archive", id));
+    CV_TRY(const auto plain, key.open(st.column_blob(0), fmt::format("conversation:{}", id)));
+    return detail::parse_conversation_record(as_text(plain));
+}
+
+std::optional<std::int64_t> sender_position(const Conversation& c, const Item& item)
+{
+    const Person* p = nullptr;
+    if (item.sender_id)
+        p = c.find(*item.sender_id);
+    if (!p && item.author)
+        p = c.find(*item.author);
+    if (!p)
+        return std::nullopt;
+    const auto position = static_cast<std::int64_t>(p - c.members.data());
+    if (position >= kMemberStride)
+        return std::nullopt;
+    return position;
+}
+
+// ---- IndexCondition → SQL
+
+using Param = std::variant<std::int64_t, std::string>;
+
+struct Compiler {
+    std::vector<Param> params;
+
+    std::string param(Param p)
+    {
+        params.push_back(std::move(p));
+        return fmt::format("?{}", params.size() + 2);  // ?1 and ?2 are LIMIT and OFFSET
+    }
+
+    static std::string id_list(const std::vector<std::int64_t>& ids)
+    {
+        std::string out = "(";
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            out += (i ? "," : "") + std::to_string(ids[i]);
+        return out + ")";
+    }
+
+    std::string range(std::string_view column, const IndexCondition& c)
+    {
+        std::string out;
+        if (c.from)
+            out = fmt::format("{} >= {}", column, *c.from);
+        if (c.to)
+            out += fmt::format("{}{} < {}", out.empty() ? "" : " AND ", column, *c.to);
+        return out.empty() ? "1" : "(" + out + ")";
+    }
+
+    static std::string like_escape(std::string_view s)
+    {
+        std::string out;
+        for (const char c : s) {
+            if (c == '%' || c == '_' || c == '\\')
+                out += '\\';
+            out += c;
+        }
+        return out;
+    }
+
+    std::string compile(const IndexCondition& c)
+    {
+        using Op = IndexCondition::Op;
+        switch (c.op) {
+        case Op::All: return "1";
+        case Op::None: return "0";
+        case Op::And:
+        case Op::Or: {
+            if (c.children.empty())
+                return c.op == Op::And ? "1" : "0";
+            std::string out = "(";
+            for (std::size_t i = 0; i < c.children.size(); ++i)
+                out += (i ? (c.op == Op::And ? " AND " : " OR ") : "") + compile(c.children[i]);
+            return out + ")";
+        }
+        case Op::Not: return c.children.empty() ? "0" : "NOT " + compile(c.children.front());
+        case Op::Text: return "i.id IN (SELECT rowid FROM search WHERE search MATCH " + param(c.fts) + ")";
+        case Op::Person: {
+            std::string members;
+            if (!c.fts.empty())
+                members =
+                    "(SELECT rowid AS r FROM search_members WHERE search_members MATCH " + param(c.fts) + ")";
+            else if (c.ids.empty())
+                return "0";
+            else {
+                members = "(SELECT value AS r FROM json_each('[";
+                for (std::size_t i = 0; i < c.ids.size(); ++i)
+                    members += (i ? "," : "") + std::to_string(c.ids[i]);
+                members += "]'))";
+            }
+            std::string join =
+                fmt::format("SELECT s.item FROM {} m CROSS JOIN search_items s ON s.conversation = m.r / {}",
+                            members, kMemberStride);
+            switch (c.role) {
+            case IndexCondition::Role::Sender:
+                join += fmt::format(" AND s.sender = m.r % {}", kMemberStride);
+                break;
+            case IndexCondition::Role::Recipient:
+                join += fmt::format(" WHERE s.sender IS NOT m.r % {}", kMemberStride);
+                break;
+            case IndexCondition::Role::Participant: break;
+            }
+            return "i.id IN (" + join + ")";
+        }
+        case Op::Conversation:
+            if (!c.fts.empty())
+                return "i.id IN (SELECT s.item FROM (SELECT rowid AS c FROM search_titles WHERE "
+                       "search_titles MATCH " +
+                       param(c.fts) + ") t CROSS JOIN search_items s ON s.conversation = t.c)";
+            if (c.ids.empty())
+                return "0";
+            return "i.id IN (SELECT s.item FROM search_items s WHERE s.conversation IN " + id_list(c.ids) +
+                   ")";
+        case Op::Items: return c.ids.empty() ? "0" : "i.id IN " + id_list(c.ids);
+        case Op::Utc: return range("i.utc", c);
+        case Op::ImportedAt: return range("i.imported_at", c);
+        case Op::Size: return range("i.render_size", c);
+        case Op::Kind: return fmt::format("i.kind = {}", static_cast<int>(c.kind));
+        case Op::Deleted: return "i.deleted <> 0";
+        case Op::Edited:
+            return fmt::format("EXISTS (SELECT 1 FROM search_items s WHERE s.item = i.id AND s.flags & {})",
+                               kEdited);
+        case Op::HasAttachment: return "EXISTS (SELECT 1 FROM item_blobs b WHERE b.item = i.id)";
+        case Op::Mailbox: {
+            std::string where;
+            if (c.prefix)
+                where = "m.address LIKE " + param(like_escape(c.text) + "%") + " ESCAPE '\\'";
+            else if (c.domain)
+                where = "(m.address LIKE " + param("%@" + like_escape(c.text)) +
+                        " ESCAPE '\\' OR m.address LIKE " + param("%." + like_escape(c.text)) +
+                        " ESCAPE '\\')";
+            else
+                where = "m.address = " + param(c.text) + " COLLATE NOCASE";
+            return "i.id IN (SELECT p.item FROM mailboxes m JOIN folders f ON f.mailbox = m.id JOIN "
+                   "placements p ON "
+                   "p.folder = f.id WHERE " +
+                   where + ")";
+        }
+        }
+        return "0";
+    }
+
+    void bind(Statement& st) const
+    {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const int n = static_cast<int>(i) + 3;
+            if (const auto* v = std::get_if<std::int64_t>(&params[i]))
+                st.bind(n, *v);
+            else
+                st.bind(n, std::get<std::string>(params[i]));
+        }
+    }
+};
+
+constexpr std::string_view kHitColumns =
+    "i.id, i.message_id, i.conversation, i.kind, i.utc, i.imported_at, i.deleted, i.render_size, "
+    "(SELECT group_concat(m.address, char(10)) FROM placements p JOIN folders f ON f.id = p.folder JOIN "
+    "mailboxes m ON m.id = f.mailbox WHERE p.item = i.id)";
+
+std::string hit_sql(std::string_view where)
+{
+    return fmt::format("SELECT {}, count(*) OVER () FROM items i WHERE {} ORDER BY i.utc DESC, i.id DESC "
+                       "LIMIT ?1 OFFSET ?2",
+                       kHitColumns, where);
+}
+
+// An FTS expression SQLite refuses is the caller's mistake, not a damaged archive.
+Error search_error(Error e)
+{
+    if (e.message().find("fts5") != std::string::npos || e.message().find("MATCH") != std::string::npos)
+        return Error(ErrorCode::InvalidArgument, "the full-text index refused the query: " + e.message());
+    return e;
+}
+
+ItemSummary summary_row(const Statement& st)
+{
+    return ItemSummary{
+        st.column_int(0), std::string(st.column_text(1)), static_cast<ItemKind>(st.column_int(2)),
+        st.column_int(3), st.column_int(4) != 0,          static_cast<std::uint64_t>(st.column_int(5))};
+}
+
+}  // namespace
+
+namespace detail {
+
+Result<void> index_conversation(Database& db, std::int64_t id, const Conversation& conversation)
+{
+    CV_TRY(auto title, db.prepare("INSERT INTO search_titles(rowid, title) VALUES(?1, ?2)"));
+    title.bind(1, id).bind(2, conversation.title);
+    CV_TRY_VOID(title.run());
+    CV_TRY(auto member, db.prepare("INSERT INTO search_members(rowid, name, phone, phone_tail, address) "
+                                   "VALUES(?1, ?2, ?3, ?4, ?5)"));
+    const auto n =
+        std::min<std::size_t>(conversation.members.size(), static_cast<std::size_t>(kMemberStride));
+    for (std::size_t i = 0; i < n; ++i) {
+        const Person& p = conversation.members[i];
+        std::string phone;
+        if (p.phone)
+            phone = digits_of(*p.phone);
+        else if (const auto from_name = phone_from_display_name(p.name))
+            phone = digits_of(*from_name);
+        std::string tails;
+        for (std::size_t k = 1; phone.size() >= 6 && k + 6 <= phone.size(); ++k)
+            tails += (tails.empty() ? "" : " ") + phone.substr(k);
+        member.bind(1, id * kMemberStride + static_cast<std::int64_t>(i))
+            .bind(2, p.name + (p.alias ? " " + *p.alias : ""))
+            .bind(3, phone)
+            .bind(4, tails)
+            .bind(5, p.email.value_or(""));
+        CV_TRY_VOID(member.run());
+    }
+    return {};
+}
+
+Result<void> SearchFacts::add(std::int64_t item, std::int64_t conversation, const Item& content)
+{
+    auto it = conversations_.find(conversation);
+    if (it == conversations_.end()) {
+        CV_TRY(auto c, read_conversation(db_, key_, conversation));
+        it = conversations_.emplace(conversation, std::move(c)).first;
+    }
+    if (!insert_) {
+        CV_TRY(auto st, db_.prepare("INSERT OR REPLACE INTO search_items(item, conversation, sender, flags) "
+                                    "VALUES(?1, ?2, ?3, ?4)"));
+        insert_.emplace(std::move(st));
+    }
+    insert_->bind(1, item).bind(2, conversation).bind(4, content.edited ? kEdited : 0);
+    if (const auto s = sender_position(it->second, content))
+        insert_->bind(3, *s);
+    else
+        insert_->bind_null(3);
+    return insert_->run();
+}
+
+Result<void> reindex_item_conversation(Database& db, std::int64_t item, std::int64_t conversation)
+{
+    CV_TRY(auto st, db.prepare("UPDATE search_items SET conversation = ?2 WHERE item = ?1"));
+    st.bind(1, item).bind(2, conversation);
+    return st.run();
+}
+
+Result<void> open_search_index(Database& db, const Key& key)
+{
+    CV_TRY_VOID(db.exec(kSearchSchema));
+    {
+        CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = 'search_index'"));
+        CV_TRY(const bool row, st.step());
+        if (row && st.column_text(0) == kSearchIndexVersion)
+            return {};
+    }
+    // An archive from before the index (or a half-built one: the transaction below is all or
+    // nothing): build it from the sealed records. Conversations are few; items are read a
+    // chunk at a time.
+    CV_TRY(auto tx, Transaction::begin(db));
+    CV_TRY_VOID(
+        db.exec("DELETE FROM search_items; INSERT INTO search_members(search_members) VALUES('delete-all'); "
+                "INSERT INTO search_titles(search_titles) VALUES('delete-all')"));
+    std::vector<std::int64_t> conversation_ids;
+    {
+        CV_TRY(auto st, db.prepare("SELECT id FROM conversations ORDER BY id"));
+        CV_TRY_VOID(for_each_row(st, [&] { conversation_ids.push_back(st.column_int(0)); }));
+    }
+    for (const std::int64_t id : conversation_ids) {
+        CV_TRY(const auto c, read_conversation(db, key, id));
+        CV_TRY_VOID(index_conversation(db, id, c));
+    }
+    SearchFacts facts(db, key);
+    std::vector<std::int64_t> chunks;
+    {
+        CV_TRY(auto st, db.prepare("SELECT id FROM chunks ORDER BY id"));
+        CV_TRY_VOID(for_each_row(st, [&] { chunks.push_back(st.column_int(0)); }));
+    }
+    CV_TRY(auto sealed, db.prepare("SELECT sealed FROM chunks WHERE id = ?1"));
+    CV_TRY(auto members, db.prepare("SELECT id, conversation, slot FROM items WHERE chunk = ?1"));
+    for (const std::int64_t chunk : chunks) {
+        sealed.bind(1, chunk);
+        CV_TRY(const bool row, sealed.step());
+        if (!row)
+            continue;
+        CV_TRY(const auto packed, key.open(sealed.column_blob(0), fmt::format("chunk:{}", chunk)));
+        sealed.reset();
+        CV_TRY(const auto plain, detail::decompress(packed, 256ull << 20));
+        std::vector<std::string_view> records;
+        for (std::size_t pos = 0; pos + 4 <= plain.size();) {
+            const std::uint32_t n = plain[pos] | plain[pos + 1] << 8 | plain[pos + 2] << 16 |
+                                    static_cast<std::uint32_t>(plain[pos + 3]) << 24;
+            pos += 4;
+            if (pos + n > plain.size())
+                return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
+            records.emplace_back(reinterpret_cast<const char*>(plain.data() + pos), n);
+            pos += n;
+        }
+        members.bind(1, chunk);
+        std::vector<std::array<std::int64_t, 3>> rows;
+        CV_TRY_VOID(for_each_row(members, [&] {
+            rows.push_back({members.column_int(0), members.column_int(1), members.column_int(2)});
+        }));
+        members.reset();
+        for (const auto& [id, conversation, slot] : rows) {
+            if (slot < 0 || static_cast<std::size_t>(slot) >= records.size())
+                return fail(ErrorCode::Parse,
+                            fmt::format("item {}: its record is missing from chunk {}", id, chunk));
+            Item item;
+            RenderContext context;
+            CV_TRY_VOID(parse_item_record(records[static_cast<std::size_t>(slot)], item, context));
+            CV_TRY_VOID(facts.add(id, conversation, item));
+        }
+    }
+    CV_TRY(auto mark, db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('search_index', ?1)"));
+    mark.bind(1, kSearchIndexVersion);
+    CV_TRY_VOID(mark.run());
+    return tx.commit();
+}
+
+}  // namespace detail
+
+Result<IndexPage> Archive::search(const IndexCondition& where, std::uint64_t limit, std::uint64_t offset)
+{
+    Compiler compiler;
+    const std::string sql = hit_sql(compiler.compile(where));
+    auto prepared = impl_->db.prepare(sql);
+    if (!prepared)
+        return fail(search_error(std::move(prepared).error()));
+    Statement& st = *prepared;
+    st.bind(1, static_cast<std::int64_t>(std::min<std::uint64_t>(limit, INT64_MAX)))
+        .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(offset, INT64_MAX)));
+    compiler.bind(st);
+    IndexPage page;
+    for (;;) {
+        auto row = st.step();
+        if (!row)
+            return fail(search_error(std::move(row).error()));
+        if (!*row)
+            break;
+        IndexHit h;
+        h.id = st.column_int(0);
+        h.message_id = st.column_text(1);
+        h.conversation = st.column_int(2);
+        h.kind = static_cast<ItemKind>(st.column_int(3));
+        h.utc = st.column_int(4);
+        h.imported_at = st.column_int(5);
+        h.deleted = st.column_int(6) != 0;
+        h.size = static_cast<std::uint64_t>(st.column_int(7));
+        if (!st.column_is_null(8)) {
+            const std::string_view all = st.column_text(8);
+            for (std::size_t pos = 0; pos <= all.size();) {
+                const std::size_t nl = std::min(all.find('\n', pos), all.size());
+                if (nl > pos)
+                    h.mailboxes.emplace_back(all.substr(pos, nl - pos));
+                pos = nl + 1;
+            }
+            std::sort(h.mailboxes.begin(), h.mailboxes.end());
+        }
+        page.total = static_cast<std::uint64_t>(st.column_int(9));
+        page.hits.push_back(std::move(h));
+    }
+    if (page.hits.empty() && offset > 0) {
+        // Past the end: the window gave no count.
+        Compiler counter;
+        const std::string count_sql =
+            "SELECT count(*) FROM items i WHERE ?1 IS ?2 AND " + counter.compile(where);
+        CV_TRY(auto c, impl_->db.prepare(count_sql));
+        c.bind(1, std::int64_t{0}).bind(2, std::int64_t{0});
+        counter.bind(c);
+        auto row = c.step();
+        if (!row)
+            return fail(search_error(std::move(row).error()));
+        page.total = static_cast<std::uint64_t>(c.column_int(0));
+    }
+    return page;
+}
+
+Result<std::vector<std::int64_t>> Archive::search_ids(const IndexCondition& where)
+{
+    Compiler compiler;
+    // ?1 and ?2 are unused here but numbered, so that the parameters keep their places.
+    const std::string sql =
+        "SELECT i.id FROM items i WHERE ?1 IS ?2 AND " + compiler.compile(where) + " ORDER BY i.id";
+    auto prepared = impl_->db.prepare(sql);
+    if (!prepared)
+        return fail(search_error(std::move(prepared).error()));
+    Statement& st = *prepared;
+    st.bind(1, std::int64_t{0}).bind(2, std::int64_t{0});
+    compiler.bind(st);
+    std::vector<std::int64_t> out;
+    for (;;) {
+        auto row = st.step();
+        if (!row)
+            return fail(search_error(std::move(row).error()));
+        if (!*row)
+            break;
+        out.push_back(st.column_int(0));
+    }
+    return out;
+}
+
+namespace {
+
+Result<std::vector<std::int64_t>> fts_rowids(Database& db, std::string_view table, std::string_view fts)
+{
+    auto prepared = db.prepare(fmt::format("SELECT rowid FROM {0} WHERE {0} MATCH ?1 ORDER BY rowid", table));
+    if (!prepared)
+        return fail(search_error(std::move(prepared).error()));
+    prepared->bind(1, fts);
+    std::vector<std::int64_t> out;
+    for (;;) {
+        auto row = prepared->step();
+        if (!row)
+            return fail(search_error(std::move(row).error()));
+        if (!*row)
+            break;
+        out.push_back(prepared->column_int(0));
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> Archive::search_members(std::string_view fts)
+{
+    return fts_rowids(impl_->db, "search_members", fts);
+}
+
+Result<std::vector<std::int64_t>> Archive::search_conversations(std::string_view fts)
+{
+    return fts_rowids(impl_->db, "search_titles", fts);
+}
+
+std::string Archive::search_sql(const IndexCondition& where)
+{
+    Compiler compiler;
+    const std::string sql = hit_sql(compiler.compile(where));
+    // Parameters in place, for a person to read (never run).
+    std::string out;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+        if (sql[i] != '?') {
+            out += sql[i];
+            continue;
+        }
+        std::size_t j = i + 1;
+        while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9')
+            ++j;
+        const int n = std::stoi(sql.substr(i + 1, j - i - 1));
+        if (n <= 2) {
+            out += n == 1 ? ":limit" : ":offset";
+        } else if (const auto* v =
+                       std::get_if<std::int64_t>(&compiler.params[static_cast<std::size_t>(n - 3)])) {
+            out += std::to_string(*v);
+        } else {
+            out += '\'';
+            for (const char c : std::get<std::string>(compiler.params[static_cast<std::size_t>(n - 3)]))
+                out += c == '\'' ? std::string("''") : std::string(1, c);
+            out += '\'';
+        }
+        i = j - 1;
+    }
+    return out;
+}
+
+Result<Conversation> Archive::conversation(std::int64_t id)
+{
+    return read_conversation(impl_->db, impl_->key, id);
+}
+
+Result<std::pair<std::vector<ItemSummary>, std::vector<ItemSummary>>> Archive::around(std::int64_t item,
+                                                                                      std::size_t n)
+{
+    Impl& a = *impl_;
+    CV_TRY(auto self,
+           a.db.prepare("SELECT s.conversation, i.utc FROM items i JOIN search_items s ON s.item = i.id "
+                        "WHERE i.id = ?1"));
+    self.bind(1, item);
+    CV_TRY(const bool row, self.step());
+    if (!row)
+        return fail(ErrorCode::NotFound, fmt::format("no item {} in the search index", item));
+    const std::int64_t conversation = self.column_int(0);
+    const std::int64_t utc = self.column_int(1);
+    constexpr std::string_view kColumns = "i.id, i.message_id, i.kind, i.utc, i.deleted, i.render_size";
+    CV_TRY(auto before, a.db.prepare(fmt::format(
+                            "SELECT {} FROM search_items s JOIN items i ON i.id = s.item WHERE "
+                            "s.conversation = ?1 AND (i.utc < ?2 OR (i.utc = ?2 AND i.id < ?3)) ORDER BY "
+                            "i.utc DESC, i.id DESC LIMIT ?4",
+                            kColumns)));
+    CV_TRY(auto after, a.db.prepare(fmt::format(
+                           "SELECT {} FROM search_items s JOIN items i ON i.id = s.item WHERE "
+                           "s.conversation = ?1 AND (i.utc > ?2 OR (i.utc = ?2 AND i.id > ?3)) ORDER BY "
+                           "i.utc, i.id LIMIT ?4",
+                           kColumns)));
+    std::pair<std::vector<ItemSummary>, std::vector<ItemSummary>> out;
+    for (auto* st : {&before, &after}) {
+        st->bind(1, conversation).bind(2, utc).bind(3, item).bind(4, static_cast<std::int64_t>(n));
+        auto& list = st == &before ? out.first : out.second;
+        CV_TRY_VOID(for_each_row(*st, [&] { list.push_back(summary_row(*st)); }));
+    }
+    std::reverse(out.first.begin(), out.first.end());
+    return out;
+}
+
+}  // namespace cv::archive
