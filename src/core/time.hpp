@@ -34,6 +34,17 @@ std::string format_iso(const LocalDateTime& t);
 /// "YYYY-MM-DDTHH:MM:SSZ" for seconds since the Unix epoch.
 std::string format_utc(std::int64_t unix_seconds);
 
+/// A proleptic-Gregorian date and its day number since 1970-01-01, both ways (Howard Hinnant's
+/// era-based algorithms): exact for any day count, without the ±32,767-year range of the date
+/// library's types (retention periods and damaged timestamps reach far).
+struct CivilDate {
+    std::int64_t year = 1970;
+    int month = 1;
+    int day = 1;
+};
+CivilDate civil_from_days(std::int64_t days);
+std::int64_t days_from_civil(std::int64_t year, int month, int day);
+
 /// The same texts written into a caller's buffer of at least kIsoLength / kUtcLength bytes (no
 /// allocation: the parse output writes two per item). Years outside 0..9999 are clamped.
 inline constexpr std::size_t kIsoLength = 19;

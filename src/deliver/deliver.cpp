@@ -297,7 +297,10 @@ private:
 Result<void> report_what_is_left(archive::Archive& archive, RunReport& report)
 {
     CV_TRY(const auto counts, archive.delivery_counts());
-    for (const auto& [mailbox, left] : counts) {
+    for (const auto& entry : counts) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const std::string& mailbox = entry.first;
+        const archive::DeliveryCounts& left = entry.second;
         auto it = std::find_if(report.mailboxes.begin(), report.mailboxes.end(),
                                [&](const MailboxReport& m) { return m.mailbox == mailbox; });
         const std::uint64_t pending = it == report.mailboxes.end() ? 0 : it->pending;

@@ -16,43 +16,14 @@ constexpr std::int64_t kMaxDays = 100000;
 constexpr std::int64_t kMaxMonths = 10000;
 constexpr std::int64_t kMaxYears = 1000;
 
-// Days since 1970-01-01 of a proleptic-Gregorian date, and back (the well-known era-based
-// algorithms: 400-year eras of 146,097 days, the year starting in March so the leap day is last).
-std::int64_t days_from_civil(std::int64_t y, std::int64_t m, std::int64_t d)
-{
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const std::int64_t yoe = y - era * 400;
-    const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-struct Civil {
-    std::int64_t year, month, day;
-};
-
-Civil civil_from_days(std::int64_t z)
-{
-    z += 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const std::int64_t doe = z - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int64_t mp = (5 * doy + 2) / 153;
-    const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    return {yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
-}
-
 bool is_leap(std::int64_t y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-std::int64_t month_length(std::int64_t y, std::int64_t m)
+int month_length(std::int64_t y, int m)
 {
-    static constexpr std::int64_t kLengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static constexpr int kLengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && is_leap(y) ? 29 : kLengths[m - 1];
 }
 
@@ -69,11 +40,11 @@ std::int64_t add_months(std::int64_t t, std::int64_t months)
 {
     const std::int64_t days = floor_div(t, kDay);
     const std::int64_t second_of_day = t - days * kDay;
-    const Civil c = civil_from_days(days);
+    const CivilDate c = civil_from_days(days);
     const std::int64_t index = c.year * 12 + (c.month - 1) + months;
     const std::int64_t year = floor_div(index, 12);
-    const std::int64_t month = index - year * 12 + 1;
-    const std::int64_t day = std::min(c.day, month_length(year, month));
+    const int month = static_cast<int>(index - year * 12 + 1);
+    const int day = std::min(c.day, month_length(year, month));
     return days_from_civil(year, month, day) * kDay + second_of_day;
 }
 

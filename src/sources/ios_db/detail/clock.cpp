@@ -31,25 +31,17 @@ std::optional<std::int64_t> unix_from_core_data(std::string_view text)
 
 LocalDateTime civil_utc(std::int64_t unix_seconds)
 {
-    // Howard Hinnant's civil_from_days.
     std::int64_t days = unix_seconds / 86400;
     std::int64_t secs = unix_seconds % 86400;
     if (secs < 0) {
         secs += 86400;
         --days;
     }
-    const std::int64_t z = days + 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const std::int64_t doe = z - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int64_t mp = (5 * doy + 2) / 153;
-    const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    const CivilDate c = civil_from_days(days);
     LocalDateTime t;
-    t.year = static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0));
-    t.month = static_cast<int>(m);
-    t.day = static_cast<int>(d);
+    t.year = static_cast<int>(c.year);
+    t.month = c.month;
+    t.day = c.day;
     t.hour = static_cast<int>(secs / 3600);
     t.minute = static_cast<int>(secs / 60 % 60);
     t.second = static_cast<int>(secs % 60);
