@@ -62,19 +62,31 @@ struct StoredBlob {
     std::uint64_t length = 0;
 };
 
+/// The deduplication key of a Message-ID: 16 bytes of its SHA-256 (a short random key keeps
+/// the unique index small and fast where the ids themselves share long prefixes).
+using ItemKey = std::array<std::uint8_t, 16>;
+ItemKey item_key(std::string_view message_id);
+
 /// One item for commit(). The renderer has run: its Message-ID, hash and size are known.
 struct NewItem {
     Item item;                      ///< attachments' locators are "blob:<sha256 hex>" when stored
     std::int64_t conversation = 0;  ///< from put_conversation()
     RenderSettings render;
     std::string message_id;
+    std::optional<ItemKey> key;  ///< item_key(message_id) when the caller has it already
     Sha256Digest render_sha256{};
     std::uint64_t render_size = 0;
     std::vector<std::string> mailboxes;  ///< mapped participants; empty → quarantine
     std::string quarantine_reason;       ///< why, when `mailboxes` is empty
     std::string index_sender;            ///< for the full-text index
     std::string index_subject;
+    std::string record;  ///< prepare_record()'s, when it was called
 };
+
+/// Serializes a new item's stored record ahead of commit(), which does it otherwise: an
+/// importer calls it on the thread that rendered the item (once its attachments' locators
+/// are final), to take that work off the committing thread.
+void prepare_record(NewItem& item);
 
 struct CommitReport {
     std::uint64_t added = 0;
@@ -130,6 +142,33 @@ struct VerifyReport {
     std::uint64_t journal_entries = 0;
     std::string journal_head;
     std::vector<Finding> findings;
+};
+
+class Archive;
+
+/// Stores one blob whose bytes arrive piece by piece (Archive::begin_blob): an importer that
+/// reads an attachment to render it stores it from the same reads. The bytes are sealed and
+/// appended to the pack as they come; one writer appends at a time (write() fails with
+/// Unavailable while another, unfinished, has started appending). Destroyed unfinished, it
+/// stores nothing.
+class BlobWriter {
+public:
+    ~BlobWriter();
+    BlobWriter(const BlobWriter&) = delete;
+    BlobWriter& operator=(const BlobWriter&) = delete;
+
+    /// Errors: Unavailable (another writer is appending: this one is of no further use),
+    /// Io.
+    Result<void> write(std::span<const char> bytes);
+    /// The blob's SHA-256 and size; identical content is stored once. Committed with the
+    /// next commit(). Errors: Unavailable, Io.
+    Result<BlobRef> finish();
+
+private:
+    friend class Archive;
+    struct State;
+    explicit BlobWriter(std::unique_ptr<State> s);
+    std::unique_ptr<State> s_;
 };
 
 // ---- Content search over the index (search.cpp). What a query means is decided by
@@ -193,9 +232,9 @@ struct IndexPage {
     std::vector<IndexHit> hits;
 };
 
-/// Thread safety: one thread may run put_blob(), take_blobs() and commit() while another runs
-/// contains() and open_blob() (an importer's pipeline: render the next batch while the last
-/// one is stored and committed). Nothing else may overlap.
+/// Thread safety: an importer's pipeline may use three threads at once: one runs contains()
+/// and open_blob() (reads the source and renders), one put_blob() and begin_blob() (stores
+/// attachments), one take_blobs() and commit(). Nothing else may overlap.
 class Archive {
 public:
     /// Creates an archive in `dir` (created if missing; must be empty of an archive).
@@ -220,11 +259,15 @@ public:
     /// Stores bytes read from `source` after `head`; returns their SHA-256 and size. Identical
     /// content is stored once. Committed with the next commit().
     Result<BlobRef> put_blob(std::string_view head, ByteSource& source);
+    /// A blob stored from bytes handed over piece by piece (see BlobWriter).
+    std::unique_ptr<BlobWriter> begin_blob();
     /// The bytes of a stored blob, decrypted as a stream. Errors: NotFound, Parse (damaged).
     Result<std::unique_ptr<ByteSource>> open_blob(const Sha256Digest& sha256) const;
 
     /// True when an item with this Message-ID is archived (so import can skip rendering).
     Result<bool> contains(std::string_view message_id);
+    /// contains() for many items at once, in one read transaction: found[i] is keys[i]'s.
+    Result<std::vector<bool>> contains(std::span<const ItemKey> keys);
 
     /// The blobs put_blob() stored since the last call: they belong to the next commit.
     std::vector<StoredBlob> take_blobs();
@@ -309,6 +352,7 @@ public:
                                                                                  std::size_t n);
 
 private:
+    friend class BlobWriter;
     struct Impl;
     explicit Archive(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -16,11 +16,24 @@ EVP_MD_CTX* as_ctx(void* p)
     return static_cast<EVP_MD_CTX*>(p);
 }
 
+// EVP_sha256() makes OpenSSL 3 look the implementation up again on every use (a locked
+// provider search that costs more than hashing a Message-ID): fetch it once for the process.
+const EVP_MD* sha256_md()
+{
+    static EVP_MD* const md = [] {
+        EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        if (!m)
+            std::abort();  // an OpenSSL without SHA-256: nothing sensible to do
+        return m;
+    }();
+    return md;
+}
+
 }  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new())
 {
-    if (!ctx_ || EVP_DigestInit_ex(as_ctx(ctx_), EVP_sha256(), nullptr) != 1)
+    if (!ctx_ || EVP_DigestInit_ex(as_ctx(ctx_), sha256_md(), nullptr) != 1)
         std::abort();  // out of memory, or an OpenSSL without SHA-256: nothing sensible to do
 }
 
@@ -53,7 +66,7 @@ Sha256Digest sha256(std::string_view bytes)
 {
     Sha256Digest out{};
     unsigned int len = 0;
-    EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr);
+    EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, sha256_md(), nullptr);
     return out;
 }
 

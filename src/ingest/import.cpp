@@ -1,13 +1,16 @@
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "ingest/ingest.hpp"
+#include "ingest/key_set.hpp"
 
 namespace cv::ingest {
 
@@ -17,7 +20,7 @@ namespace {
 
 constexpr std::string_view kBlobPrefix = "blob:";
 constexpr std::string_view kUnreadablePrefix = "unreadable:";
-constexpr std::size_t kMaxBatchTextBytes = 32u << 20;
+constexpr std::size_t kMaxBatchTextBytes = 16u << 20;  // three batches are alive at a time
 
 // Attachment bytes for rendering an archived item again come from the archive: the email's
 // hash must be reproducible from what is stored. An attachment that could not be read at
@@ -86,6 +89,74 @@ private:
     Open open_;
 };
 
+// An attachment's bytes on their way into the archive while the renderer reads them.
+struct Tee {
+    std::unique_ptr<archive::BlobWriter> writer;
+    std::optional<archive::BlobRef> stored;  // once the renderer has read it to the end
+    std::optional<Error> error;              // the archive failed (the source's errors are the renderer's)
+};
+
+// Hands every byte the renderer reads on to the archive: the attachment is stored from the
+// reads that render it (one pass), and what is stored is exactly what was rendered.
+class TeeSource final : public ByteSource {
+public:
+    TeeSource(std::unique_ptr<ByteSource> inner, Tee& tee) : inner_(std::move(inner)), tee_(tee) {}
+    Result<std::size_t> read(std::span<char> buf) override
+    {
+        auto n = inner_->read(buf);
+        if (!n || !tee_.writer)
+            return n;
+        Result<void> ok;
+        if (*n > 0) {
+            ok = tee_.writer->write(std::span<const char>(buf.data(), *n));
+        } else if (auto ref = tee_.writer->finish()) {
+            tee_.stored = *ref;
+        } else {
+            ok = fail(std::move(ref).error());
+        }
+        if (!ok) {
+            // Unavailable: another attachment is being stored meanwhile; this one is then
+            // stored after the render, from a read of its own. Anything else fails the item.
+            if (ok.error().code() != ErrorCode::Unavailable)
+                tee_.error = ok.error();
+            tee_.writer.reset();
+        } else if (*n == 0) {
+            tee_.writer.reset();
+        }
+        return n;
+    }
+
+private:
+    std::unique_ptr<ByteSource> inner_;
+    Tee& tee_;
+};
+
+// The media thread's opener: as ImportMedia, and every stream it opens is teed into the
+// archive (see TeeSource).
+class TeeMedia final : public render::MediaOpener {
+public:
+    TeeMedia(archive::Archive& archive, ImportMedia::Open open) : archive_(archive), open_(std::move(open)) {}
+    mutable std::unordered_map<std::string, std::string> failures;  // source locator → reason
+    mutable std::unordered_map<const Attachment*, Tee> tees;        // of the render under way
+
+    Result<std::unique_ptr<ByteSource>> open(const Attachment& a) const override
+    {
+        auto stream = open_(a);
+        if (!stream) {
+            failures[a.locator] = stream.error().message();
+            return stream;
+        }
+        Tee& tee = tees[&a];
+        tee = Tee{archive_.begin_blob(), std::nullopt, std::nullopt};
+        return std::unique_ptr<ByteSource>(std::make_unique<TeeSource>(
+            std::make_unique<RecordingSource>(std::move(*stream), failures[a.locator]), tee));
+    }
+
+private:
+    archive::Archive& archive_;
+    ImportMedia::Open open_;
+};
+
 // Which member is the phone's owner: named by --owner-name, or the member whose number is the
 // owner's, or in a 1:1 chat the party who is not the chat's name.
 Person* find_owner(Conversation& c, const MappingContext& mapping, std::vector<std::string>& warnings)
@@ -137,16 +208,93 @@ std::string quarantine_reason(const Conversation& c)
         c.members.size(), c.members.size() == 1 ? "" : "s", with_number, c.members.size() - with_number);
 }
 
-// Commits batches on a second thread while the first reads and renders the next batch: the
-// two halves of an import cost about the same, and the machine has two cores. One batch
-// waits at most, so memory stays at two batches.
+// An item whose attachments are read to render it: rendered, and its attachments stored from
+// the same reads, on the media thread (render_media), while the reading thread goes on.
+struct MediaJob {
+    archive::NewItem n;  // the item; rendered in place (hash, size, subject, blob locators)
+    std::size_t conversation = 0;
+    std::size_t slot = 0;  // its place in the batch
+    bool done = false;
+    std::optional<Error> error;  // set when it could not be archived
+    std::vector<std::string> warnings;
+};
+using MediaJobs = std::vector<std::shared_ptr<MediaJob>>;
+
+// Runs `work` on every job handed to it, in order, on a thread of its own (until all are done,
+// even when stopped).
+class MediaWorker {
+public:
+    explicit MediaWorker(std::function<void(MediaJob&)> work) : work_(std::move(work))
+    {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~MediaWorker() { stop(); }
+    MediaWorker(const MediaWorker&) = delete;
+    MediaWorker& operator=(const MediaWorker&) = delete;
+
+    void submit(std::shared_ptr<MediaJob> job)
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(job));
+        changed_.notify_all();
+    }
+    void wait(const MediaJob& job)
+    {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return job.done; });
+    }
+    void stop()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            closing_ = true;
+            changed_.notify_all();
+        }
+        if (thread_.joinable())
+            thread_.join();
+    }
+
+private:
+    void run()
+    {
+        for (;;) {
+            std::shared_ptr<MediaJob> job;
+            {
+                std::unique_lock lock(mutex_);
+                changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
+                if (queue_.empty()) {
+                    return;
+                }
+                job = queue_.front();
+                queue_.pop_front();
+            }
+            work_(*job);
+            std::lock_guard lock(mutex_);
+            job->done = true;
+            changed_.notify_all();
+        }
+    }
+
+    std::function<void(MediaJob&)> work_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<std::shared_ptr<MediaJob>> queue_;
+    bool closing_ = false;
+};
+
+// Commits batches on a thread of its own while the first reads and renders the next batches
+// and the media thread renders and stores the items with attachments: the three cost about
+// the same, and the machine has two cores. One batch waits at most besides the one committing,
+// so memory stays at three batches.
 class Committer {
 public:
-    /// `prepare` runs on the commit thread for each new item before it is committed (stores
-    /// its attachments); an item it fails is left out and reported.
-    using Prepare = std::function<Result<void>(archive::NewItem&)>;
-    Committer(archive::Archive& archive, std::int64_t source, Prepare prepare)
-        : archive_(archive), source_(source), prepare_(std::move(prepare))
+    /// Batches handed over and not committed yet, at most: the reader can be this many ahead
+    /// of the committer (so that neither waits for the other, nor for the media thread).
+    static constexpr std::size_t kDepth = 2;
+
+    Committer(archive::Archive& archive, std::int64_t source, std::string location, MediaWorker& media)
+        : archive_(archive), source_(source), location_(std::move(location)), media_(media)
     {
         thread_ = std::thread([this] { run(); });
     }
@@ -156,15 +304,17 @@ public:
             (void)finish();
     }
 
-    /// Hands a batch over; waits while the previous one is still committing. Errors: the
-    /// first failed commit's (nothing is committed after it).
-    Result<void> submit(std::vector<archive::NewItem> items)
+    /// Hands a batch over with the media jobs that fill some of its places; waits while
+    /// kDepth handed over earlier are not committed yet (when it returns, every batch but the
+    /// last kDepth - 1 handed over before this one is committed). Errors: the first failed
+    /// commit's (nothing is committed after it).
+    Result<void> submit(std::vector<archive::NewItem> items, MediaJobs jobs)
     {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return !job_ || error_; });
+        changed_.wait(lock, [&] { return queue_.size() + committing_ < kDepth || error_; });
         if (error_)
             return fail(*error_);
-        job_ = Job{std::move(items)};
+        queue_.push_back(Job{std::move(items), std::move(jobs)});
         changed_.notify_all();
         return {};
     }
@@ -186,6 +336,7 @@ public:
 private:
     struct Job {
         std::vector<archive::NewItem> items;
+        MediaJobs media;
     };
 
     void run()
@@ -194,29 +345,52 @@ private:
             Job job;
             {
                 std::unique_lock lock(mutex_);
-                changed_.wait(lock, [&] { return job_ || closing_; });
-                if (!job_)
+                changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
+                if (queue_.empty()) {
                     return;
-                job = std::move(*job_);
+                }
+                job = std::move(queue_.front());
+                queue_.pop_front();
+                committing_ = 1;
+            }
+            // The media thread's items take their places (it works in order: wait for each).
+            std::vector<bool> left_out(job.items.size(), false);
+            std::vector<std::string> dropped;
+            std::vector<std::string> notes;
+            for (auto& m : job.media) {
+                media_.wait(*m);
+                notes.insert(notes.end(), m->warnings.begin(), m->warnings.end());
+                if (m->error) {
+                    dropped.push_back(fmt::format("{}:{}: not archived: {}", location_, m->n.item.line,
+                                                  m->error->describe()));
+                    left_out[m->slot] = true;
+                    if (m->n.key)
+                        dropped_keys_.insert(*m->n.key);
+                } else {
+                    job.items[m->slot] = std::move(m->n);
+                }
             }
             std::vector<archive::NewItem> ready;
             ready.reserve(job.items.size());
-            std::vector<std::string> dropped;
-            for (auto& item : job.items) {
-                if (item.render_size > 0) {  // new: store its attachments first
-                    if (auto prepared = prepare_(item); !prepared) {
-                        dropped.push_back(fmt::format("line {}: not archived: {}", item.item.line,
-                                                      prepared.error().describe()));
-                        continue;
-                    }
+            for (std::size_t i = 0; i < job.items.size(); ++i) {
+                auto& item = job.items[i];
+                if (left_out[i])
+                    continue;
+                // A repeat of an item that could not be archived carries nothing to archive.
+                if (item.render_size == 0 && item.key && !dropped_keys_.empty() &&
+                    dropped_keys_.contains(*item.key)) {
+                    dropped.push_back(fmt::format("{}:{}: not archived: an earlier copy of it could not be",
+                                                  location_, item.item.line));
+                    continue;
                 }
                 ready.push_back(std::move(item));
             }
             auto done = archive_.commit(source_, ready, archive_.take_blobs());
             std::lock_guard lock(mutex_);
             failed_ += dropped.size();
+            warnings_.insert(warnings_.end(), notes.begin(), notes.end());
             warnings_.insert(warnings_.end(), dropped.begin(), dropped.end());
-            job_.reset();
+            committing_ = 0;
             if (!done) {
                 error_ = std::move(done).error();
             } else {
@@ -233,20 +407,24 @@ private:
     }
 
 public:
-    /// Items left out by `prepare`, and why (read after finish()).
+    /// Items left out (not rendered or stored), and the warnings of the media thread and why
+    /// items were left out (read after finish()).
     std::uint64_t failed() const { return failed_; }
     const std::vector<std::string>& warnings() const { return warnings_; }
 
 private:
     archive::Archive& archive_;
     std::int64_t source_;
-    Prepare prepare_;
+    std::string location_;  // for warnings: the chat text or database
+    MediaWorker& media_;
     std::uint64_t failed_ = 0;
     std::vector<std::string> warnings_;
+    KeySet dropped_keys_;
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable changed_;
-    std::optional<Job> job_;
+    std::deque<Job> queue_;
+    std::size_t committing_ = 0;
     bool closing_ = false;
     std::optional<Error> error_;
     archive::CommitReport total_;
@@ -264,6 +442,15 @@ struct SourceAdapter {
     std::function<Progress()> progress;
     std::function<std::vector<std::string>()> warnings;  // once the source is read
 };
+
+// An item read ahead of rendering, with the Message-ID its position in the source gives it.
+struct Ahead {
+    Item item;
+    std::size_t which = 0;  // conversation
+    std::string message_id;
+    archive::ItemKey key{};
+};
+constexpr std::size_t kLookahead = 256;
 
 // One conversation's part of an import: who it is filed to, and its renderer.
 struct ConversationState {
@@ -311,116 +498,218 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
     }
     CV_TRY(const std::int64_t source_id, archive.add_source(source.kind, fs::absolute(path).string()));
 
-    std::vector<archive::NewItem> batch;
-    batch.reserve(options.batch_items);
-    // On the commit thread: attachment bytes into the archive, through a handle of its own.
-    Committer committer(archive, source_id, [&](archive::NewItem& n) -> Result<void> {
+    // Render an item from its source and learn its email's hash; an attachment that fails
+    // midway is declared unreadable and the email rendered again without it. What could not
+    // be read keeps its reason in its locator, so that it renders the same way later.
+    auto render_item = [&](render::Renderer& renderer, archive::NewItem& n, auto& media,
+                           std::vector<std::string>& warnings) -> Result<void> {
+        media.failures.clear();
+        std::vector<render::AttachmentProblem> unreadable;
+        std::optional<HashingSink> sink;
+        Result<render::Rendered> rendered = fail(ErrorCode::Internal, "not rendered");
+        for (;;) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(media)>, TeeMedia>)
+                media.tees.clear();
+            sink.emplace();
+            rendered = renderer.render_as(n.item, n.message_id, *sink, unreadable);
+            if (rendered || !renderer.failed_attachment())
+                break;
+            unreadable.push_back(*renderer.failed_attachment());
+        }
+        if (!rendered)
+            return fail(std::move(rendered).error());
+        for (std::size_t k = 0; k < n.item.attachments.size(); ++k) {
+            Attachment& a = n.item.attachments[k];
+            std::string reason;
+            if (const auto u = std::find_if(unreadable.begin(), unreadable.end(),
+                                            [&](const auto& problem) { return problem.index == k; });
+                u != unreadable.end())
+                reason = u->reason;
+            else if (const auto f = media.failures.find(a.locator); f != media.failures.end() && a.present)
+                reason = f->second;
+            if (reason.empty())
+                continue;
+            warnings.push_back(fmt::format("{}:{}: attachment {} could not be read: {}", source.location,
+                                           n.item.line, a.name, reason));
+            a.locator = std::string(kUnreadablePrefix) + reason;
+        }
+        n.render_sha256 = sink->finish();
+        n.render_size = sink->size();
+        n.index_subject = rendered->subject;
+        n.index_sender = n.item.author.value_or("");
+        return {};
+    };
+
+    // The media thread: items whose attachments are read, rendered with a renderer of its own
+    // per conversation; each attachment is stored from the reads that render it (or, when that
+    // could not be, from a read of its own afterwards).
+    struct MediaState {
+        std::unique_ptr<TeeMedia> media;
+        std::optional<render::Renderer> renderer;
+    };
+    std::vector<MediaState> media_states(source.conversations.size());
+    auto render_media = [&](MediaJob& job) {
+        archive::NewItem& n = job.n;
+        MediaState& m = media_states.at(job.conversation);
+        if (!m.renderer) {
+            m.media = std::make_unique<TeeMedia>(archive, source.open_for_store);
+            auto renderer = render::Renderer::create(
+                source.conversations[job.conversation],
+                render::Options{settings.source, settings.time_zone, settings.domain}, m.media.get());
+            if (!renderer) {
+                job.error = std::move(renderer).error();
+                return;
+            }
+            m.renderer.emplace(std::move(*renderer));
+        }
+        if (auto rendered = render_item(*m.renderer, n, *m.media, job.warnings); !rendered) {
+            job.error = std::move(rendered).error();
+            return;
+        }
         for (auto& a : n.item.attachments) {
             if (!a.present || a.locator.starts_with(kUnreadablePrefix))
                 continue;
-            CV_TRY(auto stream, source.open_for_store(a));
-            auto stored = archive.put_blob({}, *stream);
-            if (!stored)
-                return fail(std::move(stored).error().with_context(fmt::format("attachment {}", a.name)));
-            a.locator = std::string(kBlobPrefix) + to_hex(stored->sha256);
-            a.size = stored->size;
+            std::optional<archive::BlobRef> ref;
+            if (const auto t = m.media->tees.find(&a); t != m.media->tees.end()) {
+                if (t->second.error) {
+                    job.error = Error(*t->second.error).with_context(fmt::format("attachment {}", a.name));
+                    return;
+                }
+                ref = t->second.stored;
+            }
+            if (!ref) {
+                auto stream = source.open_for_store(a);
+                auto stored =
+                    stream ? archive.put_blob({}, **stream) : Result<archive::BlobRef>(fail(stream.error()));
+                if (!stored) {
+                    job.error = std::move(stored).error().with_context(fmt::format("attachment {}", a.name));
+                    return;
+                }
+                ref = *stored;
+            }
+            a.locator = std::string(kBlobPrefix) + to_hex(ref->sha256);
+            a.size = ref->size;
         }
-        return {};
-    });
+        m.media->tees.clear();
+        archive::prepare_record(n);
+    };
+
+    std::vector<archive::NewItem> batch;
+    batch.reserve(options.batch_items);
+    MediaJobs jobs;
+    MediaWorker media(render_media);
+    Committer committer(archive, source_id, source.location, media);
     auto hand_over = [&]() -> Result<void> {
         if (batch.empty())
             return {};
-        CV_TRY_VOID(committer.submit(std::move(batch)));
+        CV_TRY_VOID(committer.submit(std::move(batch), std::move(jobs)));
         batch = {};
         batch.reserve(options.batch_items);
+        jobs = {};
         return {};
     };
 
     std::size_t batch_bytes = 0;
-    // Ids of this batch and the one committing now: the archive cannot see those yet.
-    std::unordered_set<std::string> batch_ids, previous_ids;
-    Item read;
-    std::size_t which = 0;
-    for (;;) {
-        CV_TRY(const bool more, source.next(read, which));
-        if (!more)
-            break;
-        ++report.seen;
-        ConversationState& state = states.at(which);
-        render::Renderer& renderer = *state.renderer;
-        archive::NewItem n;
-        n.message_id = renderer.message_id(read);
-        n.mailboxes = state.mailboxes;
-        n.conversation = state.id;
-        n.render = settings;
-        CV_TRY(const bool known, archive.contains(n.message_id));
-        if (known || batch_ids.contains(n.message_id) || previous_ids.contains(n.message_id)) {
-            n.item.line = read.line;  // the commit links the source and places it; nothing else needed
-            batch.push_back(std::move(n));
-        } else {
-            n.item = read;
-            // Render (from the source) to learn the email's hash; an attachment that fails
-            // midway is declared unreadable and the email rendered again without it.
-            state.media->failures.clear();
-            std::vector<render::AttachmentProblem> unreadable;
-            std::optional<HashingSink> sink;
-            Result<render::Rendered> rendered = fail(ErrorCode::Internal, "not rendered");
-            for (;;) {
-                sink.emplace();
-                rendered = renderer.render_as(n.item, n.message_id, *sink, unreadable);
-                if (rendered || !renderer.failed_attachment())
-                    break;
-                unreadable.push_back(*renderer.failed_attachment());
+    // Keys of this batch and of the ones handed over and perhaps not committed yet: the
+    // archive cannot see those.
+    static_assert(Committer::kDepth == 2, "one key set per batch that may be uncommitted");
+
+    KeySet batch_ids, previous_ids, earlier_ids;
+    // Items are read a window ahead, so that the archive is asked about all of them in one
+    // read transaction rather than one each.
+    std::vector<Ahead> window(kLookahead);
+    std::vector<archive::ItemKey> keys;
+    bool source_done = false;
+    std::uint64_t processed = 0;
+    while (!source_done) {
+        std::size_t count = 0;
+        while (count < window.size()) {
+            Ahead& ahead = window[count];
+            CV_TRY(const bool more, source.next(ahead.item, ahead.which));
+            if (!more) {
+                source_done = true;
+                break;
             }
-            if (!rendered) {
-                ++report.failed;
-                report.warnings.push_back(fmt::format("{}:{}: not archived: {}", source.location, read.line,
-                                                      rendered.error().describe()));
-                continue;
-            }
-            // What could not be read keeps its reason, so that it renders the same way later.
-            for (std::size_t i = 0; i < n.item.attachments.size(); ++i) {
-                Attachment& a = n.item.attachments[i];
-                std::string reason;
-                if (const auto u = std::find_if(unreadable.begin(), unreadable.end(),
-                                                [&](const auto& problem) { return problem.index == i; });
-                    u != unreadable.end())
-                    reason = u->reason;
-                else if (const auto f = state.media->failures.find(a.locator);
-                         f != state.media->failures.end() && a.present)
-                    reason = f->second;
-                if (reason.empty())
-                    continue;
-                report.warnings.push_back(fmt::format("{}:{}: attachment {} could not be read: {}",
-                                                      source.location, read.line, a.name, reason));
-                a.locator = std::string(kUnreadablePrefix) + reason;
-            }
-            n.render_sha256 = sink->finish();
-            n.render_size = sink->size();
-            n.index_subject = rendered->subject;
-            n.index_sender = n.item.author.value_or("");
-            if (n.mailboxes.empty())
-                n.quarantine_reason = state.held_because;
-            batch_ids.insert(n.message_id);
-            batch_bytes += n.item.text.size();
-            batch.push_back(std::move(n));
+            ++report.seen;
+            ahead.message_id = states.at(ahead.which).renderer->message_id(ahead.item);
+            ahead.key = archive::item_key(ahead.message_id);
+            ++count;
         }
-        // Long messages make a batch heavy: bound it by bytes as well, so that memory stays
-        // bounded whatever the messages' size (two batches are alive at a time).
-        if (batch.size() >= options.batch_items || batch_bytes >= kMaxBatchTextBytes) {
-            CV_TRY_VOID(hand_over());
-            previous_ids = std::move(batch_ids);
-            batch_ids.clear();
-            batch_bytes = 0;
+        keys.clear();
+        for (std::size_t i = 0; i < count; ++i)
+            keys.push_back(window[i].key);
+        CV_TRY(auto known, archive.contains(keys));
+        for (std::size_t i = 0; i < count; ++i) {
+            Ahead& ahead = window[i];
+            ConversationState& state = states.at(ahead.which);
+            archive::NewItem n;
+            n.message_id = std::move(ahead.message_id);
+            n.key = ahead.key;
+            n.mailboxes = state.mailboxes;
+            n.conversation = state.id;
+            n.render = settings;
+            if (known[i] || batch_ids.contains(ahead.key) || previous_ids.contains(ahead.key) ||
+                earlier_ids.contains(ahead.key)) {
+                n.item.line =
+                    ahead.item.line;  // the commit links the source and places it; nothing else needed
+                batch.push_back(std::move(n));
+            } else {
+                n.item = std::move(ahead.item);
+                if (n.mailboxes.empty())
+                    n.quarantine_reason = state.held_because;
+                batch_bytes += n.item.text.size();
+                const bool reads_media =
+                    std::any_of(n.item.attachments.begin(), n.item.attachments.end(),
+                                [](const Attachment& a) { return a.present || a.inline_data; });
+                if (reads_media) {
+                    // Rendered and stored on the media thread; its place in the batch is kept.
+                    auto job = std::make_shared<MediaJob>();
+                    job->n = std::move(n);
+                    job->conversation = ahead.which;
+                    job->slot = batch.size();
+                    batch.emplace_back();
+                    media.submit(job);
+                    jobs.push_back(std::move(job));
+                } else {
+                    if (auto rendered = render_item(*state.renderer, n, *state.media, report.warnings);
+                        !rendered) {
+                        ++report.failed;
+                        report.warnings.push_back(fmt::format("{}:{}: not archived: {}", source.location,
+                                                              n.item.line, rendered.error().describe()));
+                        continue;
+                    }
+                    archive::prepare_record(n);
+                    batch.push_back(std::move(n));
+                }
+                batch_ids.insert(ahead.key);
+            }
+            // Long messages make a batch heavy: bound it by bytes as well, so that memory stays
+            // bounded whatever the messages' size (three batches are alive at a time).
+            if (batch.size() >= options.batch_items || batch_bytes >= kMaxBatchTextBytes) {
+                CV_TRY_VOID(hand_over());
+                // The batch handed over before the previous one is committed now.
+                std::swap(earlier_ids, previous_ids);
+                std::swap(previous_ids, batch_ids);
+                batch_ids.clear();
+                batch_bytes = 0;
+                // A batch committed since the window was asked about is forgotten now: ask
+                // again about the rest of the window.
+                if (i + 1 < count) {
+                    CV_TRY(const auto again,
+                           archive.contains(std::span<const archive::ItemKey>(keys).subspan(i + 1)));
+                    for (std::size_t k = 0; k < again.size(); ++k)
+                        known[i + 1 + k] = again[k];
+                }
+            }
+            if (progress && (++processed & 1023) == 0)
+                progress(source.progress());
         }
-        if (progress && (report.seen & 1023) == 0)
-            progress(source.progress());
     }
     CV_TRY_VOID(hand_over());
     CV_TRY(const auto done, committer.finish());
     report.failed += committer.failed();
     for (const auto& w : committer.warnings())
-        report.warnings.push_back(fmt::format("{}: {}", source.location, w));
+        report.warnings.push_back(w);
     report.added = done.added;
     report.duplicates = done.duplicates;
     report.quarantined = done.quarantined;

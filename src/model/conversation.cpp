@@ -46,10 +46,24 @@ std::string Conversation::key() const
     return out;
 }
 
+namespace {
+
+// m.key() == key, without building the key (find() runs several times for every item rendered).
+bool has_key(const Person& m, std::string_view key)
+{
+    if (m.phone)
+        return std::string_view(*m.phone).substr(m.phone->starts_with('+') ? 1 : 0) == key;
+    if (m.alias)
+        return *m.alias == key;
+    return key.starts_with("name:") && key.substr(5) == m.name;
+}
+
+}  // namespace
+
 const Person* Conversation::find(std::string_view key_or_name) const
 {
     for (const auto& m : members)
-        if (m.key() == key_or_name)
+        if (has_key(m, key_or_name))
             return &m;
     for (const auto& m : members)
         if (m.name == key_or_name)

@@ -62,6 +62,21 @@ Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes)
     return *this;
 }
 
+Statement& Statement::bind_static(int index, std::string_view text)
+{
+    static const char kEmpty = 0;
+    sqlite3_bind_text64(stmt_, index, text.empty() ? &kEmpty : text.data(), text.size(), SQLITE_STATIC,
+                        SQLITE_UTF8);
+    return *this;
+}
+
+Statement& Statement::bind_blob_static(int index, std::span<const std::uint8_t> bytes)
+{
+    static const std::uint8_t kEmpty = 0;
+    sqlite3_bind_blob64(stmt_, index, bytes.empty() ? &kEmpty : bytes.data(), bytes.size(), SQLITE_STATIC);
+    return *this;
+}
+
 Statement& Statement::bind_null(int index)
 {
     sqlite3_bind_null(stmt_, index);

@@ -31,6 +31,10 @@ public:
     Statement& bind(int index, std::string_view text);
     Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
     Statement& bind_null(int index);
+    /// bind() and bind_blob() without SQLite copying the bytes: the caller keeps them alive
+    /// and unchanged until the statement has run or is reset (a hot insert loop).
+    Statement& bind_static(int index, std::string_view text);
+    Statement& bind_blob_static(int index, std::span<const std::uint8_t> bytes);
 
     /// Runs one step: true when a row is ready, false when done. Errors: Io (disk full,
     /// busy), Internal (constraint or misuse; the message names the SQL).

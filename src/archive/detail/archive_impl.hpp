@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -39,12 +40,19 @@ struct Archive::Impl {
     std::int64_t pack = 0;  // the pack blobs are appended to
     int pack_fd = -1;
     std::uint64_t pack_length = 0;      // including appended, uncommitted blobs
-    std::mutex blobs_mutex;             // guards the two lists below
+    std::mutex blobs_mutex;             // guards the two lists and the flag below
     std::vector<StoredBlob> pending;    // stored since the last take_blobs()
     std::vector<StoredBlob> in_flight;  // taken, not yet committed
+    bool blob_appending = false;        // a BlobWriter is appending to the pack
+    // commit(): how far each pack is synced and dropped from the page cache.
+    std::map<std::int64_t, std::uint64_t> pack_dropped;
 
     std::unordered_map<std::string, std::int64_t> folder_ids;  // mailbox address → folder id
     std::optional<sqlite::Statement> contains_stmt;            // prepared once: asked for every item
+    // BlobWriter's: is this content stored? On a connection of its own (another thread may be
+    // committing through `db`).
+    std::optional<sqlite::Database> blob_db;
+    std::optional<sqlite::Statement> blob_known_stmt;
 
     // The chunk read last, kept for listing many items of one chunk.
     std::int64_t cached_chunk = 0;
@@ -97,6 +105,7 @@ struct Archive::Impl {
     /// pointer is valid until then): listing, showing and delivering walk items chunk by chunk.
     Result<const std::vector<std::string>*> chunk_records(std::int64_t chunk);
     Result<detail::JournalHead> journal_append(const nlohmann::json& body);
+    Result<detail::JournalHead> journal_append(const std::string& body);
 };
 
 }  // namespace cv::archive

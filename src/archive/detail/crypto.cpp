@@ -2,12 +2,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <zstd.h>
 
@@ -178,50 +180,204 @@ const std::uint8_t* Key::stream_key() const
     return m_->streams.data();
 }
 
-struct StreamSealer::State {
-    crypto_secretstream_xchacha20poly1305_state st;
-    ZSTD_CCtx* zstd = ZSTD_createCCtx();
-    bool try_compress = true;
-    ~State() { ZSTD_freeCCtx(zstd); }
+bool worth_compressing(std::span<const std::uint8_t> head)
+{
+    auto at = [&](std::size_t offset, std::string_view magic) {
+        return head.size() >= offset + magic.size() &&
+               std::memcmp(head.data() + offset, magic.data(), magic.size()) == 0;
+    };
+    using namespace std::string_view_literals;
+    if (at(0, "\xFF\xD8\xFF"sv) ||                                // JPEG
+        at(0, "\x89PNG\r\n\x1A\n"sv) ||                           // PNG
+        at(0, "GIF87a"sv) || at(0, "GIF89a"sv) ||                 // GIF
+        (at(0, "RIFF"sv) && at(8, "WEBP"sv)) ||                   // WebP
+        at(0, "OggS"sv) ||                                        // Ogg (Opus voice notes, Vorbis)
+        at(4, "ftyp"sv) ||                                        // MP4, MOV, 3GP, M4A, HEIC, AVIF
+        at(0, "\x1A\x45\xDF\xA3"sv) ||                            // WebM, Matroska
+        (at(0, "ID3"sv) && head.size() > 3 && head[3] < 0x10) ||  // MP3 with its tag first
+        at(0, "#!AMR"sv) || at(0, "fLaC"sv) ||                    // AMR, FLAC
+        at(0, "PK\x03\x04"sv) ||                                  // zip: docx, xlsx, pptx, apk
+        at(0, "\x1F\x8B"sv) || at(0, "\x28\xB5\x2F\xFD"sv) ||     // gzip, zstd
+        at(0, "\xFD"
+              "7zXZ\x00"sv) ||
+        (at(0, "BZh"sv) && at(4, "1AY&SY"sv)) ||                   // xz, bzip2
+        at(0, "7z\xBC\xAF\x27\x1C"sv) || at(0, "Rar!\x1A\x07"sv))  // 7z, RAR
+        return false;
+    return true;
+}
+
+namespace {
+
+// One zstd context per thread, made once: a blob's stream starts with a compression trial,
+// and making a context costs more than trying a small file.
+ZSTD_CCtx* thread_zstd()
+{
+    struct Holder {
+        ZSTD_CCtx* ctx = ZSTD_createCCtx();
+        ~Holder() { ZSTD_freeCCtx(ctx); }
+    };
+    static thread_local Holder holder;
+    return holder.ctx;
+}
+
+}  // namespace
+
+namespace {
+
+// OpenSSL's ChaCha20 and Poly1305, fetched once; a context of each per thread.
+struct OpenSslStream {
+    EVP_CIPHER* chacha = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
+    EVP_MAC* poly = EVP_MAC_fetch(nullptr, "POLY1305", nullptr);
+    EVP_CIPHER_CTX* cipher = EVP_CIPHER_CTX_new();
+    EVP_MAC_CTX* mac = poly ? EVP_MAC_CTX_new(poly) : nullptr;
+    ~OpenSslStream()
+    {
+        EVP_MAC_CTX_free(mac);
+        EVP_CIPHER_CTX_free(cipher);
+        EVP_MAC_free(poly);
+        EVP_CIPHER_free(chacha);
+    }
+    bool ok() const { return chacha && poly && cipher && mac; }
+
+    // out = in XOR the ChaCha20 (IETF) key stream from block `counter` on.
+    bool xor_stream(std::uint8_t* out, const std::uint8_t* in, std::size_t n, const std::uint8_t* key,
+                    const std::uint8_t* nonce12, std::uint32_t counter)
+    {
+        std::uint8_t iv[16];  // OpenSSL's: 32-bit block counter (little-endian), then the nonce
+        iv[0] = static_cast<std::uint8_t>(counter);
+        iv[1] = static_cast<std::uint8_t>(counter >> 8);
+        iv[2] = static_cast<std::uint8_t>(counter >> 16);
+        iv[3] = static_cast<std::uint8_t>(counter >> 24);
+        std::memcpy(iv + 4, nonce12, 12);
+        int len = 0;
+        if (EVP_EncryptInit_ex2(cipher, chacha, key, iv, nullptr) != 1)
+            return false;
+        while (n > 0) {
+            const int piece = static_cast<int>(std::min<std::size_t>(n, 1u << 30));
+            if (EVP_EncryptUpdate(cipher, out, &len, in, piece) != 1)
+                return false;
+            out += piece;
+            in += piece;
+            n -= static_cast<std::size_t>(piece);
+        }
+        return true;
+    }
 };
 
-StreamSealer::StreamSealer(const Key& key) : s_(std::make_unique<State>()), header_(kStreamHeaderBytes)
+// libsodium's secretstream nonce: a 32-bit message counter, then 8 bytes ratcheted by each MAC
+// (private constants of its secretstream_xchacha20poly1305.c).
+constexpr std::size_t kCounterBytes = 4;
+constexpr std::size_t kInonceBytes = 8;
+static_assert(kCounterBytes + kInonceBytes == sizeof(crypto_secretstream_xchacha20poly1305_state::nonce));
+
+OpenSslStream& openssl_stream()
 {
+    static thread_local OpenSslStream s;
+    return s;
+}
+
+}  // namespace
+
+void secretstream_push(void* state_ptr, std::uint8_t* out, const std::uint8_t* m, std::size_t mlen,
+                       std::uint8_t tag)
+{
+    // libsodium 1.0.18's secretstream_xchacha20poly1305.c, step for step: the one-time Poly1305
+    // key from block 0, the tag byte encrypted as block 1, the message from block 2, the MAC
+    // over (no ad) ‖ tag block ‖ ciphertext ‖ padding ‖ lengths, then the nonce ratchet.
+    auto* st = static_cast<crypto_secretstream_xchacha20poly1305_state*>(state_ptr);
+    OpenSslStream& o = openssl_stream();
+    static const std::uint8_t kZeros[64] = {};
+    std::uint8_t block[64];
+    unsigned char mac[16];
+    bool done = o.ok();
+    done = done && o.xor_stream(block, kZeros, 32, st->k, st->nonce, 0);  // the Poly1305 key
+    done = done && EVP_MAC_init(o.mac, block, 32, nullptr) == 1;
+    if (done) {
+        std::memset(block, 0, sizeof block);
+        block[0] = tag;
+        done = o.xor_stream(block, block, sizeof block, st->k, st->nonce, 1);
+        out[0] = block[0];
+        std::uint8_t* c = out + 1;
+        done = done && EVP_MAC_update(o.mac, block, sizeof block) == 1 &&
+               o.xor_stream(c, m, mlen, st->k, st->nonce, 2) && EVP_MAC_update(o.mac, c, mlen) == 1 &&
+               EVP_MAC_update(o.mac, kZeros, (0x10 - sizeof block + mlen) & 0xf) == 1;
+        std::uint8_t lengths[16] = {};
+        const std::uint64_t total = sizeof block + mlen;
+        for (int i = 0; i < 8; ++i)
+            lengths[8 + i] = static_cast<std::uint8_t>(total >> (8 * i));  // adlen (0), then this
+        std::size_t maclen = 0;
+        done = done && EVP_MAC_update(o.mac, lengths, sizeof lengths) == 1 &&
+               EVP_MAC_final(o.mac, mac, &maclen, sizeof mac) == 1 && maclen == sizeof mac;
+        if (done) {
+            std::memcpy(c + mlen, mac, sizeof mac);
+            for (std::size_t i = 0; i < kInonceBytes; ++i)
+                st->nonce[kCounterBytes + i] ^= mac[i];
+            sodium_increment(st->nonce, kCounterBytes);
+            if ((tag & crypto_secretstream_xchacha20poly1305_TAG_REKEY) != 0 ||
+                sodium_is_zero(st->nonce, kCounterBytes))
+                crypto_secretstream_xchacha20poly1305_rekey(st);
+        }
+    }
+    sodium_memzero(block, sizeof block);
+    if (!done) {
+        // OpenSSL without ChaCha20/Poly1305 (or a failure in it): libsodium's own code.
+        unsigned long long len = 0;
+        crypto_secretstream_xchacha20poly1305_push(st, out, &len, m, mlen, nullptr, 0, tag);
+    }
+}
+
+struct StreamSealer::State {
+    crypto_secretstream_xchacha20poly1305_state st;
+    ZSTD_CCtx* zstd = nullptr;
+    bool try_compress = true;
+};
+
+StreamSealer::StreamSealer(const Key& key, bool compress)
+    : s_(std::make_unique<State>()), header_(kStreamHeaderBytes)
+{
+    s_->try_compress = compress;
+    if (compress)
+        s_->zstd = thread_zstd();
     crypto_secretstream_xchacha20poly1305_init_push(&s_->st, header_.data(), key.stream_key());
 }
 
 StreamSealer::~StreamSealer() = default;
 
-const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
+std::span<const std::uint8_t> StreamSealer::push_framed(std::span<std::uint8_t> framed, bool last)
 {
     // Each message's plaintext is a flag byte (0 stored, 1 zstd) and the data: text and
     // documents shrink; media is usually compressed already, so after a first message that
     // does not shrink the rest of the stream is not tried.
-    std::size_t z = 0;
+    const std::span<const std::uint8_t> plain = framed.subspan(1);
+    std::span<const std::uint8_t> message = framed;
+    framed[0] = 0;
     if (s_->try_compress) {
-        packed_.resize(1 + ZSTD_compressBound(plain.size()));
-        z = ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1, plain.data(), plain.size(),
-                              1);
+        const std::size_t bound = 1 + ZSTD_compressBound(plain.size());
+        if (packed_.size() < bound)
+            packed_.resize(bound);
+        const std::size_t z = ZSTD_compressCCtx(s_->zstd, packed_.data() + 1, packed_.size() - 1,
+                                                plain.data(), plain.size(), 1);
         if (ZSTD_isError(z) || z + z / 8 >= plain.size()) {
             s_->try_compress = false;
-            z = 0;
+        } else {
+            packed_[0] = 1;
+            message = std::span<const std::uint8_t>(packed_.data(), 1 + z);
         }
     }
-    if (z > 0) {
-        packed_[0] = 1;
-        packed_.resize(1 + z);
-    } else {
-        packed_[0] = 0;
-        packed_.resize(1 + plain.size());
-        std::copy(plain.begin(), plain.end(), packed_.begin() + 1);
-    }
-    out_.resize(packed_.size() + kStreamOverheadBytes);
-    unsigned long long len = 0;
-    crypto_secretstream_xchacha20poly1305_push(&s_->st, out_.data(), &len, packed_.data(), packed_.size(),
-                                               nullptr, 0,
-                                               last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
-    out_.resize(len);
-    return out_;
+    if (out_.size() < message.size() + kStreamOverheadBytes)
+        out_.resize(message.size() + kStreamOverheadBytes);  // grows once: never shrunk, never zeroed again
+    secretstream_push(&s_->st, out_.data(), message.data(), message.size(),
+                      last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+    return std::span<const std::uint8_t>(out_.data(), message.size() + kStreamOverheadBytes);
+}
+
+const Bytes& StreamSealer::push(std::span<const std::uint8_t> plain, bool last)
+{
+    framed_.resize(1 + plain.size());
+    std::copy(plain.begin(), plain.end(), framed_.begin() + 1);
+    const auto sealed = push_framed(framed_, last);
+    sealed_.assign(sealed.begin(), sealed.end());
+    return sealed_;
 }
 
 struct StreamOpener::State {

@@ -54,12 +54,18 @@ private:
     std::unique_ptr<Material> m_;
 };
 
+/// False when `head` (a stream's first bytes) starts like a format that is compressed already
+/// (JPEG, PNG, GIF, WebP, Ogg, MP4/MOV/3GP/HEIC, WebM, MP3 with ID3, AMR, FLAC, zip/Office,
+/// gzip, zstd, xz, bzip2, 7z, RAR): zstd would not pay, so a sealer need not try it.
+bool worth_compressing(std::span<const std::uint8_t> head);
+
 /// Encrypts a byte stream in messages of at most kMessageBytes plaintext, each compressed
 /// with zstd first when that pays. Output is produced piecewise through `emit`.
 class StreamSealer {
 public:
     static constexpr std::size_t kMessageBytes = 64 * 1024;
-    explicit StreamSealer(const Key& key);
+    /// `compress`: try zstd at all (see worth_compressing).
+    explicit StreamSealer(const Key& key, bool compress = true);
     ~StreamSealer();
     StreamSealer(const StreamSealer&) = delete;
     StreamSealer& operator=(const StreamSealer&) = delete;
@@ -67,6 +73,10 @@ public:
     /// The stream header, then one sealed message per push(); `last` marks the final one.
     const Bytes& header() const { return header_; }
     const Bytes& push(std::span<const std::uint8_t> plain, bool last);
+    /// push() for a caller that keeps framed[0] free for the message's flag byte and the
+    /// plaintext in framed[1…]: nothing is copied before sealing. The result is valid until
+    /// the next push.
+    std::span<const std::uint8_t> push_framed(std::span<std::uint8_t> framed, bool last);
 
 private:
     struct State;
@@ -74,7 +84,17 @@ private:
     Bytes header_;
     Bytes out_;
     Bytes packed_;
+    Bytes framed_;
+    Bytes sealed_;
 };
+
+/// libsodium's crypto_secretstream_xchacha20poly1305_push() (no additional data) on its
+/// state (`state` is a crypto_secretstream_xchacha20poly1305_state), with the ChaCha20 and
+/// Poly1305 work done by OpenSSL's vectorised code (2.5x libsodium 1.0.18's here): the same
+/// bytes out and the same state after, as the tests check against libsodium. Writes
+/// mlen + kStreamOverheadBytes bytes to `out`.
+void secretstream_push(void* state, std::uint8_t* out, const std::uint8_t* m, std::size_t mlen,
+                       std::uint8_t tag);
 
 /// The reverse of StreamSealer over a stored blob.
 class StreamOpener {

@@ -73,21 +73,24 @@ public:
             v = repaired;
         }
         out_ += '"';
-        for (const char ch : v) {
-            const auto c = static_cast<unsigned char>(ch);
+        // Runs of characters that stand for themselves are appended whole.
+        std::size_t run = 0;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const auto c = static_cast<unsigned char>(v[i]);
+            if (c >= 0x20 && c != '"' && c != '\\')
+                continue;
+            out_.append(v.data() + run, i - run);
+            run = i + 1;
             switch (c) {
             case '"': out_ += "\\\""; break;
             case '\\': out_ += "\\\\"; break;
             case '\n': out_ += "\\n"; break;
             case '\r': out_ += "\\r"; break;
             case '\t': out_ += "\\t"; break;
-            default:
-                if (c < 0x20)
-                    out_ += fmt::format("\\u{:04x}", c);
-                else
-                    out_ += ch;
+            default: out_ += fmt::format("\\u{:04x}", c);
             }
         }
+        out_.append(v.data() + run, v.size() - run);
         out_ += '"';
     }
     template <class T> void number(T v) { fmt::format_to(std::back_inserter(out_), "{}", v); }

@@ -33,6 +33,7 @@ public:
 private:
     sqlite::Database& db_;
     const Key& key_;
+    std::optional<sqlite::Statement> drop_;
     std::optional<sqlite::Statement> insert_;
     std::map<std::int64_t, Conversation> conversations_;
 };

@@ -62,14 +62,13 @@ private:
     std::uint64_t bytes_ = 0;
 };
 
-std::string text_part(std::string_view subtype, std::string_view text)
+void append_text_part(std::string& out, std::string_view subtype, std::string_view text)
 {
-    std::string part = fmt::format("Content-Type: text/{}; charset=utf-8\r\n"
-                                   "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-                                   subtype);
-    append_quoted_printable(part, text);
-    part += kCrlf;  // taken by the boundary that follows
-    return part;
+    out += "Content-Type: text/";
+    out += subtype;
+    out += "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+    append_quoted_printable(out, text);
+    out += kCrlf;  // taken by the boundary that follows
 }
 
 }  // namespace
@@ -159,15 +158,19 @@ Result<std::uint64_t> write_email(ByteSink& out, const std::string& headers, std
         return p.note.state == AttachmentState::Attached;
     });
 
-    std::string block = headers;
+    // The headers as they are, then the body structure built in a buffer this thread keeps
+    // (its capacity stays: no allocation and no copy of the headers per email).
+    CV_TRY_VOID(w.write(headers));
+    thread_local std::string block;
+    block.clear();
     block += "MIME-Version: 1.0\r\n";
     if (with_parts)
         block += fmt::format("Content-Type: multipart/mixed; boundary=\"{}\"\r\n\r\n--{}\r\n", mixed, mixed);
     block += fmt::format("Content-Type: multipart/alternative; boundary=\"{}\"\r\n\r\n", alternative);
     block += fmt::format("--{}\r\n", alternative);
-    block += text_part("plain", plain);
+    append_text_part(block, "plain", plain);
     block += fmt::format("--{}\r\n", alternative);
-    block += text_part("html", html);
+    append_text_part(block, "html", html);
     block += fmt::format("--{}--\r\n", alternative);
     CV_TRY_VOID(w.write(block));
 

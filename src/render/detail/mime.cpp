@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <immintrin.h>
 #include <openssl/evp.h>
 
 namespace cv::render::detail {
@@ -407,11 +408,63 @@ void append_quoted_printable(std::string& out, std::string_view text)
     }
 }
 
-void append_base64(std::string& out, std::string_view bytes)
+namespace {
+
+constexpr std::size_t kGroup = 57;  // 57 bytes → one 76-character line
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Three bytes → four characters (no padding: whole groups only).
+inline void encode_triple(const unsigned char* in, char* out)
+{
+    const std::uint32_t v = std::uint32_t{in[0]} << 16 | std::uint32_t{in[1]} << 8 | in[2];
+    out[0] = kBase64[v >> 18];
+    out[1] = kBase64[(v >> 12) & 63];
+    out[2] = kBase64[(v >> 6) & 63];
+    out[3] = kBase64[v & 63];
+}
+
+// One whole 57-byte group → 76 characters, 24 bytes at a time in AVX2 (W. Muła and D. Lemire,
+// "Faster Base64 Encoding and Decoding using AVX2 Instructions", 2018), the last 9 bytes as
+// above. Reads only the group's own bytes.
+__attribute__((target("avx2"))) void encode_line_avx2(const unsigned char* in, char* out)
+{
+    const __m256i shuffle = _mm256_set_epi8(10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4, 1, 2, 0, 1, 10, 11, 9, 10,
+                                            7, 8, 6, 7, 4, 5, 3, 4, 1, 2, 0, 1);
+    const __m256i shift = _mm256_setr_epi8(
+        'a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+        '0' - 52, '+' - 62, '/' - 63, 'A', 0, 0, 'a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+        '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '+' - 62, '/' - 63, 'A', 0, 0);
+    for (std::size_t k = 0; k < 2; ++k) {
+        // Bytes 0..11 in the low lane and 12..23 in the high one (each loaded 16 wide: the
+        // second load ends 4 bytes past the 24, still inside the 57).
+        const auto* p = in + 24 * k;
+        __m256i v = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 12)), 1);
+        v = _mm256_shuffle_epi8(v, shuffle);
+        const __m256i t0 = _mm256_and_si256(v, _mm256_set1_epi32(0x0fc0fc00));
+        const __m256i t1 = _mm256_mulhi_epu16(t0, _mm256_set1_epi32(0x04000040));
+        const __m256i t2 = _mm256_and_si256(v, _mm256_set1_epi32(0x003f03f0));
+        const __m256i t3 = _mm256_mullo_epi16(t2, _mm256_set1_epi32(0x01000010));
+        const __m256i indices = _mm256_or_si256(t1, t3);  // six bits a byte
+        __m256i result = _mm256_subs_epu8(indices, _mm256_set1_epi8(51));
+        const __m256i less = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), indices);
+        result = _mm256_or_si256(result, _mm256_and_si256(less, _mm256_set1_epi8(13)));
+        result = _mm256_add_epi8(_mm256_shuffle_epi8(shift, result), indices);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * k), result);
+    }
+    for (std::size_t g = 0; g < 3; ++g)
+        encode_triple(in + 48 + 3 * g, out + 64 + 4 * g);
+}
+
+const bool kBase64Avx2 = __builtin_cpu_supports("avx2");
+
+}  // namespace
+
+void append_base64_reference(std::string& out, std::string_view bytes)
 {
     // OpenSSL's encoder: several times faster than libsodium's constant-time one, and
     // attachment bytes are not secrets that need timing protection here.
-    constexpr std::size_t kGroup = 57;  // 57 bytes → one 76-character line
     const std::size_t lines = (bytes.size() + kGroup - 1) / kGroup;
     const std::size_t at = out.size();
     out.resize(at + lines * 78 + 1);
@@ -426,6 +479,26 @@ void append_base64(std::string& out, std::string_view bytes)
         *p++ = '\n';
     }
     out.resize(static_cast<std::size_t>(p - out.data()));
+}
+
+void append_base64(std::string& out, std::string_view bytes)
+{
+    if (!kBase64Avx2)
+        return append_base64_reference(out, bytes);
+    // Whole lines here; a short last line (the only one that can need padding) by OpenSSL.
+    const std::size_t whole = bytes.size() / kGroup;
+    const std::size_t at = out.size();
+    out.resize(at + whole * 78);
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    char* p = out.data() + at;
+    for (std::size_t i = 0; i < whole; ++i) {
+        encode_line_avx2(in + i * kGroup, p);
+        p[76] = '\r';
+        p[77] = '\n';
+        p += 78;
+    }
+    if (bytes.size() > whole * kGroup)
+        append_base64_reference(out, bytes.substr(whole * kGroup));
 }
 
 Result<std::uint64_t> stream_base64(std::string_view first, ByteSource& source, ByteSink& sink)

@@ -5,7 +5,7 @@
 /// with bounded memory, and GMime 3.2 mis-decodes the padded B-encoded words it may emit
 /// (upstream issue 133, DESIGN.md). The subset is small and fixed: RFC 2047 Q-encoded words
 /// (never B, so never padded), RFC 2231 parameters, RFC 5322 folding and dates,
-/// quoted-printable and base64 (OpenSSL's encoder) bodies. Every line ends in CRLF.
+/// quoted-printable and base64 (AVX2, or OpenSSL's encoder) bodies. Every line ends in CRLF.
 
 #include <cstdint>
 #include <span>
@@ -54,8 +54,11 @@ std::string format_rfc5322_date(std::int64_t utc, std::int32_t offset_seconds);
 void append_quoted_printable(std::string& out, std::string_view text);
 
 /// base64 of `bytes` in 76-character CRLF lines (the whole input is one unit: the last line
-/// may be shorter and padded).
+/// may be shorter and padded). Whole lines in AVX2 where the CPU has it.
 void append_base64(std::string& out, std::string_view bytes);
+
+/// append_base64 by OpenSSL's encoder alone: the reference the fast path is tested against.
+void append_base64_reference(std::string& out, std::string_view bytes);
 
 /// Streams `first` followed by the rest of `source` to `sink` as base64 lines, holding at
 /// most one fixed-size chunk in memory whatever the size of the content. Returns the number

@@ -1,6 +1,9 @@
 #include "archive/detail/crypto.hpp"
 
+#include <sodium.h>
 #include <sys/stat.h>
+
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -114,6 +117,69 @@ TEST_F(KeyTest, StreamsRoundTripAndDetectTruncationAndTampering)
         bool last = false;
         EXPECT_FALSE(opener.pull(flipped, last));
     }
+}
+
+TEST(SecretStream, TheOpenSslPushIsLibsodiumsByteForByte)
+{
+    ASSERT_GE(sodium_init(), 0);
+    std::mt19937 rng(9);
+    std::uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+    randombytes_buf(key, sizeof key);
+    crypto_secretstream_xchacha20poly1305_state ours{};
+    crypto_secretstream_xchacha20poly1305_state theirs{};
+    std::uint8_t header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_init_push(&theirs, header, key);
+    ours = theirs;
+    std::vector<std::size_t> sizes = {0, 1, 15, 16, 17, 47, 48, 49, 63, 64, 65, 1000, 65536, 65537, 200000};
+    for (int i = 0; i < 40; ++i)
+        sizes.push_back(rng() % 70000);
+    const std::uint8_t tags[] = {0, crypto_secretstream_xchacha20poly1305_TAG_PUSH,
+                                 crypto_secretstream_xchacha20poly1305_TAG_REKEY,
+                                 crypto_secretstream_xchacha20poly1305_TAG_FINAL};
+    for (std::size_t round = 0; round < 2; ++round) {
+        if (round == 1) {
+            // The message counter about to wrap: both must rekey the same way.
+            ours.nonce[0] = theirs.nonce[0] = 0xFE;
+            ours.nonce[1] = theirs.nonce[1] = ours.nonce[2] = theirs.nonce[2] = 0xFF;
+            ours.nonce[3] = theirs.nonce[3] = 0xFF;
+        }
+        for (std::size_t k = 0; k < sizes.size(); ++k) {
+            Bytes m(sizes[k]);
+            for (auto& b : m)
+                b = static_cast<std::uint8_t>(rng());
+            const std::uint8_t tag = tags[k % 4];
+            Bytes a(m.size() + crypto_secretstream_xchacha20poly1305_ABYTES);
+            Bytes b(a.size());
+            unsigned long long len = 0;
+            crypto_secretstream_xchacha20poly1305_push(&theirs, a.data(), &len, m.data(), m.size(), nullptr,
+                                                       0, tag);
+            ASSERT_EQ(len, a.size());
+            secretstream_push(&ours, b.data(), m.data(), m.size(), tag);
+            ASSERT_EQ(a, b) << "message " << k << ", " << m.size() << " bytes, tag " << int(tag);
+            ASSERT_EQ(std::memcmp(&ours, &theirs, sizeof ours), 0) << "state after message " << k;
+        }
+    }
+    // And libsodium opens what it wrote.
+    crypto_secretstream_xchacha20poly1305_state pull{};
+    ASSERT_EQ(crypto_secretstream_xchacha20poly1305_init_pull(&pull, header, key), 0);
+    crypto_secretstream_xchacha20poly1305_state push{};
+    crypto_secretstream_xchacha20poly1305_state reference{};
+    std::uint8_t h2[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_init_push(&reference, h2, key);
+    push = reference;
+    ASSERT_EQ(crypto_secretstream_xchacha20poly1305_init_pull(&pull, h2, key), 0);
+    const std::string text = "the quick brown fox";
+    Bytes sealed(text.size() + crypto_secretstream_xchacha20poly1305_ABYTES);
+    secretstream_push(&push, sealed.data(), reinterpret_cast<const std::uint8_t*>(text.data()), text.size(),
+                      crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+    Bytes opened(text.size());
+    unsigned long long n = 0;
+    unsigned char tag = 0;
+    ASSERT_EQ(crypto_secretstream_xchacha20poly1305_pull(&pull, opened.data(), &n, &tag, sealed.data(),
+                                                         sealed.size(), nullptr, 0),
+              0);
+    EXPECT_EQ(std::string(opened.begin(), opened.end()), text);
+    EXPECT_EQ(tag, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
 }
 
 TEST(Compression, RoundTripAndRefusesWhatIsNotZstdOrTooLarge)

@@ -51,5 +51,41 @@ TEST(ConversationFind, ByPersonKeyThenByName)
     EXPECT_EQ(c.find("Carol"), nullptr);
 }
 
+TEST(ConversationFind, MatchesKeysAsPersonKeyWritesThem)
+{
+    // find() compares keys without building them: the same answers as comparing key().
+    Conversation c;
+    c.members = {Person{"Alice", "+4915100000001", {}, {}}, Person{"Bob", std::nullopt, {}, {}},
+                 Person{"name:Eve", std::nullopt, {}, {}}, Person{"Dan", "4915100000004", {}, {}}};
+    c.members[1].alias = "lid:123";
+    std::vector<std::string> probes = {"",
+                                       "name:",
+                                       "name:Bob",
+                                       "Bob",
+                                       "lid:123",
+                                       "name:name:Eve",
+                                       "name:Eve",
+                                       "4915100000004",
+                                       "+4915100000004",
+                                       "+4915100000001",
+                                       "4915100000001",
+                                       "Alice",
+                                       "name:Alice",
+                                       "Dan",
+                                       "name:Dan"};
+    for (const auto& m : c.members)
+        probes.push_back(m.key());
+    for (const auto& probe : probes) {
+        const Person* expected = nullptr;
+        for (const auto& m : c.members)
+            if (!expected && m.key() == probe)
+                expected = &m;
+        for (const auto& m : c.members)
+            if (!expected && m.name == probe)
+                expected = &m;
+        EXPECT_EQ(c.find(probe), expected) << probe;
+    }
+}
+
 }  // namespace
 }  // namespace cv
