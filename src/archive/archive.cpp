@@ -33,7 +33,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::uint64_t kPackLimit = 1ull << 30;  // a new pack file after 1 GiB
+constexpr std::uint64_t kPackLimit = 1ull << 30;       // a new pack file after 1 GiB
+constexpr std::uint64_t kWritebackBytes = 8ull << 20;  // appended bytes handed to writeback at a time
 constexpr std::size_t kMaxChunkBytes = 256ull << 20;
 constexpr int kFormatVersion = 1;
 
@@ -597,6 +598,7 @@ struct BlobWriter::State {
                 }
             }
             start = a.pack_length;
+            a.pack_writeback = std::min(a.pack_writeback, start);
             sealer.emplace(a.key, worth_compressing(std::span<const std::uint8_t>(piece.data() + 1, fill)));
         }
         sha.update(std::span<const std::uint8_t>(piece.data() + 1, fill));
@@ -621,6 +623,15 @@ struct BlobWriter::State {
         }
         written += *w;
         fill = 0;
+        // Start writing back what is appended, without waiting for it, every few megabytes:
+        // the commit's fdatasync then finds the pages on their way to the disk already instead
+        // of waiting for all of them on the committing thread.
+        const std::uint64_t end = start + written;
+        if (end >= a.pack_writeback + kWritebackBytes) {
+            (void)::sync_file_range(a.pack_fd, static_cast<off_t>(a.pack_writeback),
+                                    static_cast<off_t>(end - a.pack_writeback), SYNC_FILE_RANGE_WRITE);
+            a.pack_writeback = end;
+        }
         return {};
     }
 };

@@ -40,6 +40,7 @@ struct Archive::Impl {
     std::int64_t pack = 0;  // the pack blobs are appended to
     int pack_fd = -1;
     std::uint64_t pack_length = 0;      // including appended, uncommitted blobs
+    std::uint64_t pack_writeback = 0;   // BlobWriter: writeback started up to here
     std::mutex blobs_mutex;             // guards the two lists and the flag below
     std::vector<StoredBlob> pending;    // stored since the last take_blobs()
     std::vector<StoredBlob> in_flight;  // taken, not yet committed
