@@ -16,6 +16,7 @@
 #include "archive/archive.hpp"
 #include "cli/cli_support.hpp"
 #include "cli/delivery_commands.hpp"
+#include "cli/export_command.hpp"
 #include "ingest/ingest.hpp"
 #include "mapping/mapping.hpp"
 #include "sources/phone_db/phone_db.hpp"
@@ -229,6 +230,7 @@ struct ArchiveArgs {
     std::string export_mailbox;
     std::string export_format = "maildir";
     std::string export_dir;
+    DiscoveryExportArgs discovery;
     bool verify_json = false;
 };
 
@@ -578,14 +580,49 @@ void add_archive_commands(CLI::App& app, int& status)
     });
 
     // ---- export
-    auto* exp = app.add_subcommand("export", "Write a mailbox's items as Maildir, mbox or .eml files");
-    exp->add_option("--mailbox", args->export_mailbox, "Mailbox address")->required();
-    exp->add_option("--format", args->export_format, "maildir, mbox or eml")
+    auto* exp = app.add_subcommand(
+        "export",
+        "eDiscovery export of a search (QUERY --to DIR: .eml files, CSV load file, manifest, "
+        "summary; resumable), or a mailbox's items as Maildir, mbox or .eml files (--mailbox M DIR)");
+    exp->add_option("--mailbox", args->export_mailbox,
+                    "Mailbox address (with --to: only this mailbox's placements)");
+    exp->add_option("--format", args->export_format, "maildir, mbox or eml (mailbox export)")
         ->check(CLI::IsMember({"maildir", "mbox", "eml"}))
         ->capture_default_str();
-    exp->add_option("dir", args->export_dir, "Output folder (created when missing)")->required();
+    exp->add_option("dir", args->export_dir,
+                    "Output folder (mailbox export), or with --to the search query (KQL, as `search`)")
+        ->required();
+    exp->add_option("--to", args->discovery.to,
+                    "eDiscovery export of the query's results into this folder (empty or new; the same "
+                    "command again resumes an interrupted export)");
+    exp->add_flag("--dedupe", args->discovery.dedupe,
+                  "One file per item: its rows in other mailboxes carry duplicate-of");
+    exp->add_option(
+        "--custodian", args->discovery.custodians,
+        "MAILBOX=NAME: file that mailbox under this custodian (repeatable; default: the address)");
+    exp->add_option("--tz", args->discovery.tz, "IANA time zone the query's dates are read in")
+        ->capture_default_str();
+    exp->add_option("--zip", args->discovery.zip, "Also package the finished export as this zip file");
+    exp->add_option("--title", args->discovery.title, "Title for the summary report");
+    exp->add_option("--description", args->discovery.description, "Description for the summary report");
+    exp->add_option("--threads", args->discovery.threads, "Rendering threads (default: one per core)");
+    exp->add_flag("--json", args->discovery.json, "JSON summary (eDiscovery export)");
     add_archive_option(exp);
     exp->callback([args, &status] {
+        if (!args->discovery.to.empty()) {
+            DiscoveryExportArgs d = args->discovery;
+            d.archive = args->archive_flag;
+            d.query = args->export_dir;
+            d.mailbox = args->export_mailbox;
+            status = run_discovery_export(d);
+            return;
+        }
+        if (args->export_mailbox.empty()) {
+            status = report_error(Error(ErrorCode::InvalidArgument,
+                                        "export needs --mailbox M DIR (mailbox export) or QUERY --to DIR "
+                                        "(eDiscovery export)"));
+            return;
+        }
         auto a = open_archive(args->archive_flag);
         if (!a) {
             status = report_error(a.error());

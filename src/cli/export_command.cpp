@@ -1,0 +1,109 @@
+#include "cli/export_command.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_support.hpp"
+#include "compliance/export/export.hpp"
+#include "compliance/query/query.hpp"
+#include "ingest/ingest.hpp"
+
+namespace cv::cli {
+
+using nlohmann::json;
+namespace exports = compliance::exports;
+
+int run_discovery_export(const DiscoveryExportArgs& args)
+{
+    auto zone = TimeZone::locate(args.tz);
+    if (!zone)
+        return report_error(zone.error());
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    auto q = compliance::query::parse(args.query, *zone, now);
+    if (!q) {
+        fmt::print(stderr, "chatvault: error: bad query: {}\n", q.error().message());
+        return exit_code(ErrorCode::InvalidArgument);
+    }
+    exports::ExportRequest request;
+    request.dir = args.to;
+    request.query = args.query;
+    request.zone = q->zone;
+    if (!args.mailbox.empty())
+        request.mailboxes.push_back(args.mailbox);
+    std::map<std::string, exports::Custodian> by_name;
+    for (const auto& c : args.custodians) {
+        const auto eq = c.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == c.size()) {
+            fmt::print(stderr, "chatvault: error: --custodian wants MAILBOX=NAME, not \"{}\"\n", c);
+            return exit_code(ErrorCode::InvalidArgument);
+        }
+        auto& cust = by_name[c.substr(eq + 1)];
+        cust.name = c.substr(eq + 1);
+        cust.mailboxes.push_back(c.substr(0, eq));
+    }
+    for (auto& [name, c] : by_name)
+        request.custodians.push_back(std::move(c));
+    request.dedupe = args.dedupe;
+    request.title = args.title;
+    request.description = args.description;
+    if (!args.zip.empty())
+        request.zip = args.zip;
+    request.threads = args.threads;
+    const bool tty = ::isatty(STDERR_FILENO) != 0;
+    if (tty)
+        request.progress = [](const exports::Progress& p) {
+            fmt::print(stderr, "\rexporting: {}/{} items", p.done, p.total);
+        };
+
+    auto a = open_archive(args.archive);
+    if (!a)
+        return report_error(a.error());
+    archive::Archive& ar = *a;
+    const exports::RenderFn render = [&ar](const archive::StoredItem& s, ByteSink& out) -> Result<void> {
+        CV_TRY_VOID(ingest::render_stored(ar, s, out));
+        return {};
+    };
+    auto report = exports::export_query(ar, *q, request, render);
+    if (tty)
+        fmt::print(stderr, "\n");
+    if (!report)
+        return report_error(report.error());
+    if (args.json) {
+        json per = json::object();
+        for (const auto& [name, c] : report->per_custodian)
+            per[name] = json{{"rows", c.rows}, {"files", c.files}, {"bytes", c.bytes}};
+        print_json(json{{"dir", report->dir.string()},
+                        {"zip", report->zip ? json(report->zip->string()) : json(nullptr)},
+                        {"query", report->query},
+                        {"zone", report->zone},
+                        {"dedupe", report->dedupe},
+                        {"items", report->items},
+                        {"rows", report->rows},
+                        {"files", report->files},
+                        {"duplicates", report->duplicates},
+                        {"quarantined", report->quarantined},
+                        {"bytes", report->bytes},
+                        {"resumed_from", report->resumed_from},
+                        {"written_now", report->written_now},
+                        {"started", format_utc(report->started)},
+                        {"finished", format_utc(report->finished)},
+                        {"per_custodian", per}});
+        return 0;
+    }
+    fmt::print("exported {} item(s) as {} file(s), {} load-file row(s), {} bytes into {}{}\n", report->items,
+               report->files, report->rows, report->bytes, report->dir.string(),
+               report->resumed_from > 0 ? fmt::format(" (resumed after {} item(s))", report->resumed_from)
+                                        : "");
+    fmt::print("query: {}   dates read in {}\n", report->query, report->zone);
+    if (report->zip)
+        fmt::print("zip: {}\n", report->zip->string());
+    fmt::print("check with: (cd {} && sha256sum -c --quiet manifest.sha256)\n", report->dir.string());
+    return 0;
+}
+
+}  // namespace cv::cli

@@ -1,0 +1,895 @@
+// The export run: freeze the item list, reconcile with what an earlier run left, render and
+// write the items on worker threads, append the load file in item order, then the manifest,
+// the summary and the zip. README.md in this folder has the rules this code keeps.
+
+#include "compliance/export/export.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "compliance/export/detail/job.hpp"
+#include "compliance/export/detail/zip.hpp"
+#include "compliance/search/search.hpp"
+#include "core/digest.hpp"
+#include "core/time.hpp"
+
+namespace cv::compliance::exports {
+
+namespace fs = std::filesystem;
+using detail::Job;
+using detail::Settings;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kStateDir = ".chatvault-export";
+constexpr std::string_view kJobFile = ".chatvault-export/job.json";
+constexpr std::string_view kLoadFile = "loadfile.csv";
+constexpr std::string_view kManifest = "manifest.sha256";
+constexpr std::string_view kSummaryJson = "summary.json";
+constexpr std::string_view kSummaryText = "summary.txt";
+constexpr std::string_view kQuarantineCustodian = "(quarantine)";
+constexpr std::string_view kQuarantineFolder = "Quarantine";
+constexpr std::size_t kBufferBytes = 64 * 1024;
+constexpr std::size_t kHeaderCap = 256 * 1024;  // headers past this are not read for the load file
+
+Error io_error(std::string_view what, const fs::path& path, int err)
+{
+    return Error(ErrorCode::Io, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
+}
+
+Result<void> write_all(int fd, std::string_view bytes, const fs::path& path)
+{
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(io_error("write", path, errno));
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+// A small file written whole through a temporary name, so that a reader (or a resume) sees the
+// old content or the new, never half of it.
+Result<void> write_file_atomic(const fs::path& path, std::string_view bytes, bool sync)
+{
+    fs::path temp = path;
+    temp += ".part";
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return fail(io_error("create", temp, errno));
+    auto w = write_all(fd, bytes, temp);
+    if (w && sync && ::fdatasync(fd) != 0)
+        w = fail(io_error("sync", temp, errno));
+    ::close(fd);
+    if (w && ::rename(temp.c_str(), path.c_str()) != 0)
+        w = fail(io_error("rename into", path, errno));
+    if (!w)
+        ::unlink(temp.c_str());
+    return w;
+}
+
+Result<std::string> read_file(const fs::path& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(io_error("open", path, errno));
+    std::string out;
+    char buf[65536];
+    while (true) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const int e = errno;
+            ::close(fd);
+            return fail(io_error("read", path, e));
+        }
+        if (n == 0)
+            break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+Result<Sha256Digest> hash_file(const fs::path& path, std::uint64_t& size)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(io_error("open", path, errno));
+    Sha256 sha;
+    size = 0;
+    std::string buf(1 << 20, '\0');
+    while (true) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const int e = errno;
+            ::close(fd);
+            return fail(io_error("read", path, e));
+        }
+        if (n == 0)
+            break;
+        sha.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+        size += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    return sha.finish();
+}
+
+// Reads the load file in pieces and hands each complete row to `on_row` (memory stays flat
+// whatever the export's size). Returns the offset past the last complete row.
+Result<std::uint64_t> scan_load_file(
+    const fs::path& path,
+    const std::function<Result<void>(const LoadRow&, std::uint64_t, std::uint64_t, std::uint64_t)>& on_row)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(io_error("open", path, errno));
+    std::string pending;
+    std::uint64_t base = 0;  // file offset of pending[0]
+    std::uint64_t line = 1;
+    bool header = true;
+    std::string buf(4 << 20, '\0');
+    Result<std::uint64_t> out = std::uint64_t{0};
+    bool eof = false;
+    while (!eof) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            out = fail(io_error("read", path, errno));
+            break;
+        }
+        eof = n == 0;
+        pending.append(buf.data(), static_cast<std::size_t>(n));
+        auto parsed = parse_load_file(pending, header, line);
+        if (!parsed) {
+            out = fail(parsed.error());
+            break;
+        }
+        if (header && parsed->complete_bytes == 0 && !eof)
+            continue;  // the header is not even complete yet: read more
+        std::uint64_t start = 0;
+        if (header && parsed->complete_bytes > 0) {
+            start = load_file_header().size();
+            header = false;
+            ++line;
+        }
+        bool failed = false;
+        for (std::size_t i = 0; i < parsed->rows.size(); ++i) {
+            const std::string_view text(pending.data() + start, parsed->row_ends[i] - start);
+            if (auto r = on_row(parsed->rows[i], base + start, base + parsed->row_ends[i], line); !r) {
+                out = fail(r.error());
+                failed = true;
+                break;
+            }
+            line += 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.end() - 2, '\n'));
+            start = parsed->row_ends[i];
+        }
+        if (failed)
+            break;
+        base += parsed->complete_bytes;
+        pending.erase(0, parsed->complete_bytes);
+        out = base;
+    }
+    ::close(fd);
+    return out;
+}
+
+std::string sent_utc(std::int64_t utc)
+{
+    return format_utc(utc);
+}
+
+Result<ItemPlan> plan_rows(const archive::StoredItem& s, const Settings& settings)
+{
+    ItemPlan p;
+    std::string attachments;
+    for (const auto& a : s.item.attachments) {
+        if (a.name.empty() || !(a.locator.starts_with("blob:") || a.inline_data))
+            continue;
+        if (!attachments.empty())
+            attachments += "; ";
+        attachments += a.name;
+    }
+    const std::string item_file = fmt::format("{:010}.eml", s.id);
+    const auto base_row = [&](std::size_t k) {
+        LoadRow r;
+        r.doc_id = fmt::format("CV{:010}-{:02}", s.id, k);
+        r.item = s.id;
+        r.message_id = s.message_id;
+        r.sent_utc = sent_utc(s.item.utc);
+        r.attachments = attachments;
+        return r;
+    };
+    if (s.mailboxes.empty()) {
+        if (!settings.mailboxes.empty())
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("item {} <{}> is in quarantine, outside the requested mailboxes", s.id,
+                                    s.message_id));
+        LoadRow r = base_row(1);
+        r.custodian = kQuarantineCustodian;
+        r.folder = kQuarantineFolder;
+        r.path = fmt::format("quarantine/{}", item_file);
+        p.files.push_back(r.path);
+        p.rows.push_back(std::move(r));
+        return p;
+    }
+    std::size_t k = 0;
+    for (const auto& m : s.mailboxes) {
+        if (!settings.mailboxes.empty() &&
+            !std::binary_search(settings.mailboxes.begin(), settings.mailboxes.end(), m))
+            continue;
+        LoadRow r = base_row(++k);
+        const auto c = settings.custodians.find(m);
+        r.custodian = c != settings.custodians.end() ? c->second : m;
+        r.mailbox = m;
+        r.folder = archive::kFolder;
+        r.path = fmt::format("custodians/{}/{}/{}/{}", safe_component(r.custodian), safe_component(m),
+                             archive::kFolder, item_file);
+        if (settings.dedupe && !p.rows.empty()) {
+            r.duplicate_of = p.rows.front().doc_id;
+            r.path = p.rows.front().path;
+        } else if (std::find(p.files.begin(), p.files.end(), r.path) == p.files.end()) {
+            p.files.push_back(r.path);
+        }
+        p.rows.push_back(std::move(r));
+    }
+    if (p.rows.empty())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("item {} <{}> is in none of the requested mailboxes", s.id, s.message_id));
+    return p;
+}
+
+// Writes one rendering to every file of an item at once (temporary names, renamed on
+// finish()), hashing it and keeping its header section for the load file.
+class ItemSink final : public ByteSink {
+public:
+    ItemSink(const fs::path& dir, const std::vector<std::string>& files)
+    {
+        for (const auto& f : files) {
+            finals_.push_back(dir / f);
+            fs::path t = finals_.back();
+            t += ".part";
+            temps_.push_back(std::move(t));
+        }
+    }
+    ~ItemSink() override
+    {
+        for (std::size_t i = 0; i < fds_.size(); ++i)
+            if (fds_[i] >= 0)
+                ::close(fds_[i]);
+        if (!finished_)
+            for (std::size_t i = 0; i < fds_.size(); ++i)
+                ::unlink(temps_[i].c_str());
+    }
+    ItemSink(const ItemSink&) = delete;
+    ItemSink& operator=(const ItemSink&) = delete;
+
+    Result<void> open()
+    {
+        for (const auto& t : temps_) {
+            const int fd = ::open(t.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0)
+                return fail(io_error("create", t, errno));
+            fds_.push_back(fd);
+        }
+        return {};
+    }
+
+    Result<void> write(std::string_view bytes) override
+    {
+        if (!headers_done_) {
+            const std::size_t before = headers_.size();
+            headers_.append(
+                bytes.substr(0, std::min(bytes.size(), kHeaderCap - std::min(kHeaderCap, before))));
+            const std::size_t from = before >= 3 ? before - 3 : 0;
+            const std::size_t end = headers_.find("\r\n\r\n", from);
+            if (end != std::string::npos) {
+                headers_.resize(end + 2);
+                headers_done_ = true;
+            } else if (headers_.size() >= kHeaderCap) {
+                headers_done_ = true;
+            }
+        }
+        sha_.update(bytes);
+        size_ += bytes.size();
+        if (buffer_.size() + bytes.size() > kBufferBytes) {
+            CV_TRY_VOID(flush());
+            if (bytes.size() >= kBufferBytes) {
+                for (std::size_t i = 0; i < fds_.size(); ++i)
+                    CV_TRY_VOID(write_all(fds_[i], bytes, temps_[i]));
+                return {};
+            }
+        }
+        buffer_.append(bytes);
+        return {};
+    }
+
+    Result<void> finish()
+    {
+        CV_TRY_VOID(flush());
+        for (std::size_t i = 0; i < fds_.size(); ++i) {
+            const int fd = fds_[i];
+            fds_[i] = -1;
+            if (::close(fd) != 0)
+                return fail(io_error("close", temps_[i], errno));
+        }
+        for (std::size_t i = 0; i < temps_.size(); ++i)
+            if (::rename(temps_[i].c_str(), finals_[i].c_str()) != 0)
+                return fail(io_error("rename into", finals_[i], errno));
+        finished_ = true;
+        return {};
+    }
+
+    const std::string& headers() const { return headers_; }
+    Sha256Digest digest() { return sha_.finish(); }
+    std::uint64_t size() const { return size_; }
+
+private:
+    Result<void> flush()
+    {
+        if (buffer_.empty())
+            return {};
+        for (std::size_t i = 0; i < fds_.size(); ++i)
+            CV_TRY_VOID(write_all(fds_[i], buffer_, temps_[i]));
+        buffer_.clear();
+        return {};
+    }
+
+    std::vector<fs::path> finals_;
+    std::vector<fs::path> temps_;
+    std::vector<int> fds_;
+    std::string buffer_;
+    std::string headers_;
+    bool headers_done_ = false;
+    Sha256 sha_;
+    std::uint64_t size_ = 0;
+    bool finished_ = false;
+};
+
+// One item on its way through the workers.
+struct Task {
+    archive::StoredItem stored;
+    ItemPlan plan;
+    bool media = false;  // renders from the archive's blobs: one such render at a time
+    std::string rows;    // the load-file text, once written
+    std::optional<Error> error;
+    bool done = false;
+};
+
+class Workers {
+public:
+    Workers(unsigned n, const fs::path& dir, const RenderFn& render) : dir_(dir), render_(render)
+    {
+        for (unsigned i = 0; i < n; ++i)
+            threads_.emplace_back([this] { loop(); });
+    }
+    ~Workers()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        work_cv_.notify_all();
+        for (auto& t : threads_)
+            t.join();
+    }
+    Workers(const Workers&) = delete;
+    Workers& operator=(const Workers&) = delete;
+
+    void submit(std::shared_ptr<Task> t)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(t));
+        }
+        work_cv_.notify_one();
+    }
+    void wait(const Task& t)
+    {
+        std::unique_lock lock(mutex_);
+        done_cv_.wait(lock, [&t] { return t.done; });
+    }
+    bool is_done(const Task& t)
+    {
+        std::lock_guard lock(mutex_);
+        return t.done;
+    }
+
+private:
+    void loop()
+    {
+        while (true) {
+            std::shared_ptr<Task> t;
+            {
+                std::unique_lock lock(mutex_);
+                work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+                if (stop_)
+                    return;
+                t = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            run(*t);
+            {
+                std::lock_guard lock(mutex_);
+                t->done = true;
+            }
+            done_cv_.notify_all();
+        }
+    }
+
+    void run(Task& t)
+    {
+        ItemSink sink(dir_, t.plan.files);
+        auto r = sink.open();
+        if (r) {
+            if (t.media) {
+                std::lock_guard media_lock(media_mutex_);
+                r = render_(t.stored, sink);
+            } else {
+                r = render_(t.stored, sink);
+            }
+        }
+        if (r)
+            r = sink.finish();
+        if (!r) {
+            Error e = r.error();
+            t.error = std::move(e).with_context(fmt::format("exporting item {} <{}> to {}", t.stored.id,
+                                                            t.stored.message_id,
+                                                            (dir_ / t.plan.files.front()).string()));
+            return;
+        }
+        const std::string sha = to_hex(sink.digest());
+        const std::string from = header_value(sink.headers(), "From");
+        const std::string to = header_value(sink.headers(), "To");
+        const std::string subject = header_value(sink.headers(), "Subject");
+        for (auto& row : t.plan.rows) {
+            row.from = from;
+            row.to = to;
+            row.subject = subject;
+            row.sha256 = sha;
+            row.size = sink.size();
+            t.rows += format_row(row);
+        }
+    }
+
+    fs::path dir_;
+    const RenderFn& render_;
+    std::mutex mutex_;
+    std::condition_variable work_cv_;
+    std::condition_variable done_cv_;
+    std::deque<std::shared_ptr<Task>> queue_;
+    bool stop_ = false;
+    std::mutex media_mutex_;
+    std::vector<std::thread> threads_;
+};
+
+Settings settings_of(const ExportRequest& r)
+{
+    Settings s;
+    s.mailboxes = r.mailboxes;
+    std::sort(s.mailboxes.begin(), s.mailboxes.end());
+    s.mailboxes.erase(std::unique(s.mailboxes.begin(), s.mailboxes.end()), s.mailboxes.end());
+    for (const auto& c : r.custodians)
+        for (const auto& m : c.mailboxes)
+            s.custodians[m] = c.name;
+    s.dedupe = r.dedupe;
+    return s;
+}
+
+std::optional<std::string> difference(const Job& old, const ExportRequest& r, const Settings& s)
+{
+    if (old.query != r.query)
+        return fmt::format("query \"{}\" (this run asks for \"{}\")", old.query, r.query);
+    if (old.zone != r.zone)
+        return fmt::format("time zone {} (this run asks for {})", old.zone, r.zone);
+    if (old.settings.mailboxes != s.mailboxes)
+        return "other mailboxes";
+    if (old.settings.custodians != s.custodians)
+        return "other custodians";
+    if (old.settings.dedupe != s.dedupe)
+        return old.settings.dedupe ? "--dedupe (this run has none)" : "no --dedupe (this run asks for it)";
+    return std::nullopt;
+}
+
+bool has_entries_besides_state(const fs::path& dir)
+{
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.path().filename() != kStateDir)
+            return true;
+    return false;
+}
+
+// ---- Finishing: summary, manifest, zip.
+
+std::string summary_text(const ExportReport& r)
+{
+    std::string out = "chatvault eDiscovery export\n\n";
+    if (!r.title.empty())
+        out += fmt::format("title:        {}\n", r.title);
+    if (!r.description.empty())
+        out += fmt::format("description:  {}\n", r.description);
+    out += fmt::format("query:        {}\n", r.query);
+    out += fmt::format("time zone:    {} (dates in the query read in this zone; times below UTC)\n", r.zone);
+    out += fmt::format("dedupe:       {}\n",
+                       r.dedupe ? "yes (one file per item)" : "no (one file per placement)");
+    out += fmt::format("started:      {}\n", format_utc(r.started));
+    out += fmt::format("finished:     {}\n", format_utc(r.finished));
+    out += fmt::format("items:        {}\n", r.items);
+    out += fmt::format("rows:         {} (one per item per mailbox)\n", r.rows);
+    out += fmt::format("files:        {} ({} bytes)\n", r.files, r.bytes);
+    out += fmt::format("duplicates:   {}\n", r.duplicates);
+    out += fmt::format("quarantined:  {}\n\n", r.quarantined);
+    out += fmt::format("{:<40} {:>10} {:>10} {:>14}\n", "custodian", "rows", "files", "bytes");
+    for (const auto& [name, c] : r.per_custodian)
+        out += fmt::format("{:<40} {:>10} {:>10} {:>14}\n", name, c.rows, c.files, c.bytes);
+    out += fmt::format("\nCheck the files with:  sha256sum -c {}\n", kManifest);
+    return out;
+}
+
+std::string summary_json(const ExportReport& r)
+{
+    json per = json::object();
+    for (const auto& [name, c] : r.per_custodian)
+        per[name] = json{{"rows", c.rows}, {"files", c.files}, {"bytes", c.bytes}};
+    return json{{"title", r.title},
+                {"description", r.description},
+                {"query", r.query},
+                {"zone", r.zone},
+                {"dedupe", r.dedupe},
+                {"started", format_utc(r.started)},
+                {"finished", format_utc(r.finished)},
+                {"items", r.items},
+                {"rows", r.rows},
+                {"files", r.files},
+                {"duplicates", r.duplicates},
+                {"quarantined", r.quarantined},
+                {"bytes", r.bytes},
+                {"per_custodian", per},
+                {"load_file", kLoadFile},
+                {"manifest", kManifest}}
+               .dump(2, ' ', false, json::error_handler_t::replace) +
+           "\n";
+}
+
+Result<void> finish(const fs::path& dir, ExportReport& report)
+{
+    const fs::path load = dir / kLoadFile;
+    fs::path manifest_temp = dir / kManifest;
+    manifest_temp += ".part";
+    const int mfd = ::open(manifest_temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (mfd < 0)
+        return fail(io_error("create", manifest_temp, errno));
+    std::string mbuf;
+    std::vector<std::string> files;
+    std::int64_t last_item = 0;
+    report.items = report.rows = report.files = report.duplicates = report.quarantined = report.bytes = 0;
+    report.per_custodian.clear();
+    auto scanned = scan_load_file(
+        load, [&](const LoadRow& row, std::uint64_t, std::uint64_t, std::uint64_t) -> Result<void> {
+            ++report.rows;
+            auto& c = report.per_custodian[row.custodian];
+            ++c.rows;
+            if (row.item != last_item) {
+                ++report.items;
+                last_item = row.item;
+                if (row.folder == kQuarantineFolder)
+                    ++report.quarantined;
+            }
+            if (!row.duplicate_of.empty()) {
+                ++report.duplicates;
+                return {};
+            }
+            ++report.files;
+            ++c.files;
+            report.bytes += row.size;
+            c.bytes += row.size;
+            files.push_back(row.path);
+            mbuf += manifest_line(row.sha256, row.path);
+            if (mbuf.size() >= kBufferBytes) {
+                CV_TRY_VOID(write_all(mfd, mbuf, manifest_temp));
+                mbuf.clear();
+            }
+            return {};
+        });
+    auto done = [&]() -> Result<void> {
+        CV_TRY_VOID(scanned);
+        CV_TRY_VOID(write_file_atomic(dir / kSummaryJson, summary_json(report), false));
+        CV_TRY_VOID(write_file_atomic(dir / kSummaryText, summary_text(report), false));
+        for (const auto name : {kLoadFile, kSummaryJson, kSummaryText}) {
+            std::uint64_t size = 0;
+            CV_TRY(const auto digest, hash_file(dir / name, size));
+            mbuf += manifest_line(to_hex(digest), name);
+        }
+        CV_TRY_VOID(write_all(mfd, mbuf, manifest_temp));
+        if (::fdatasync(mfd) != 0)
+            return fail(io_error("sync", manifest_temp, errno));
+        return {};
+    }();
+    ::close(mfd);
+    if (done && ::rename(manifest_temp.c_str(), (dir / kManifest).c_str()) != 0)
+        done = fail(io_error("rename into", dir / kManifest, errno));
+    if (!done) {
+        ::unlink(manifest_temp.c_str());
+        return done;
+    }
+    if (report.zip) {
+        // The zip is made afresh from the finished folder each time: only the folder phase is
+        // resumable (an interrupted packaging leaves no zip, libzip writes to a temporary name
+        // and renames, and runs again whole).
+        files.emplace_back(kLoadFile);
+        files.emplace_back(kSummaryJson);
+        files.emplace_back(kSummaryText);
+        files.emplace_back(kManifest);
+        CV_TRY_VOID(detail::write_zip(dir, files, *report.zip));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<ExportReport> export_items(archive::Archive& archive,
+                                  const std::function<Result<std::vector<std::int64_t>>()>& find_ids,
+                                  const ExportRequest& request, const RenderFn& render)
+{
+    const fs::path& dir = request.dir;
+    const Settings settings = settings_of(request);
+    std::error_code ec;
+    fs::create_directories(dir / kStateDir, ec);
+    if (ec)
+        return fail(ErrorCode::Io, fmt::format("create {}: {}", (dir / kStateDir).string(), ec.message()));
+
+    // 1. The job: new, or the one an earlier run froze.
+    Job job;
+    bool resumed = false;
+    const fs::path job_path = dir / kJobFile;
+    if (fs::exists(job_path, ec)) {
+        CV_TRY(const auto text, read_file(job_path));
+        CV_TRY(job, detail::parse_job(text, job_path));
+        if (const auto d = difference(job, request, settings))
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("{} holds another export (made with {}): give an empty folder, or run "
+                                    "the same export again to resume it",
+                                    dir.string(), *d));
+        resumed = true;
+    } else {
+        if (has_entries_besides_state(dir))
+            return fail(
+                ErrorCode::InvalidArgument,
+                fmt::format("{} is not empty and holds no chatvault export: give an empty or new folder",
+                            dir.string()));
+        job.query = request.query;
+        job.zone = request.zone;
+        job.settings = settings;
+        job.title = request.title;
+        job.description = request.description;
+        job.started = static_cast<std::int64_t>(std::time(nullptr));
+        CV_TRY(job.ids, find_ids());
+        std::sort(job.ids.begin(), job.ids.end());
+        job.ids.erase(std::unique(job.ids.begin(), job.ids.end()), job.ids.end());
+        CV_TRY_VOID(write_file_atomic(job_path, detail::job_text(job), true));
+    }
+
+    ExportReport report;
+    report.dir = dir;
+    report.zip = request.zip;
+    report.query = job.query;
+    report.zone = job.zone;
+    report.title = job.title;
+    report.description = job.description;
+    report.dedupe = job.settings.dedupe;
+    report.started = job.started;
+
+    // 2. What an earlier run left: the load file's complete item groups, in list order, each
+    // file present with its size. The last group is always redone (it may be short of rows).
+    const fs::path load = dir / kLoadFile;
+    std::size_t next = 0;  // index into job.ids of the first item to write
+    if (fs::exists(load, ec)) {
+        std::size_t group = 0;  // index of the item of the current group (valid when have_group)
+        bool have_group = false;
+        std::uint64_t group_start = 0;
+        auto scanned = scan_load_file(
+            load,
+            [&](const LoadRow& row, std::uint64_t begin, std::uint64_t, std::uint64_t line) -> Result<void> {
+                if (!have_group || row.item != job.ids[group]) {
+                    const std::size_t want = have_group ? group + 1 : 0;
+                    if (want >= job.ids.size() || row.item != job.ids[want])
+                        return fail(
+                            ErrorCode::Parse,
+                            fmt::format("{} line {}: item {} is not the next item of this export ({}); the "
+                                        "load file was changed: remove the folder to export again",
+                                        load.string(), line, row.item,
+                                        want < job.ids.size() ? std::to_string(job.ids[want]) : "none left"));
+                    group = want;
+                    have_group = true;
+                    group_start = begin;
+                }
+                if (row.duplicate_of.empty()) {
+                    struct stat st {};
+                    const fs::path f = dir / row.path;
+                    if (::stat(f.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != row.size)
+                        return fail(
+                            ErrorCode::Parse,
+                            fmt::format("{} line {}: {} is missing or not {} bytes; the export was changed: "
+                                        "remove the folder to export again",
+                                        load.string(), line, f.string(), row.size));
+                }
+                return {};
+            });
+        if (!scanned)
+            return fail(scanned.error());
+        std::uint64_t keep = *scanned;
+        if (have_group) {
+            keep = group_start;
+            next = group;
+        }
+        if (keep < load_file_header().size())
+            keep = 0;
+        if (::truncate(load.c_str(), static_cast<off_t>(keep)) != 0)
+            return fail(io_error("truncate", load, errno));
+    }
+    report.resumed_from = next;
+    (void)resumed;
+
+    const int lfd = ::open(load.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (lfd < 0)
+        return fail(io_error("open", load, errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{lfd};
+    {
+        struct stat st {};
+        if (::fstat(lfd, &st) == 0 && st.st_size == 0)
+            CV_TRY_VOID(write_all(lfd, load_file_header(), load));
+    }
+
+    // 3. The items: read here in list order (the archive is read on this thread only),
+    // rendered and written by the workers, their rows appended here in list order so that the
+    // load file is always a prefix of the list.
+    {
+        const unsigned threads =
+            request.threads > 0 ? request.threads : std::max(1u, std::thread::hardware_concurrency());
+        const std::size_t window = 64 * threads;
+        Workers workers(threads, dir, render);
+        std::deque<std::shared_ptr<Task>> inflight;
+        std::set<std::string> made_dirs;
+        std::string pending;
+        std::size_t read = next;
+        Progress progress{next, job.ids.size()};
+        const auto flush = [&]() -> Result<void> {
+            if (pending.empty())
+                return {};
+            CV_TRY_VOID(write_all(lfd, pending, load));
+            pending.clear();
+            return {};
+        };
+        while (read < job.ids.size() || !inflight.empty()) {
+            while (read < job.ids.size() && inflight.size() < window) {
+                auto t = std::make_shared<Task>();
+                auto stored = archive.item(job.ids[read]);
+                if (!stored) {
+                    CV_TRY_VOID(flush());
+                    Error e = stored.error();
+                    return fail(std::move(e).with_context(fmt::format("reading item {}", job.ids[read])));
+                }
+                t->stored = std::move(*stored);
+                auto plan = plan_rows(t->stored, job.settings);
+                if (!plan) {
+                    CV_TRY_VOID(flush());
+                    return fail(plan.error());
+                }
+                t->plan = std::move(*plan);
+                for (const auto& f : t->plan.files) {
+                    const auto slash = f.rfind('/');
+                    std::string parent = f.substr(0, slash);
+                    if (made_dirs.insert(parent).second) {
+                        fs::create_directories(dir / parent, ec);
+                        if (ec) {
+                            CV_TRY_VOID(flush());
+                            return fail(ErrorCode::Io,
+                                        fmt::format("create {}: {}", (dir / parent).string(), ec.message()));
+                        }
+                    }
+                }
+                for (const auto& a : t->stored.item.attachments)
+                    t->media = t->media || a.locator.starts_with("blob:");
+                workers.submit(t);
+                inflight.push_back(std::move(t));
+                ++read;
+                if (!pending.empty() && workers.is_done(*inflight.front()))
+                    break;
+            }
+            if (!workers.is_done(*inflight.front())) {
+                // About to wait: what is done goes to disk first.
+                CV_TRY_VOID(flush());
+                workers.wait(*inflight.front());
+            }
+            while (!inflight.empty() && workers.is_done(*inflight.front())) {
+                auto t = std::move(inflight.front());
+                inflight.pop_front();
+                if (t->error) {
+                    CV_TRY_VOID(flush());
+                    return fail(*t->error);
+                }
+                pending += t->rows;
+                ++report.written_now;
+                ++progress.done;
+                if (pending.size() >= kBufferBytes)
+                    CV_TRY_VOID(flush());
+                if (request.progress && progress.done % 1024 == 0)
+                    request.progress(progress);
+            }
+        }
+        CV_TRY_VOID(flush());
+        if (request.progress)
+            request.progress(progress);
+    }
+    if (::fdatasync(lfd) != 0)
+        return fail(io_error("sync", load, errno));
+
+    // 4. Manifest, summary, zip: redone whole by every run that gets this far.
+    report.finished = static_cast<std::int64_t>(std::time(nullptr));
+    CV_TRY_VOID(finish(dir, report));
+    return report;
+}
+
+Result<ItemPlan> plan_item(const archive::StoredItem& item, const ExportRequest& request)
+{
+    return plan_rows(item, settings_of(request));
+}
+
+Result<ExportReport> export_query(archive::Archive& archive, const query::Query& q,
+                                  const ExportRequest& request, const RenderFn& render)
+{
+    const auto find = [&archive, &q, &request]() -> Result<std::vector<std::int64_t>> {
+        search::SearchOptions options;
+        if (request.mailboxes.size() == 1)
+            options.mailbox = request.mailboxes.front();
+        CV_TRY(auto p, search::plan(q, options, &archive));
+        archive::IndexCondition where = std::move(p.where);
+        if (request.mailboxes.size() > 1) {
+            archive::IndexCondition any;
+            any.op = archive::IndexCondition::Op::Or;
+            for (const auto& m : request.mailboxes) {
+                archive::IndexCondition c;
+                c.op = archive::IndexCondition::Op::Mailbox;
+                c.text = m;
+                any.children.push_back(std::move(c));
+            }
+            archive::IndexCondition both;
+            both.op = archive::IndexCondition::Op::And;
+            both.children.push_back(std::move(where));
+            both.children.push_back(std::move(any));
+            where = std::move(both);
+        }
+        return archive.search_ids(where);
+    };
+    return export_items(archive, find, request, render);
+}
+
+}  // namespace cv::compliance::exports

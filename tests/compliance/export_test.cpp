@@ -1,0 +1,232 @@
+// The eDiscovery export's pure parts: CSV quoting and reading back, the rows of an item with
+// and without dedupe, the manifest format, path names, header decoding and the job file.
+
+#include <gtest/gtest.h>
+
+#include "compliance/export/detail/job.hpp"
+#include "compliance/export/export.hpp"
+
+namespace cv::compliance::exports {
+namespace {
+
+LoadRow nasty_row()
+{
+    LoadRow r;
+    r.doc_id = "CV0000000042-01";
+    r.item = 42;
+    r.message_id = "wa.3EB0,\"x\"@whatsapp.invalid";
+    r.custodian = "Brandt, Helena";
+    r.mailbox = "helena@bank.example";
+    r.folder = "WhatsApp Archiver";
+    r.sent_utc = "2026-11-24T10:05:00Z";
+    r.from = "\"Ana\" <ana@bank.example>";
+    r.to = "Bob Müller <bob@corp.example>, 4915112345678@whatsapp.invalid";
+    r.subject = "WhatsApp message - Desk: line one\r\nline two, \"quoted\" ";
+    r.attachments = "IMG-1.jpg; report, q1.pdf";
+    r.sha256 = std::string(64, 'a');
+    r.size = 1234;
+    r.duplicate_of = "";
+    r.path = "custodians/Brandt, Helena/helena@bank.example/WhatsApp Archiver/0000000042.eml";
+    return r;
+}
+
+TEST(ExportCsv, QuotesOnlyWhatNeedsIt)
+{
+    EXPECT_EQ(csv_field("plain text"), "plain text");
+    EXPECT_EQ(csv_field(""), "");
+    EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+    EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    EXPECT_EQ(csv_field("two\r\nlines"), "\"two\r\nlines\"");
+    EXPECT_EQ(csv_field("lf\nonly"), "\"lf\nonly\"");
+    EXPECT_EQ(csv_field(" padded"), "\" padded\"");
+    EXPECT_EQ(csv_field("ünïcödé 🙂"), "ünïcödé 🙂");
+}
+
+TEST(ExportCsv, RowRoundTripsThroughTheParser)
+{
+    const LoadRow r = nasty_row();
+    const std::string text = std::string(load_file_header()) + format_row(r) + format_row(r);
+    auto parsed = parse_load_file(text, true);
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    ASSERT_EQ(parsed->rows.size(), 2u);
+    EXPECT_EQ(parsed->rows[0], r);
+    EXPECT_EQ(parsed->rows[1], r);
+    EXPECT_EQ(parsed->complete_bytes, text.size());
+    EXPECT_EQ(parsed->row_ends[0], load_file_header().size() + format_row(r).size());
+}
+
+TEST(ExportCsv, AnUnfinishedLastRowIsLeftOut)
+{
+    const LoadRow r = nasty_row();
+    const std::string whole = std::string(load_file_header()) + format_row(r);
+    const std::string next = format_row(r);
+    // Every cut inside the second row (even inside a quoted field, or between CR and LF).
+    for (std::size_t cut = 0; cut < next.size(); ++cut) {
+        auto parsed = parse_load_file(whole + next.substr(0, cut), true);
+        ASSERT_TRUE(parsed) << cut << ": " << parsed.error().message();
+        EXPECT_EQ(parsed->rows.size(), 1u) << cut;
+        EXPECT_EQ(parsed->complete_bytes, whole.size()) << cut;
+    }
+    // A header cut short is nothing yet, not an error.
+    auto head = parse_load_file(load_file_header().substr(0, 10), true);
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->complete_bytes, 0u);
+}
+
+TEST(ExportCsv, DamageIsAnErrorNamingTheLine)
+{
+    const std::string head(load_file_header());
+    const std::string row = format_row(nasty_row());
+    const auto error_of = [](const std::string& text) {
+        auto p = parse_load_file(text, true);
+        return p ? std::string("(parsed)") : p.error().message();
+    };
+    EXPECT_NE(error_of("DocID,Other\r\n" + row).find("line 1"), std::string::npos);
+    EXPECT_NE(error_of(head + row + "CV1,2,3\r\n").find("line 4"), std::string::npos);  // row 1 spans 2 lines
+    std::string bad_hash = row;
+    bad_hash.replace(bad_hash.find(std::string(64, 'a')), 1, "Z");
+    EXPECT_NE(error_of(head + bad_hash).find("SHA256"), std::string::npos);
+    std::string outside = row;
+    outside.replace(outside.find("custodians/"), 11, "../../etc/");
+    EXPECT_NE(error_of(head + outside).find("path"), std::string::npos);
+    EXPECT_NE(
+        error_of(head + "CV1,x,m,c,m,f,s,f,t,s,a," + std::string(64, 'a') + ",1,,p\r\n").find("item id"),
+        std::string::npos);
+    EXPECT_NE(error_of(head + "CV1,1,m\nc\r\n").find("LF"), std::string::npos);
+}
+
+TEST(ExportManifest, IsWhatSha256sumReads)
+{
+    EXPECT_EQ(manifest_line(std::string(64, 'f'), "custodians/a/b/WhatsApp Archiver/0000000001.eml"),
+              std::string(64, 'f') + "  custodians/a/b/WhatsApp Archiver/0000000001.eml\n");
+}
+
+TEST(ExportNames, SafeComponent)
+{
+    EXPECT_EQ(safe_component("ana@bank.example"), "ana@bank.example");
+    EXPECT_EQ(safe_component("a/b\\c"), "a_b_c");
+    EXPECT_EQ(safe_component(".."), "_.");
+    EXPECT_EQ(safe_component(""), "_");
+    EXPECT_EQ(safe_component("line\nbreak\r"), "line_break_");
+    const std::string long_name(200, 'x');
+    EXPECT_EQ(safe_component(long_name).size(), 120u);
+    const std::string accents(100, 'a');
+    const std::string cut = safe_component(accents + "ééééééééééééé");  // 2-byte characters across byte 120
+    EXPECT_LE(cut.size(), 120u);
+    EXPECT_EQ(cut.size() % 2, 0u);
+}
+
+TEST(ExportHeaders, UnfoldsAndDecodesEncodedWords)
+{
+    const std::string h = "Message-ID: <x@y>\r\n"
+                          "From: =?UTF-8?Q?Dieter_Br=C3=BCck?= <dieter@whatsapp.invalid>\r\n"
+                          "To: Ana <ana@bank.example>,\r\n Bob <bob@corp.example>\r\n"
+                          "Subject: =?UTF-8?Q?WhatsApp_message_-_Caf=C3=A9:?=\r\n =?UTF-8?Q?_budget?=\r\n"
+                          "X-Other: =?utf-8?B?w6k=?=\r\n"
+                          "\r\n"
+                          "Subject: not a header\r\n";
+    EXPECT_EQ(header_value(h, "From"), "Dieter Brück <dieter@whatsapp.invalid>");
+    EXPECT_EQ(header_value(h, "to"), "Ana <ana@bank.example>, Bob <bob@corp.example>");
+    EXPECT_EQ(header_value(h, "Subject"), "WhatsApp message - Café: budget");
+    EXPECT_EQ(header_value(h, "X-Other"), "é");
+    EXPECT_EQ(header_value(h, "Cc"), "");
+}
+
+archive::StoredItem item_in(std::vector<std::string> mailboxes)
+{
+    archive::StoredItem s;
+    s.id = 7;
+    s.message_id = "wa.1@whatsapp.invalid";
+    s.item.utc = 1764000000;
+    s.mailboxes = std::move(mailboxes);
+    Attachment stored;
+    stored.name = "IMG-1.jpg";
+    stored.present = true;
+    stored.locator = "blob:00";
+    Attachment omitted;
+    omitted.omitted = true;
+    s.item.attachments = {stored, omitted};
+    return s;
+}
+
+TEST(ExportRows, OneRowAndOneFilePerPlacement)
+{
+    ExportRequest r;
+    r.custodians = {Custodian{"Helena Brandt", {"helena@bank.example"}}};
+    auto p = plan_item(item_in({"ana@bank.example", "helena@bank.example"}), r);
+    ASSERT_TRUE(p) << p.error().message();
+    ASSERT_EQ(p->rows.size(), 2u);
+    ASSERT_EQ(p->files.size(), 2u);
+    EXPECT_EQ(p->rows[0].doc_id, "CV0000000007-01");
+    EXPECT_EQ(p->rows[1].doc_id, "CV0000000007-02");
+    EXPECT_EQ(p->rows[0].custodian, "ana@bank.example");
+    EXPECT_EQ(p->rows[1].custodian, "Helena Brandt");
+    EXPECT_EQ(p->rows[1].path,
+              "custodians/Helena Brandt/helena@bank.example/WhatsApp Archiver/0000000007.eml");
+    EXPECT_EQ(p->rows[0].sent_utc, "2025-11-24T16:00:00Z");
+    EXPECT_EQ(p->rows[0].attachments, "IMG-1.jpg");
+    EXPECT_TRUE(p->rows[0].duplicate_of.empty());
+    EXPECT_TRUE(p->rows[1].duplicate_of.empty());
+}
+
+TEST(ExportRows, DedupeWritesOneFileAndMarksTheOtherRows)
+{
+    ExportRequest r;
+    r.dedupe = true;
+    auto p = plan_item(item_in({"a@x.example", "b@x.example", "c@x.example"}), r);
+    ASSERT_TRUE(p);
+    ASSERT_EQ(p->rows.size(), 3u);
+    ASSERT_EQ(p->files.size(), 1u);
+    EXPECT_EQ(p->files[0], p->rows[0].path);
+    EXPECT_TRUE(p->rows[0].duplicate_of.empty());
+    for (std::size_t i = 1; i < 3; ++i) {
+        EXPECT_EQ(p->rows[i].duplicate_of, p->rows[0].doc_id);
+        EXPECT_EQ(p->rows[i].path, p->rows[0].path);
+        EXPECT_EQ(p->rows[i].mailbox, i == 1 ? "b@x.example" : "c@x.example");
+    }
+}
+
+TEST(ExportRows, QuarantineAndMailboxFilter)
+{
+    ExportRequest all;
+    auto q = plan_item(item_in({}), all);
+    ASSERT_TRUE(q);
+    ASSERT_EQ(q->rows.size(), 1u);
+    EXPECT_EQ(q->rows[0].folder, "Quarantine");
+    EXPECT_EQ(q->rows[0].path, "quarantine/0000000007.eml");
+
+    ExportRequest one;
+    one.mailboxes = {"b@x.example"};
+    auto p = plan_item(item_in({"a@x.example", "b@x.example"}), one);
+    ASSERT_TRUE(p);
+    ASSERT_EQ(p->rows.size(), 1u);
+    EXPECT_EQ(p->rows[0].mailbox, "b@x.example");
+    EXPECT_FALSE(plan_item(item_in({}), one));
+    EXPECT_FALSE(plan_item(item_in({"a@x.example"}), one));
+}
+
+TEST(ExportJob, RoundTripsAndRefusesDamage)
+{
+    detail::Job j;
+    j.query = "budget \"q1\" from:ana";
+    j.zone = "Europe/Madrid";
+    j.settings.mailboxes = {"a@x.example"};
+    j.settings.custodians = {{"a@x.example", "Ana"}};
+    j.settings.dedupe = true;
+    j.title = "Case 12";
+    j.started = 1764000000;
+    j.ids = {1, 5, 9};
+    auto back = detail::parse_job(detail::job_text(j), "job.json");
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(*back, j);
+    EXPECT_FALSE(detail::parse_job("{\"format\":\"chatvault-export 1\"}", "job.json"));
+    EXPECT_FALSE(detail::parse_job("not json", "job.json"));
+    std::string text = detail::job_text(j);
+    text.replace(text.find("[1,5,9]"), 7, "[5,1,9]");
+    auto unordered = detail::parse_job(text, "job.json");
+    ASSERT_FALSE(unordered);
+    EXPECT_NE(unordered.error().message().find("job.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cv::compliance::exports
