@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -64,9 +65,13 @@ int run_discovery_export(const DiscoveryExportArgs& args)
     if (!a)
         return report_error(a.error());
     archive::Archive& ar = *a;
-    const exports::RenderFn render = [&ar](const archive::StoredItem& s, ByteSink& out) -> Result<void> {
-        CV_TRY_VOID(ingest::render_stored(ar, s, out));
-        return {};
+    // One StoredRenderer per worker thread: it keeps the last conversation's renderer.
+    const exports::RenderFactory render = [&ar]() -> exports::RenderFn {
+        auto r = std::make_shared<ingest::StoredRenderer>(ar);
+        return [r](const archive::StoredItem& s, ByteSink& out) -> Result<void> {
+            CV_TRY_VOID(r->render(s, out));
+            return {};
+        };
     };
     auto report = exports::export_query(ar, *q, request, render);
     if (tty)

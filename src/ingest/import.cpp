@@ -793,6 +793,35 @@ Result<render::Rendered> render_stored(archive::Archive& archive, const archive:
     return renderer.render_as(stored.item, stored.message_id, out);
 }
 
+struct StoredRenderer::State {
+    explicit State(const archive::Archive& a) : media(a) {}
+    ArchiveMedia media;
+    std::optional<render::Renderer> renderer;
+    std::int64_t conversation = 0;
+    archive::RenderSettings settings;
+};
+
+StoredRenderer::StoredRenderer(const archive::Archive& archive) : s_(std::make_unique<State>(archive)) {}
+StoredRenderer::~StoredRenderer() = default;
+
+Result<render::Rendered> StoredRenderer::render(const archive::StoredItem& stored, ByteSink& out)
+{
+    State& s = *s_;
+    const auto& r = stored.render;
+    if (!s.renderer || s.conversation != stored.conversation_id || stored.conversation_id == 0 ||
+        s.settings.source != r.source || s.settings.time_zone != r.time_zone ||
+        s.settings.domain != r.domain) {
+        s.renderer.reset();
+        CV_TRY(auto renderer,
+               render::Renderer::create(stored.conversation, render::Options{r.source, r.time_zone, r.domain},
+                                        &s.media));
+        s.renderer.emplace(std::move(renderer));
+        s.conversation = stored.conversation_id;
+        s.settings = r;
+    }
+    return s.renderer->render_as(stored.item, stored.message_id, out);
+}
+
 Result<Sha256Digest> rerender_hash(archive::Archive& archive, const archive::StoredItem& stored)
 {
     HashingSink sink;

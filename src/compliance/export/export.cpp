@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -382,7 +383,7 @@ struct Task {
 
 class Workers {
 public:
-    Workers(unsigned n, const fs::path& dir, const RenderFn& render) : dir_(dir), render_(render)
+    Workers(unsigned n, const fs::path& dir, const RenderFactory& render) : dir_(dir), make_render_(render)
     {
         for (unsigned i = 0; i < n; ++i)
             threads_.emplace_back([this] { loop(); });
@@ -422,6 +423,7 @@ public:
 private:
     void loop()
     {
+        const RenderFn render = make_render_();
         while (true) {
             std::shared_ptr<Task> t;
             {
@@ -432,7 +434,7 @@ private:
                 t = std::move(queue_.front());
                 queue_.pop_front();
             }
-            run(*t);
+            run(*t, render);
             {
                 std::lock_guard lock(mutex_);
                 t->done = true;
@@ -441,16 +443,16 @@ private:
         }
     }
 
-    void run(Task& t)
+    void run(Task& t, const RenderFn& render)
     {
         ItemSink sink(dir_, t.plan.files);
         auto r = sink.open();
         if (r) {
             if (t.media) {
                 std::lock_guard media_lock(media_mutex_);
-                r = render_(t.stored, sink);
+                r = render(t.stored, sink);
             } else {
-                r = render_(t.stored, sink);
+                r = render(t.stored, sink);
             }
         }
         if (r)
@@ -477,7 +479,7 @@ private:
     }
 
     fs::path dir_;
-    const RenderFn& render_;
+    const RenderFactory& make_render_;
     std::mutex mutex_;
     std::condition_variable work_cv_;
     std::condition_variable done_cv_;
@@ -654,7 +656,7 @@ Result<void> finish(const fs::path& dir, ExportReport& report)
 
 Result<ExportReport> export_items(archive::Archive& archive,
                                   const std::function<Result<std::vector<std::int64_t>>()>& find_ids,
-                                  const ExportRequest& request, const RenderFn& render)
+                                  const ExportRequest& request, const RenderFactory& render)
 {
     const fs::path& dir = request.dir;
     const Settings settings = settings_of(request);
@@ -779,7 +781,6 @@ Result<ExportReport> export_items(archive::Archive& archive,
         std::deque<std::shared_ptr<Task>> inflight;
         std::set<std::string> made_dirs;
         std::string pending;
-        std::size_t read = next;
         Progress progress{next, job.ids.size()};
         const auto flush = [&]() -> Result<void> {
             if (pending.empty())
@@ -788,48 +789,17 @@ Result<ExportReport> export_items(archive::Archive& archive,
             pending.clear();
             return {};
         };
-        while (read < job.ids.size() || !inflight.empty()) {
-            while (read < job.ids.size() && inflight.size() < window) {
-                auto t = std::make_shared<Task>();
-                auto stored = archive.item(job.ids[read]);
-                if (!stored) {
+        // Commits the finished items at the front, in list order; waits for the front one when
+        // `wait` (the window is full, or the list is read).
+        const auto commit_done = [&](bool wait) -> Result<void> {
+            while (!inflight.empty()) {
+                if (!workers.is_done(*inflight.front())) {
+                    if (!wait)
+                        return {};
+                    // About to wait: what is done goes to disk first.
                     CV_TRY_VOID(flush());
-                    Error e = stored.error();
-                    return fail(std::move(e).with_context(fmt::format("reading item {}", job.ids[read])));
+                    workers.wait(*inflight.front());
                 }
-                t->stored = std::move(*stored);
-                auto plan = plan_rows(t->stored, job.settings);
-                if (!plan) {
-                    CV_TRY_VOID(flush());
-                    return fail(plan.error());
-                }
-                t->plan = std::move(*plan);
-                for (const auto& f : t->plan.files) {
-                    const auto slash = f.rfind('/');
-                    std::string parent = f.substr(0, slash);
-                    if (made_dirs.insert(parent).second) {
-                        fs::create_directories(dir / parent, ec);
-                        if (ec) {
-                            CV_TRY_VOID(flush());
-                            return fail(ErrorCode::Io,
-                                        fmt::format("create {}: {}", (dir / parent).string(), ec.message()));
-                        }
-                    }
-                }
-                for (const auto& a : t->stored.item.attachments)
-                    t->media = t->media || a.locator.starts_with("blob:");
-                workers.submit(t);
-                inflight.push_back(std::move(t));
-                ++read;
-                if (!pending.empty() && workers.is_done(*inflight.front()))
-                    break;
-            }
-            if (!workers.is_done(*inflight.front())) {
-                // About to wait: what is done goes to disk first.
-                CV_TRY_VOID(flush());
-                workers.wait(*inflight.front());
-            }
-            while (!inflight.empty() && workers.is_done(*inflight.front())) {
                 auto t = std::move(inflight.front());
                 inflight.pop_front();
                 if (t->error) {
@@ -843,8 +813,37 @@ Result<ExportReport> export_items(archive::Archive& archive,
                     CV_TRY_VOID(flush());
                 if (request.progress && progress.done % 1024 == 0)
                     request.progress(progress);
+                if (wait && inflight.size() < window)
+                    return {};
             }
+            return {};
+        };
+        const std::span<const std::int64_t> todo = std::span<const std::int64_t>(job.ids).subspan(next);
+        auto walked = archive.items(todo, [&](archive::StoredItem& stored) -> Result<void> {
+            auto t = std::make_shared<Task>();
+            t->stored = std::move(stored);
+            CV_TRY(t->plan, plan_rows(t->stored, job.settings));
+            for (const auto& f : t->plan.files) {
+                std::string parent = f.substr(0, f.rfind('/'));
+                if (made_dirs.insert(parent).second) {
+                    fs::create_directories(dir / parent, ec);
+                    if (ec)
+                        return fail(ErrorCode::Io,
+                                    fmt::format("create {}: {}", (dir / parent).string(), ec.message()));
+                }
+            }
+            for (const auto& a : t->stored.item.attachments)
+                t->media = t->media || a.locator.starts_with("blob:");
+            workers.submit(t);
+            inflight.push_back(std::move(t));
+            return commit_done(inflight.size() >= window);
+        });
+        if (!walked) {
+            (void)flush();  // keep what is done for the next run
+            return fail(walked.error());
         }
+        while (!inflight.empty())
+            CV_TRY_VOID(commit_done(true));
         CV_TRY_VOID(flush());
         if (request.progress)
             request.progress(progress);
@@ -864,7 +863,7 @@ Result<ItemPlan> plan_item(const archive::StoredItem& item, const ExportRequest&
 }
 
 Result<ExportReport> export_query(archive::Archive& archive, const query::Query& q,
-                                  const ExportRequest& request, const RenderFn& render)
+                                  const ExportRequest& request, const RenderFactory& render)
 {
     const auto find = [&archive, &q, &request]() -> Result<std::vector<std::int64_t>> {
         search::SearchOptions options;

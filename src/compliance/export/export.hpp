@@ -29,10 +29,14 @@ struct Custodian {
 };
 
 /// Renders an archived item to `out`, byte for byte as archived (the CLI passes
-/// ingest::render_stored; the archive cannot render by itself). Called from worker threads,
-/// several at once for items without stored attachments; for an item with stored attachments
-/// (which reads the archive's blobs) never while another such call runs.
+/// ingest::StoredRenderer, i.e. render_stored(); the archive cannot render by itself).
 using RenderFn = std::function<Result<void>(const archive::StoredItem&, ByteSink&)>;
+
+/// Makes one RenderFn per worker thread (so that each may keep state, e.g. its renderer, and
+/// need not be thread-safe). Called once on each worker thread. Renders of items without stored
+/// attachments run on several threads at once; a render of an item with stored attachments
+/// (which reads the archive's blobs) never overlaps another such render.
+using RenderFactory = std::function<RenderFn()>;
 
 struct Progress {
     std::uint64_t done = 0;   ///< items written (including those found done when resuming)
@@ -91,12 +95,12 @@ struct ExportReport {
 /// Thread safety: uses `archive` from the calling thread only (item reads), plus `render`.
 Result<ExportReport> export_items(archive::Archive& archive,
                                   const std::function<Result<std::vector<std::int64_t>>()>& find_ids,
-                                  const ExportRequest& request, const RenderFn& render);
+                                  const ExportRequest& request, const RenderFactory& render);
 
 /// export_items() over every item matching `q` (compliance/search's plan; within
 /// `request.mailboxes` when it names exactly one mailbox).
 Result<ExportReport> export_query(archive::Archive& archive, const query::Query& q,
-                                  const ExportRequest& request, const RenderFn& render);
+                                  const ExportRequest& request, const RenderFactory& render);
 
 // ---- The load file, manifest and names: exposed for the unit tests and the fuzz target.
 

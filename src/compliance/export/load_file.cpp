@@ -141,47 +141,69 @@ std::string_view load_file_header()
     return kHeader;
 }
 
-std::string csv_field(std::string_view value)
+namespace {
+
+// csv_field() appended to `out` (format_row() runs per row of a million-item export: no
+// temporary string per field).
+void append_field(std::string& out, std::string_view value)
 {
     const bool quote = value.find_first_of(",\"\r\n") != std::string_view::npos ||
                        (!value.empty() && (value.front() == ' ' || value.back() == ' '));
-    if (!quote)
-        return std::string(value);
-    std::string out;
-    out.reserve(value.size() + 2);
-    out.push_back('"');
-    for (const char c : value) {
-        if (c == '"')
-            out.push_back('"');
-        out.push_back(c);
+    if (!quote) {
+        out.append(value);
+        return;
     }
     out.push_back('"');
+    for (std::size_t pos = 0;;) {
+        const std::size_t q = value.find('"', pos);
+        out.append(value.substr(pos, q == std::string_view::npos ? std::string_view::npos : q + 1 - pos));
+        if (q == std::string_view::npos)
+            break;
+        out.push_back('"');
+        pos = q + 1;
+    }
+    out.push_back('"');
+}
+
+void append_number(std::string& out, std::uint64_t n)
+{
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    (void)ec;  // 24 characters hold any 64-bit number
+    out.append(buf, end);
+}
+
+}  // namespace
+
+std::string csv_field(std::string_view value)
+{
+    std::string out;
+    append_field(out, value);
     return out;
 }
 
 std::string format_row(const LoadRow& r)
 {
     std::string out;
-    out.reserve(256 + r.subject.size() + r.from.size() + r.to.size());
-    const auto add = [&out](std::string_view v, bool last = false) {
-        out += csv_field(v);
-        out += last ? "\r\n" : ",";
-    };
-    add(r.doc_id);
-    add(std::to_string(r.item));
-    add(r.message_id);
-    add(r.custodian);
-    add(r.mailbox);
-    add(r.folder);
-    add(r.sent_utc);
-    add(r.from);
-    add(r.to);
-    add(r.subject);
-    add(r.attachments);
-    add(r.sha256);
-    add(std::to_string(r.size));
-    add(r.duplicate_of);
-    add(r.path, true);
+    out.reserve(200 + r.message_id.size() + r.custodian.size() + r.mailbox.size() + r.subject.size() +
+                r.from.size() + r.to.size() + r.attachments.size() + r.path.size());
+    for (const std::string* field : {&r.doc_id}) {
+        append_field(out, *field);
+        out.push_back(',');
+    }
+    append_number(out, static_cast<std::uint64_t>(r.item));
+    out.push_back(',');
+    for (const std::string* field : {&r.message_id, &r.custodian, &r.mailbox, &r.folder, &r.sent_utc, &r.from,
+                                     &r.to, &r.subject, &r.attachments, &r.sha256}) {
+        append_field(out, *field);
+        out.push_back(',');
+    }
+    append_number(out, r.size);
+    out.push_back(',');
+    append_field(out, r.duplicate_of);
+    out.push_back(',');
+    append_field(out, r.path);
+    out.append("\r\n");
     return out;
 }
 
