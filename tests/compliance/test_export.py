@@ -315,15 +315,22 @@ def body(tmp, f, args):
     for ms in expected.values():
         ms.sort()
     f.equal(len(expected), sum(len(t) for t in truth.values()), "big: every item is placed or quarantined")
-    clean = os.path.join(tmp, "clean")
+    for extra, conditions in ((["--dedupe"], ["delay:0.05", "loadfile", "files", "delay:0.4", "delay:0.15",
+                                              "delay:0.8", "loadfile", "delay:0.3"]),
+                              ([], ["files", "delay:0.25", "loadfile", "delay:0.6"])):
+        kill_and_resume(f, big, tmp, expected, extra, conditions)
+
+
+def kill_and_resume(f, big: Vault, tmp: str, expected: dict, extra: list[str], conditions: list[str]) -> None:
+    label = "big" + "".join(f" {e}" for e in extra)
+    name = "".join(e.strip("-") for e in extra) or "plain"
+    clean = os.path.join(tmp, f"clean-{name}")
     t0 = time.time()
-    big.must("export", "kind:whatsapp", "--to", clean, "--dedupe")
-    clean_s = time.time() - t0
-    print(f"big: uninterrupted export of {len(expected)} items in {clean_s:.2f} s")
-    out = os.path.join(tmp, "killed")
-    argv = [big.exe, "export", "kind:whatsapp", "--to", out, "--dedupe", "--archive", big.archive, "--json"]
+    big.must("export", "kind:whatsapp", "--to", clean, *extra)
+    print(f"{label}: uninterrupted export of {len(expected)} items in {time.time() - t0:.2f} s")
+    out = os.path.join(tmp, f"killed-{name}")
+    argv = [big.exe, "export", "kind:whatsapp", "--to", out, *extra, "--archive", big.archive, "--json"]
     kills = 0
-    conditions = ["delay:0.05", "loadfile", "files", "delay:0.4", "delay:0.15", "delay:0.8", "loadfile", "delay:0.3"]
     finished = None
     for cond in conditions + ["none"] * 3:
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=big.env)
@@ -346,14 +353,14 @@ def body(tmp, f, args):
         if p.returncode == 0:
             finished = json.loads(so)
             break
-        f.check(p.returncode == -signal.SIGKILL, f"big: run ends by our SIGKILL only ({cond})", se.decode()[-300:])
-    f.check(kills >= 3, f"big: the export was killed midway several times ({kills})")
-    f.check(finished is not None, "big: a run after the kills finishes")
+        f.check(p.returncode == -signal.SIGKILL, f"{label}: run ends by our SIGKILL only ({cond})", se.decode()[-300:])
+    f.check(kills >= 3, f"{label}: the export was killed midway several times ({kills})")
+    f.check(finished is not None, f"{label}: a run after the kills finishes")
     if finished:
-        f.check(finished["resumed_from"] > 0, "big: the last run resumed from what earlier runs wrote", str(finished))
+        f.check(finished["resumed_from"] > 0, f"{label}: the last run resumed from what earlier runs wrote", str(finished))
     f.check(open(os.path.join(out, "loadfile.csv"), "rb").read() == open(os.path.join(clean, "loadfile.csv"), "rb").read(),
-            "big: the killed-and-resumed load file equals the uninterrupted one byte for byte")
-    check_export(f, big, out, expected, {}, True, "big resumed", eml_check=False)
+            f"{label}: the killed-and-resumed load file equals the uninterrupted one byte for byte")
+    check_export(f, big, out, expected, {}, "--dedupe" in extra, f"{label} resumed", eml_check=False)
 
 
 def main() -> int:
