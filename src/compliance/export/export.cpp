@@ -714,7 +714,6 @@ Result<ExportReport> export_items(archive::Archive& archive,
 
     // 1. The job: new, or the one an earlier run froze.
     Job job;
-    bool resumed = false;
     const fs::path job_path = dir / kJobFile;
     if (fs::exists(job_path, ec)) {
         CV_TRY(const auto text, read_file(job_path));
@@ -724,7 +723,6 @@ Result<ExportReport> export_items(archive::Archive& archive,
                         fmt::format("{} holds another export (made with {}): give an empty folder, or run "
                                     "the same export again to resume it",
                                     dir.string(), *d));
-        resumed = true;
     } else {
         if (has_entries_besides_state(dir))
             return fail(
@@ -802,7 +800,6 @@ Result<ExportReport> export_items(archive::Archive& archive,
             return fail(io_error("truncate", load, errno));
     }
     report.resumed_from = next;
-    (void)resumed;
 
     const int lfd = ::open(load.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (lfd < 0)

@@ -92,7 +92,8 @@ struct ExportReport {
 /// another query, zone, mailboxes, custodians or dedupe setting — the message says which),
 /// Parse (the export's state or load file is damaged: file and line named), Io (file and
 /// operation named), the archive's and the renderer's (item named).
-/// Thread safety: uses `archive` from the calling thread only (item reads), plus `render`.
+/// Thread safety: reads items from `archive` on the calling thread only; the RenderFns (on
+/// worker threads) may read its blobs, one at a time. Nothing else may use `archive` meanwhile.
 Result<ExportReport> export_items(archive::Archive& archive,
                                   const std::function<Result<std::vector<std::int64_t>>()>& find_ids,
                                   const ExportRequest& request, const RenderFactory& render);
