@@ -14,10 +14,11 @@ Two archives built from generated Android exports through the real CLI:
   manifest line against its file (and `sha256sum -c` when present), every file's bytes against
   `chatvault show --eml`, its Message-ID and Subject against the load file; --dedupe, custodians,
   --mailbox, the zip against the folder, the refusals.
-* big (--big messages, default 12000, 2% attachments): the export killed with SIGKILL at
-  several points (after a delay, once files exist, once the load file has rows) and run again
-  until it finishes; the result must equal an uninterrupted export's load file byte for byte
-  (no duplicate, no gap), pass every check above, and hold exactly the placements `ls` lists.
+* big (--big messages, default 12000, 2% attachments): the export, with --dedupe and without
+  (hard-linked files), killed with SIGKILL at several points (after a delay, once files exist,
+  once the load file has rows) and run again until it finishes; the result must equal an
+  uninterrupted export's load file byte for byte (no duplicate, no gap), pass every check
+  above, and hold exactly the placements `ls` and `quarantine ls` list.
 
 Exit 0 when every check holds, 1 otherwise. Standard library only.
 """
