@@ -562,31 +562,12 @@ void add_case_commands(CLI::App& app, int& status)
     add_common(cadd, args->common, false);
     cadd->callback([args, &status] {
         status = with_governance(args->common, [&](archive::Archive&, gov::Governance& g) -> Result<void> {
-            CV_TRY(auto c, open_case(g, args->id));
-            bool found = false;
-            for (auto& x : c.custodians)
-                if (x.name == args->custodian) {
-                    found = true;
-                    for (const auto& m : args->mailboxes)
-                        if (std::find(x.mailboxes.begin(), x.mailboxes.end(), m) == x.mailboxes.end())
-                            x.mailboxes.push_back(m);
-                }
-            if (!found)
-                c.custodians.push_back(gov::Custodian{args->custodian, args->mailboxes});
-            const auto actor = actor_of(args->common);
-            CV_TRY_VOID(g.put_case(
-                c, "case.custodian.add",
-                json{{"custodian", args->custodian}, {"mailboxes", args->mailboxes}}.dump(), actor));
-            // The case's holds cover its custodians: one placed before this custodian was added
-            // is widened to their mailboxes.
-            CV_TRY(const auto holds, g.holds());
-            for (const auto& h : holds)
-                if (h.case_id == c.id && !h.released_at)
-                    fmt::print(
-                        "note: hold {} covers the custodians it was placed on; place another with `case "
-                        "hold` to cover {}\n",
-                        h.id, args->custodian);
-            fmt::print("custodian {} added to case {}\n", args->custodian, c.id);
+            CV_TRY(const auto widened,
+                   g.add_custodian(args->id, gov::Custodian{args->custodian, args->mailboxes},
+                                   actor_of(args->common)));
+            fmt::print("custodian {} added to case {}\n", args->custodian, args->id);
+            for (const auto& h : widened)
+                fmt::print("hold {} now covers {} too\n", h, fmt::join(args->mailboxes, ", "));
             return {};
         });
     });
@@ -604,7 +585,10 @@ void add_case_commands(CLI::App& app, int& status)
                             fmt::format("case {} has no custodian '{}'", c.id, args->custodian));
             CV_TRY_VOID(g.put_case(c, "case.custodian.remove", json{{"custodian", args->custodian}}.dump(),
                                    actor_of(args->common)));
-            fmt::print("custodian {} removed from case {}\n", args->custodian, c.id);
+            // Protection is never withdrawn silently: the case's holds keep their mailboxes.
+            fmt::print("custodian {} removed from case {}; the case's holds still cover their mailboxes "
+                       "(release a hold with `hold rm`)\n",
+                       args->custodian, c.id);
             return {};
         });
     });
@@ -635,7 +619,7 @@ void add_case_commands(CLI::App& app, int& status)
             h.query = args->query;
             h.reason = args->reason.empty() ? fmt::format("case {}", c.id) : args->reason;
             CV_TRY_VOID(g.add_hold(h, actor_of(args->common)));
-            fmt::print("hold {} placed on {} mailboxes of case {}{}\n", h.id, mailboxes.size(), c.id,
+            fmt::print("hold {} placed on {} mailbox(es) of case {}{}\n", h.id, mailboxes.size(), c.id,
                        h.query.empty() ? "" : " for: " + h.query);
             return {};
         });

@@ -188,6 +188,48 @@ Result<void> Governance::put_case(const Case& c, std::string_view action, std::s
     return {};
 }
 
+Result<std::vector<std::string>> Governance::add_custodian(std::string_view case_id,
+                                                           const Custodian& custodian, const Actor& actor)
+{
+    CV_TRY(Case c, get_case(case_id));
+    if (c.closed_at)
+        return fail(ErrorCode::InvalidArgument, fmt::format("case '{}' is closed", case_id));
+    if (custodian.name.empty() || custodian.mailboxes.empty())
+        return fail(ErrorCode::InvalidArgument, "a custodian needs a name and at least one mailbox");
+    auto it = std::find_if(c.custodians.begin(), c.custodians.end(),
+                           [&](const Custodian& x) { return x.name == custodian.name; });
+    if (it == c.custodians.end()) {
+        c.custodians.push_back(Custodian{custodian.name, {}});
+        it = std::prev(c.custodians.end());
+    }
+    for (const auto& m : custodian.mailboxes)
+        if (std::find(it->mailboxes.begin(), it->mailboxes.end(), m) == it->mailboxes.end())
+            it->mailboxes.push_back(m);
+    CV_TRY_VOID(put_case(c, "case.custodian.add",
+                         json{{"custodian", custodian.name}, {"mailboxes", custodian.mailboxes}}.dump(),
+                         actor));
+    // A case hold covers the case's custodians, those added after it was placed too.
+    std::vector<std::string> widened;
+    CV_TRY(const auto all, holds());
+    for (Hold h : all) {
+        if (h.case_id != c.id || h.released_at)
+            continue;
+        bool changed = false;
+        for (const auto& m : custodian.mailboxes)
+            if (std::find(h.mailboxes.begin(), h.mailboxes.end(), m) == h.mailboxes.end()) {
+                h.mailboxes.push_back(m);
+                changed = true;
+            }
+        if (!changed)
+            continue;
+        std::sort(h.mailboxes.begin(), h.mailboxes.end());
+        const std::string doc = to_json(h);
+        CV_TRY_VOID(archive_.put_document(kHold, h.id, doc, event(actor, "hold.widen", doc)));
+        widened.push_back(h.id);
+    }
+    return widened;
+}
+
 Result<void> Governance::close_case(std::string_view id, const Actor& actor)
 {
     CV_TRY(Case c, get_case(id));

@@ -127,6 +127,10 @@ public:
     /// ("case.create", "case.custodian.add", …) and `detail` (a JSON object) as parameters.
     Result<void> put_case(const Case& c, std::string_view action, std::string_view detail,
                           const Actor& actor);
+    /// Adds a custodian (or more mailboxes of one) to an open case; the case's holds in force
+    /// widen to the new mailboxes at once (audited as "hold.widen"). Returns the holds widened.
+    Result<std::vector<std::string>> add_custodian(std::string_view case_id, const Custodian& custodian,
+                                                   const Actor& actor);
     /// Closes a case and releases its holds. Audited as "case.close".
     Result<void> close_case(std::string_view id, const Actor& actor);
 
