@@ -508,6 +508,48 @@ TEST(ArchiveDispose, PlacementOnlyKeepsTheItemForOtherMailboxes)
         ADD_FAILURE() << f;
 }
 
+// SQLite gives a new row the highest id plus one: an item removed whole with the highest id
+// leaves its id to the next new item, which must not inherit anything of the removed one (its
+// disposed placements, its index entries).
+TEST(ArchiveDispose, AnItemIdFreedByADisposalCarriesNothingOver)
+{
+    GovernanceArchive a;
+    a.commit({{"old@x", ItemKind::Message, kT0, "first", {"ana@corp.example"}, {}},
+              {"gone@x", ItemKind::Message, kT0, "secretword", {"ana@corp.example", "bo@corp.example"}, {}}});
+    const std::int64_t gone = id_of(a, "gone@x");
+    const std::vector<archive::Disposal> d{{gone, "ana@corp.example", "p", "t"},
+                                           {gone, "bo@corp.example", "p", "t"}};
+    auto report = a->dispose(d, run_event(kT0 + 10), a.subject());
+    ASSERT_TRUE(report) << report.error().describe();
+    ASSERT_EQ(report->items, 1u);
+
+    // A new item, first filed to Cy only, then (a new mapping) to Ana and Bo as well.
+    a.commit({{"new@x", ItemKind::Message, kT0 + 5, "fresh", {"cy@corp.example"}, {}}});
+    const std::int64_t fresh = id_of(a, "new@x");
+    auto again = a.commit({{"new@x",
+                            ItemKind::Message,
+                            kT0 + 5,
+                            "fresh",
+                            {"ana@corp.example", "bo@corp.example", "cy@corp.example"},
+                            {}}});
+    EXPECT_EQ(again.duplicates, 1u);
+    EXPECT_EQ(placements(a),
+              (std::set<std::pair<std::int64_t, std::string>>{{id_of(a, "old@x"), "ana@corp.example"},
+                                                              {fresh, "ana@corp.example"},
+                                                              {fresh, "bo@corp.example"},
+                                                              {fresh, "cy@corp.example"}}))
+        << "the new item (id " << fresh << ", the removed one's was " << gone
+        << ") is placed everywhere it is filed";
+    archive::IndexCondition word;
+    word.op = archive::IndexCondition::Op::Text;
+    word.fts = "secretword";
+    auto found = a->search_ids(word);
+    ASSERT_TRUE(found);
+    EXPECT_TRUE(found->empty()) << "the removed item's words find the item that took its id";
+    for (const auto& f : a.findings())
+        ADD_FAILURE() << f;
+}
+
 struct PackRange {
     std::int64_t pack = 0;
     std::int64_t offset = 0;
