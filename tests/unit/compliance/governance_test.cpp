@@ -163,6 +163,29 @@ TEST(GovernanceDocuments, ErrorsNameTheField)
     }
 }
 
+// A nested field's error names its path once: "policy: period: count: missing".
+TEST(GovernanceDocuments, NestedErrorsNameThePathOnce)
+{
+    const std::vector<std::pair<std::string, std::string>> policies{
+        {R"({"id":"p","action":"delete","period":{"unit":"days"}})", "policy: period: count: missing"},
+        {R"({"id":"p","action":"delete","period":{"count":3,"unit":"weeks"}})",
+         "policy: period: unit: expected days, months or years"},
+        {R"({"id":"p","action":"delete","scope":{"kinds":["sms"]}})",
+         "policy: scope: kinds: 'sms' is not message, call or system"},
+    };
+    for (const auto& [json, message] : policies) {
+        auto r = policy_from_json(json);
+        ASSERT_FALSE(r) << json;
+        EXPECT_EQ(r.error().message(), message);
+    }
+    auto c = case_from_json(R"({"id":"c","custodians":[{"mailboxes":["a"]}]})");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message(), "case: custodians: name: missing");
+    auto s = case_from_json(R"({"id":"c","searches":[{"name":"s"}]})");
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().message(), "case: searches: query: missing");
+}
+
 TEST(GovernanceDocuments, ParsePeriod)
 {
     const std::vector<std::pair<std::string, Period>> good{
