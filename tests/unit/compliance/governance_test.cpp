@@ -404,6 +404,45 @@ TEST(Governance, ClosingACaseReleasesItsHolds)
     EXPECT_EQ(actions(*a, since), (std::vector<std::string>{"hold.release", "hold.release", "case.close"}));
 }
 
+std::int64_t id_of(GovernanceArchive& a, const std::string& message_id);
+
+// Regression: a case hold's query was evaluated only while the hold was unreleased, so at the
+// very second of its release (when it still protects) and in a dry run --now before it, what it
+// held was disposed of.
+TEST(Governance, CaseHoldWithAQueryProtectsThroughTheSecondItIsReleased)
+{
+    GovernanceArchive a;
+    Governance g(*a);
+    a.commit({{"b@x", ItemKind::Message, kT0, "the budget", {"ana@corp.example"}, {}},
+              {"l@x", ItemKind::Message, kT0, "lunch", {"ana@corp.example"}, {}}});
+    Policy purge;
+    purge.id = "purge";
+    purge.action = Action::DeleteOnly;
+    purge.period = Period{1, Unit::Days};
+    ASSERT_TRUE(g.put_policy(purge, Actor{"records", kT0}));
+    Hold h;
+    h.id = "c-budget";
+    h.kind = HoldKind::Case;
+    h.case_id = "c";
+    h.mailboxes = {"ana@corp.example"};
+    h.query = "budget";
+    ASSERT_TRUE(g.add_hold(h, Actor{"legal", kT0}));
+    const std::int64_t release = kT0 + 100 * kDay;
+    ASSERT_TRUE(g.release_hold("c-budget", "done", Actor{"legal", release}));
+    const auto subject = a.subject();
+    for (const std::int64_t now : {release - 50 * kDay, release}) {
+        auto run = g.run_retention(false, Actor{"bot", now}, subject);
+        ASSERT_TRUE(run) << run.error().describe();
+        ASSERT_EQ(run->dispose.size(), 1u) << now;
+        EXPECT_EQ(run->dispose[0].item, id_of(a, "l@x")) << now;
+        EXPECT_EQ(run->held, 1u) << now;
+    }
+    auto after = g.run_retention(false, Actor{"bot", release + 1}, subject);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->dispose.size(), 2u);
+    EXPECT_EQ(after->held, 0u);
+}
+
 TEST(Governance, EstimateCountsPerMailbox)
 {
     GovernanceArchive a;
