@@ -413,7 +413,10 @@ Result<DisposalReport> Archive::dispose(std::span<const Disposal> disposals, con
             if (row)
                 CV_TRY_VOID(tombstone.run());
         }
-        for (const std::string_view table : {"search_items", "item_sources", "item_blobs", "deliveries"}) {
+        // Its placements' records go too: disposed_items keeps it out by its key, and a new item
+        // that is given its id (SQLite reuses the highest) must not inherit them.
+        for (const std::string_view table :
+             {"search_items", "item_sources", "item_blobs", "deliveries", "disposed_placements"}) {
             CV_TRY(auto del, a.db.prepare(fmt::format("DELETE FROM {} WHERE item = ?1", table)));
             for (const std::int64_t id : gone) {
                 del.bind(1, id);

@@ -112,6 +112,12 @@ public:
             error_ = key.empty() ? fmt::format("{}: {}", what_, what)
                                  : fmt::format("{}: {}: {}", what_, key, what);
     }
+    /// A nested reader's problem: its message names the field path already.
+    void adopt(const std::string& nested)
+    {
+        if (error_.empty())
+            error_ = nested;
+    }
     const std::string& error() const { return error_; }
 
 private:
@@ -302,7 +308,7 @@ Result<Policy> policy_from_json(std::string_view text)
         const std::int64_t count = pr.integer("count");
         const auto unit = unit_from(pr.text("unit"));
         if (!pr.error().empty())
-            r.problem("period", pr.error());
+            r.adopt(pr.error());
         else if (!unit)
             r.problem("period", "unit: expected days, months or years");
         else
@@ -326,7 +332,7 @@ Result<Policy> policy_from_json(std::string_view text)
                 sr.problem("kinds", fmt::format("'{}' is not message, call or system", k));
         }
         if (!sr.error().empty())
-            r.problem("scope", sr.error());
+            r.adopt(sr.error());
     }
     p.locked = r.boolean("locked");
     if (!r.error().empty())
@@ -375,7 +381,7 @@ Result<Case> case_from_json(std::string_view text)
             Reader xr(x, "case: custodians");
             Custodian cu{xr.text("name"), xr.texts("mailboxes")};
             if (!xr.error().empty())
-                r.problem("custodians", xr.error());
+                r.adopt(xr.error());
             c.custodians.push_back(std::move(cu));
         }
     }
@@ -387,7 +393,7 @@ Result<Case> case_from_json(std::string_view text)
             if (s.zone.empty())
                 s.zone = "UTC";
             if (!sr.error().empty())
-                r.problem("searches", sr.error());
+                r.adopt(sr.error());
             c.searches.push_back(std::move(s));
         }
     }

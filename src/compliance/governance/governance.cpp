@@ -276,7 +276,9 @@ Governance::hold_matches(const std::vector<Hold>& all, std::int64_t now)
 {
     std::map<std::string, std::vector<std::int64_t>> out;
     for (const auto& h : all) {
-        if (h.query.empty() || h.released_at)
+        // A hold protects up to and including the second it is released (retention::protects):
+        // its query is evaluated while it is in force at `now`, not only while unreleased.
+        if (h.query.empty() || now < h.since || (h.released_at && now > *h.released_at))
             continue;
         // Case hold queries are read in UTC (a hold has no zone of its own).
         auto ids = query_ids(archive_, h.query, "UTC", now);
