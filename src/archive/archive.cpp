@@ -832,11 +832,23 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
 
     CV_TRY(auto find, a.db.prepare("SELECT id, (SELECT 1 FROM quarantine WHERE item = items.id) FROM items "
                                    "WHERE key = ?1"));
-    CV_TRY(auto insert_item,
-           a.db.prepare(
-               "INSERT INTO items(message_id, conversation, kind, utc, deleted, imported_at, chunk, slot, "
-               "render_sha256, render_size, key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-               "ON CONFLICT(key) DO NOTHING"));
+    CV_TRY(
+        auto insert_item,
+        a.db.prepare(
+            "INSERT INTO items(message_id, conversation, kind, utc, deleted, imported_at, chunk, slot, "
+            "render_sha256, render_size, key, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+            "ON CONFLICT(key) DO NOTHING"));
+    // SQLite numbers a new row after the highest one left: once a retention run has removed the
+    // newest items, their numbers (named in the journal and the audit trail) would be given
+    // again. The first new item then starts above the highest number ever disposed of; a NULL
+    // ?12 lets SQLite number the rest.
+    if (a.any_disposed) {
+        CV_TRY(auto floor, a.db.prepare("SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+                                        "'item_id_floor'), (SELECT coalesce(max(id), 0) FROM items)"));
+        CV_TRY_VOID(floor.step());
+        if (!floor.column_is_null(0) && floor.column_int(1) < floor.column_int(0))
+            insert_item.bind(12, floor.column_int(0) + 1);
+    }
     CV_TRY(auto link,
            a.db.prepare("INSERT OR IGNORE INTO item_sources(item, source, line) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto place, a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) VALUES(?1, ?2)"));
@@ -897,6 +909,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 .bind_blob_static(11, key);
             CV_TRY_VOID(insert_item.run());
             inserted = a.db.changes() > 0;
+            if (inserted)
+                insert_item.bind_null(12);
         }
         if (!inserted) {
             find.bind_blob(1, key);
@@ -932,6 +946,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 .bind(10, static_cast<std::int64_t>(n.render_size))
                 .bind_blob_static(11, key);
             CV_TRY_VOID(insert_item.run());
+            insert_item.bind_null(12);
         }
         ++slot;
         if (n.record.empty())

@@ -429,6 +429,15 @@ Result<DisposalReport> Archive::dispose(std::span<const Disposal> disposals, con
             CV_TRY_VOID(del.run());
         }
         report.items = gone.size();
+        if (!gone.empty()) {
+            // Item numbers are never given twice (commit() starts above this one).
+            CV_TRY(
+                auto floor,
+                a.db.prepare("INSERT INTO meta(key, value) VALUES('item_id_floor', ?1) ON CONFLICT(key) DO "
+                             "UPDATE SET value = max(CAST(value AS INTEGER), ?1)"));
+            floor.bind(1, *std::max_element(gone.begin(), gone.end()));
+            CV_TRY_VOID(floor.run());
+        }
         if (!gone.empty())
             a.any_disposed = true;
     }

@@ -573,7 +573,7 @@ TEST(ArchiveDispose, PlacementOnlyKeepsTheItemForOtherMailboxes)
 // SQLite gives a new row the highest id plus one: an item removed whole with the highest id
 // leaves its id to the next new item, which must not inherit anything of the removed one (its
 // disposed placements, its index entries).
-TEST(ArchiveDispose, AnItemIdFreedByADisposalCarriesNothingOver)
+TEST(ArchiveDispose, TheNumberOfARemovedItemIsNeverGivenAgain)
 {
     GovernanceArchive a;
     a.commit({{"old@x", ItemKind::Message, kT0, "first", {"ana@corp.example"}, {}},
@@ -588,6 +588,7 @@ TEST(ArchiveDispose, AnItemIdFreedByADisposalCarriesNothingOver)
     // A new item, first filed to Cy only, then (a new mapping) to Ana and Bo as well.
     a.commit({{"new@x", ItemKind::Message, kT0 + 5, "fresh", {"cy@corp.example"}, {}}});
     const std::int64_t fresh = id_of(a, "new@x");
+    EXPECT_GT(fresh, gone) << "an item number named in the journal is never given to another item";
     auto again = a.commit({{"new@x",
                             ItemKind::Message,
                             kT0 + 5,
