@@ -357,16 +357,10 @@ Result<void> open_search_index(Database& db, const Key& key)
         CV_TRY(const auto packed, key.open(sealed.column_blob(0), fmt::format("chunk:{}", chunk)));
         sealed.reset();
         CV_TRY(const auto plain, detail::decompress(packed, 256ull << 20));
-        std::vector<std::string_view> records;
-        for (std::size_t pos = 0; pos + 4 <= plain.size();) {
-            const std::uint32_t n = plain[pos] | plain[pos + 1] << 8 | plain[pos + 2] << 16 |
-                                    static_cast<std::uint32_t>(plain[pos + 3]) << 24;
-            pos += 4;
-            if (pos + n > plain.size())
-                return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
-            records.emplace_back(reinterpret_cast<const char*>(plain.data() + pos), n);
-            pos += n;
-        }
+        const auto split = detail::split_records(plain);
+        if (!split)
+            return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
+        const auto& records = *split;
         members.bind(1, chunk);
         std::vector<std::array<std::int64_t, 3>> rows;
         CV_TRY_VOID(for_each_row(members, [&] {

@@ -329,4 +329,19 @@ Result<Conversation> parse_conversation_record(std::string_view text)
     }
 }
 
+std::optional<std::vector<std::string_view>> split_records(std::span<const std::uint8_t> plain)
+{
+    std::vector<std::string_view> records;
+    for (std::size_t pos = 0; pos + 4 <= plain.size();) {
+        const std::uint32_t n = plain[pos] | plain[pos + 1] << 8 | plain[pos + 2] << 16 |
+                                static_cast<std::uint32_t>(plain[pos + 3]) << 24;
+        pos += 4;
+        if (n > plain.size() - pos)
+            return std::nullopt;
+        records.emplace_back(reinterpret_cast<const char*>(plain.data() + pos), n);
+        pos += n;
+    }
+    return records;
+}
+
 }  // namespace cv::archive::detail

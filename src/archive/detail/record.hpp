@@ -4,7 +4,12 @@
 /// fields can be added without a migration; records are compressed in chunks and encrypted,
 /// never stored as they are.
 
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "model/conversation.hpp"
@@ -26,5 +31,10 @@ Result<void> parse_item_record(std::string_view json, Item& item, RenderContext&
 
 std::string conversation_record(const Conversation& conversation);
 Result<Conversation> parse_conversation_record(std::string_view json);
+
+/// The item records of a decompressed record chunk: each is stored as a 4-byte little-endian
+/// length and that many bytes. The views point into `plain`; nullopt when a length runs past
+/// the end (a damaged chunk: the caller names it).
+std::optional<std::vector<std::string_view>> split_records(std::span<const std::uint8_t> plain);
 
 }  // namespace cv::archive::detail
