@@ -3,7 +3,7 @@
 // iteration is timed on its own, and the counters p50_ms / p95_ms / hits are computed from those
 // times. The archive is the one bench/search_latency.py builds (the queries are its list):
 //
-//   CV_SEARCH_ARCHIVE=/work/search-data/search-1000000-100/archive CV_SEARCH_RUNS=90 \
+//   CV_SEARCH_ARCHIVE=/work/search-data/search-1000000-100/archive CV_SEARCH_RUNS=90
 //       build/bench/search_latency_bench
 //
 // Without CV_SEARCH_ARCHIVE every benchmark is skipped (it is never part of ctest).

@@ -10,6 +10,9 @@
 //   search_titles    contentless FTS5, rowid = conversation: the chat's title
 //   search_items     item → conversation, the sender's member position (NULL when the sender
 //                    is not a known member), flags (1 = edited)
+//   search_previews  item → its preview record (author, the first KiB of text, attachment names,
+//                    call) sealed with the archive key: what a page of hits shows, without
+//                    decrypting the item's record chunk (up to 16,384 items) for each hit
 //   items_utc        an index on items(utc), for date ranges and the newest-first order
 //
 // Like the item index these keep *terms* of names, numbers and addresses in the clear (README,
@@ -36,11 +39,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_titles USING fts5(title, content='',
 CREATE TABLE IF NOT EXISTS search_items(item INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
                                         sender INTEGER, flags INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS search_items_conversation ON search_items(conversation, sender);
+CREATE TABLE IF NOT EXISTS search_previews(item INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS items_utc ON items(utc);
 )sql";
 
 // The version of the index tables' content; an archive whose meta says less is filled again.
-constexpr std::string_view kSearchIndexVersion = "1";
+constexpr std::string_view kSearchIndexVersion = "2";  // 2: search_previews
 
 constexpr std::int64_t kEdited = 1;
 
@@ -225,11 +229,15 @@ constexpr std::string_view kHitColumns =
     "(SELECT group_concat(m.address, char(10)) FROM placements p JOIN folders f ON f.id = p.folder JOIN "
     "mailboxes m ON m.id = f.mailbox WHERE p.item = i.id)";
 
+// The page is chosen and counted on (id, utc) alone; the hit columns — the mailboxes above all,
+// a correlated subquery — are then read for the page's rows only, not for every match.
 std::string hit_sql(std::string_view where)
 {
-    return fmt::format("SELECT {}, count(*) OVER () FROM items i WHERE {} ORDER BY i.utc DESC, i.id DESC "
-                       "LIMIT ?1 OFFSET ?2",
-                       kHitColumns, where);
+    return fmt::format(
+        "SELECT {}, page.total FROM (SELECT i.id AS id, i.utc AS utc, count(*) OVER () AS total "
+        "FROM items i WHERE {} ORDER BY i.utc DESC, i.id DESC LIMIT ?1 OFFSET ?2) page CROSS JOIN "
+        "items i ON i.id = page.id ORDER BY page.utc DESC, page.id DESC",
+        kHitColumns, where);
 }
 
 // An FTS expression SQLite refuses is the caller's mistake, not a damaged archive.
@@ -298,9 +306,21 @@ Result<void> SearchFacts::add(std::int64_t item, std::int64_t conversation, cons
         CV_TRY(auto st, db_.prepare("INSERT INTO search_items(item, conversation, sender, flags) "
                                     "VALUES(?1, ?2, ?3, ?4)"));
         insert_.emplace(std::move(st));
+        CV_TRY(auto drop_preview, db_.prepare("DELETE FROM search_previews WHERE item = ?1"));
+        drop_preview_.emplace(std::move(drop_preview));
+        CV_TRY(auto preview, db_.prepare("INSERT INTO search_previews(item, sealed) VALUES(?1, ?2)"));
+        insert_preview_.emplace(std::move(preview));
     }
     drop_->bind(1, item);
     CV_TRY_VOID(drop_->run());
+    drop_preview_->bind(1, item);
+    CV_TRY_VOID(drop_preview_->run());
+    const std::string preview = preview_record(content);
+    const auto sealed =
+        key_.seal(std::span(reinterpret_cast<const std::uint8_t*>(preview.data()), preview.size()),
+                  fmt::format("preview:{}", item));
+    insert_preview_->bind(1, item).bind_blob_static(2, sealed);
+    CV_TRY_VOID(insert_preview_->run());
     insert_->bind(1, item).bind(2, conversation).bind(4, content.edited ? kEdited : 0);
     if (const auto s = sender_position(it->second, content))
         insert_->bind(3, *s);
@@ -329,9 +349,9 @@ Result<void> open_search_index(Database& db, const Key& key)
     // nothing): build it from the sealed records. Conversations are few; items are read a
     // chunk at a time.
     CV_TRY(auto tx, Transaction::begin(db));
-    CV_TRY_VOID(
-        db.exec("DELETE FROM search_items; INSERT INTO search_members(search_members) VALUES('delete-all'); "
-                "INSERT INTO search_titles(search_titles) VALUES('delete-all')"));
+    CV_TRY_VOID(db.exec("DELETE FROM search_items; DELETE FROM search_previews; INSERT INTO "
+                        "search_members(search_members) VALUES('delete-all'); "
+                        "INSERT INTO search_titles(search_titles) VALUES('delete-all')"));
     std::vector<std::int64_t> conversation_ids;
     {
         CV_TRY(auto st, db.prepare("SELECT id FROM conversations ORDER BY id"));
@@ -495,6 +515,26 @@ Result<std::vector<std::int64_t>> Archive::search_members(std::string_view fts)
 Result<std::vector<std::int64_t>> Archive::search_conversations(std::string_view fts)
 {
     return fts_rowids(impl_->db, "search_titles", fts);
+}
+
+Result<std::vector<ItemPreview>> Archive::search_previews(const std::vector<std::int64_t>& ids)
+{
+    CV_TRY(auto st, impl_->db.prepare("SELECT sealed FROM search_previews WHERE item = ?1"));
+    std::vector<ItemPreview> out;
+    out.reserve(ids.size());
+    for (const std::int64_t id : ids) {
+        st.bind(1, id);
+        CV_TRY(const bool row, st.step());
+        if (row) {
+            CV_TRY(const auto plain, impl_->key.open(st.column_blob(0), fmt::format("preview:{}", id)));
+            ItemPreview p;
+            p.id = id;
+            CV_TRY_VOID(detail::parse_preview_record(as_text(plain), p.item, p.complete));
+            out.push_back(std::move(p));
+        }
+        st.reset();
+    }
+    return out;
 }
 
 std::string Archive::search_sql(const IndexCondition& where)

@@ -24,7 +24,8 @@ Result<void> open_search_index(sqlite::Database& db, const Key& key);
 Result<void> index_conversation(sqlite::Database& db, std::int64_t id, const Conversation& conversation);
 
 /// Per-item facts for one commit: the item's conversation, its sender's position among the
-/// members, its flags. Reads each conversation once per commit.
+/// members, its flags, and its sealed preview record (what a page of hits shows). Reads each conversation
+/// once per commit.
 class SearchFacts {
 public:
     SearchFacts(sqlite::Database& db, const Key& key) : db_(db), key_(key) {}
@@ -35,6 +36,8 @@ private:
     const Key& key_;
     std::optional<sqlite::Statement> drop_;
     std::optional<sqlite::Statement> insert_;
+    std::optional<sqlite::Statement> drop_preview_;
+    std::optional<sqlite::Statement> insert_preview_;
     std::map<std::int64_t, Conversation> conversations_;
 };
 
