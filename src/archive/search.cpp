@@ -14,6 +14,7 @@
 //                    call) sealed with the archive key: what a page of hits shows, without
 //                    decrypting the item's record chunk (up to 16,384 items) for each hit
 //   items_utc        an index on items(utc), for date ranges and the newest-first order
+//   items_id_utc     an index on items(id, utc): the sent time of each match of an id set
 //
 // Like the item index these keep *terms* of names, numbers and addresses in the clear (README,
 // "What the index reveals"); the sealed records stay the only place their texts are whole.
@@ -41,6 +42,7 @@ CREATE TABLE IF NOT EXISTS search_items(item INTEGER PRIMARY KEY, conversation I
 CREATE INDEX IF NOT EXISTS search_items_conversation ON search_items(conversation, sender);
 CREATE TABLE IF NOT EXISTS search_previews(item INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS items_utc ON items(utc);
+CREATE INDEX IF NOT EXISTS items_id_utc ON items(id, utc);
 )sql";
 
 // The version of the index tables' content; an archive whose meta says less is filled again.
@@ -94,6 +96,7 @@ using Param = std::variant<std::int64_t, std::string>;
 
 struct Compiler {
     std::vector<Param> params;
+    bool reads_row = false;  ///< the condition reads an items column besides id and utc
 
     std::string param(Param p)
     {
@@ -257,10 +260,10 @@ struct Compiler {
         case Op::Conversation: return is_set(c) ? "i.id IN (" + set_sql(c) + ")" : "0";
         case Op::Items: return c.ids.empty() ? "0" : "i.id IN " + id_list(c.ids);
         case Op::Utc: return range("i.utc", c);
-        case Op::ImportedAt: return range("i.imported_at", c);
-        case Op::Size: return range("i.render_size", c);
-        case Op::Kind: return fmt::format("i.kind = {}", static_cast<int>(c.kind));
-        case Op::Deleted: return "i.deleted <> 0";
+        case Op::ImportedAt: reads_row = true; return range("i.imported_at", c);
+        case Op::Size: reads_row = true; return range("i.render_size", c);
+        case Op::Kind: reads_row = true; return fmt::format("i.kind = {}", static_cast<int>(c.kind));
+        case Op::Deleted: reads_row = true; return "i.deleted <> 0";
         case Op::Edited:
             return fmt::format("EXISTS (SELECT 1 FROM search_items s WHERE s.item = i.id AND s.flags & {})",
                                kEdited);
@@ -287,14 +290,24 @@ constexpr std::string_view kHitColumns =
     "mailboxes m ON m.id = f.mailbox WHERE p.item = i.id)";
 
 // The page is chosen and counted on (id, utc) alone; the hit columns — the mailboxes above all,
-// a correlated subquery — are then read for the page's rows only, not for every match.
-std::string hit_sql(std::string_view where)
+// a correlated subquery — are then read for the page's rows only, not for every match. When the
+// matches come from an id set and nothing but the sent time is tested besides, each match's time
+// is read from the narrow index items_id_utc rather than from its items row: a 32 KiB table page
+// holds some 200 items, an index page some 2,000 (1M items, cold: 13.5 → 3.7 ms for "Zurich").
+// SQLite's planner prefers the primary key for `id IN (…)`, so the index is named.
+std::string hit_sql(const IndexCondition& condition, Compiler& compiler)
 {
+    const std::string where = compiler.compile(condition);
+    using Op = IndexCondition::Op;
+    const bool from_set =
+        Compiler::is_set(condition) ||
+        (condition.op == Op::And && std::any_of(condition.children.begin(), condition.children.end(),
+                                                [](const IndexCondition& k) { return Compiler::is_set(k); }));
     return fmt::format(
         "SELECT {}, page.total FROM (SELECT i.id AS id, i.utc AS utc, count(*) OVER () AS total "
-        "FROM items i WHERE {} ORDER BY i.utc DESC, i.id DESC LIMIT ?1 OFFSET ?2) page CROSS JOIN "
+        "FROM items i{} WHERE {} ORDER BY i.utc DESC, i.id DESC LIMIT ?1 OFFSET ?2) page CROSS JOIN "
         "items i ON i.id = page.id ORDER BY page.utc DESC, page.id DESC",
-        kHitColumns, where);
+        kHitColumns, from_set && !compiler.reads_row ? " INDEXED BY items_id_utc" : "", where);
 }
 
 // An FTS expression SQLite refuses is the caller's mistake, not a damaged archive.
@@ -470,7 +483,7 @@ Result<void> open_search_index(Database& db, const Key& key)
 Result<IndexPage> Archive::search(const IndexCondition& where, std::uint64_t limit, std::uint64_t offset)
 {
     Compiler compiler;
-    const std::string sql = hit_sql(compiler.compile(where));
+    const std::string sql = hit_sql(where, compiler);
     auto prepared = impl_->db.prepare(sql);
     if (!prepared)
         return fail(search_error(std::move(prepared).error()));
@@ -602,7 +615,7 @@ Result<std::vector<ItemPreview>> Archive::search_previews(const std::vector<std:
 std::string Archive::search_sql(const IndexCondition& where)
 {
     Compiler compiler;
-    const std::string sql = hit_sql(compiler.compile(where));
+    const std::string sql = hit_sql(where, compiler);
     // Parameters in place, for a person to read (never run).
     std::string out;
     for (std::size_t i = 0; i < sql.size(); ++i) {
