@@ -962,6 +962,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         }
     }
 
+    CV_TRY_VOID(search_facts.finish());
+
     json journal_blobs = json::array();
     for (const auto& p : blobs) {
         blob.bind_blob(1, p.name)

@@ -10,9 +10,10 @@
 //   search_titles    contentless FTS5, rowid = conversation: the chat's title
 //   search_items     item → conversation, the sender's member position (NULL when the sender
 //                    is not a known member), flags (1 = edited)
-//   search_previews  item → its preview record (author, the first KiB of text, attachment names,
-//                    call) sealed with the archive key: what a page of hits shows, without
-//                    decrypting the item's record chunk (up to 16,384 items) for each hit
+//   search_previews  block (item id / 256) → the preview records of its items (author, the first
+//                    KiB of text, attachment names, call), zstd-compressed and sealed with the
+//                    archive key: what a page of hits shows, without decrypting each hit's record
+//                    chunk (up to 16,384 items, megabytes); about 45 bytes an item
 //   items_utc        an index on items(utc), for date ranges and the newest-first order
 //   items_id_utc     an index on items(id, utc): the sent time of each match of an id set
 //
@@ -40,7 +41,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_titles USING fts5(title, content='',
 CREATE TABLE IF NOT EXISTS search_items(item INTEGER PRIMARY KEY, conversation INTEGER NOT NULL,
                                         sender INTEGER, flags INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS search_items_conversation ON search_items(conversation, sender);
-CREATE TABLE IF NOT EXISTS search_previews(item INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS search_previews(block INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS items_utc ON items(utc);
 CREATE INDEX IF NOT EXISTS items_id_utc ON items(id, utc);
 )sql";
@@ -376,27 +377,97 @@ Result<void> SearchFacts::add(std::int64_t item, std::int64_t conversation, cons
         CV_TRY(auto st, db_.prepare("INSERT INTO search_items(item, conversation, sender, flags) "
                                     "VALUES(?1, ?2, ?3, ?4)"));
         insert_.emplace(std::move(st));
-        CV_TRY(auto drop_preview, db_.prepare("DELETE FROM search_previews WHERE item = ?1"));
-        drop_preview_.emplace(std::move(drop_preview));
-        CV_TRY(auto preview, db_.prepare("INSERT INTO search_previews(item, sealed) VALUES(?1, ?2)"));
-        insert_preview_.emplace(std::move(preview));
     }
     drop_->bind(1, item);
     CV_TRY_VOID(drop_->run());
-    drop_preview_->bind(1, item);
-    CV_TRY_VOID(drop_preview_->run());
-    const std::string preview = preview_record(content);
-    const auto sealed =
-        key_.seal(std::span(reinterpret_cast<const std::uint8_t*>(preview.data()), preview.size()),
-                  fmt::format("preview:{}", item));
-    insert_preview_->bind(1, item).bind_blob_static(2, sealed);
-    CV_TRY_VOID(insert_preview_->run());
+    // Items come in id order: a new block means the ones before it are whole for this commit.
+    const std::int64_t block = item / kPreviewBlockItems;
+    if (!previews_.empty() && previews_.rbegin()->first != block)
+        CV_TRY_VOID(flush());
+    previews_[block].emplace_back(item, preview_record(content));
     insert_->bind(1, item).bind(2, conversation).bind(4, content.edited ? kEdited : 0);
     if (const auto s = sender_position(it->second, content))
         insert_->bind(3, *s);
     else
         insert_->bind_null(3);
     return insert_->run();
+}
+
+namespace {
+
+// A preview block's plain bytes: records as split_records() reads them, each an item id (8 bytes,
+// little-endian) and that item's preview record.
+void append_entry(Bytes& out, std::int64_t id, std::string_view record)
+{
+    const auto n = static_cast<std::uint32_t>(8 + record.size());
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+    for (int i = 0; i < 8; ++i)
+        out.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(id) >> (8 * i)));
+    out.insert(out.end(), record.begin(), record.end());
+}
+
+// The block's entries: item id → its preview record (views into `plain`).
+Result<std::map<std::int64_t, std::string_view>> block_entries(std::span<const std::uint8_t> plain,
+                                                               std::int64_t block)
+{
+    const auto records = split_records(plain);
+    if (!records)
+        return fail(ErrorCode::Parse, fmt::format("search preview block {} is damaged", block));
+    std::map<std::int64_t, std::string_view> out;
+    for (const std::string_view r : *records) {
+        if (r.size() < 8)
+            return fail(ErrorCode::Parse, fmt::format("search preview block {} is damaged", block));
+        std::uint64_t id = 0;
+        for (int i = 7; i >= 0; --i)
+            id = id << 8 | static_cast<unsigned char>(r[static_cast<std::size_t>(i)]);
+        out[static_cast<std::int64_t>(id)] = r.substr(8);
+    }
+    return out;
+}
+
+// The plain bytes of a stored block; empty when there is none.
+Result<Bytes> read_block(Database& db, const Key& key, std::int64_t block)
+{
+    CV_TRY(auto st, db.prepare("SELECT sealed FROM search_previews WHERE block = ?1"));
+    st.bind(1, block);
+    CV_TRY(const bool row, st.step());
+    if (!row)
+        return Bytes();
+    CV_TRY(const auto packed, key.open(st.column_blob(0), fmt::format("previews:{}", block)));
+    return decompress(packed, 64u << 20);
+}
+
+}  // namespace
+
+Result<void> SearchFacts::flush()
+{
+    for (auto& [block, entries] : previews_) {
+        // A block an earlier commit began: its entries stay, an entry for the same id is replaced.
+        CV_TRY(const Bytes old, read_block(db_, key_, block));
+        CV_TRY(auto merged, block_entries(old, block));
+        for (const auto& e : entries)
+            merged[e.first] = e.second;
+        Bytes plain;
+        for (const auto& e : merged)
+            append_entry(plain, e.first, e.second);
+        CV_TRY(const auto packed, compress(plain));
+        const Bytes sealed = key_.seal(packed, fmt::format("previews:{}", block));
+        // DELETE then INSERT, not INSERT OR REPLACE: see add().
+        CV_TRY(auto drop, db_.prepare("DELETE FROM search_previews WHERE block = ?1"));
+        drop.bind(1, block);
+        CV_TRY_VOID(drop.run());
+        CV_TRY(auto put, db_.prepare("INSERT INTO search_previews(block, sealed) VALUES(?1, ?2)"));
+        put.bind(1, block).bind_blob_static(2, sealed);
+        CV_TRY_VOID(put.run());
+    }
+    previews_.clear();
+    return {};
+}
+
+Result<void> SearchFacts::finish()
+{
+    return flush();
 }
 
 Result<void> reindex_item_conversation(Database& db, std::int64_t item, std::int64_t conversation)
@@ -472,6 +543,7 @@ Result<void> open_search_index(Database& db, const Key& key)
             CV_TRY_VOID(facts.add(id, conversation, item));
         }
     }
+    CV_TRY_VOID(facts.finish());
     CV_TRY(auto mark, db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('search_index', ?1)"));
     mark.bind(1, kSearchIndexVersion);
     CV_TRY_VOID(mark.run());
@@ -594,20 +666,25 @@ Result<std::vector<std::int64_t>> Archive::search_conversations(std::string_view
 
 Result<std::vector<ItemPreview>> Archive::search_previews(const std::vector<std::int64_t>& ids)
 {
-    CV_TRY(auto st, impl_->db.prepare("SELECT sealed FROM search_previews WHERE item = ?1"));
+    // Each block once: a page's hits often share one.
+    std::map<std::int64_t, detail::Bytes> blocks;
     std::vector<ItemPreview> out;
     out.reserve(ids.size());
     for (const std::int64_t id : ids) {
-        st.bind(1, id);
-        CV_TRY(const bool row, st.step());
-        if (row) {
-            CV_TRY(const auto plain, impl_->key.open(st.column_blob(0), fmt::format("preview:{}", id)));
-            ItemPreview p;
-            p.id = id;
-            CV_TRY_VOID(detail::parse_preview_record(as_text(plain), p.item, p.complete));
-            out.push_back(std::move(p));
+        const std::int64_t block = id / detail::kPreviewBlockItems;
+        auto it = blocks.find(block);
+        if (it == blocks.end()) {
+            CV_TRY(auto plain, detail::read_block(impl_->db, impl_->key, block));
+            it = blocks.emplace(block, std::move(plain)).first;
         }
-        st.reset();
+        CV_TRY(const auto entries, detail::block_entries(it->second, block));
+        const auto e = entries.find(id);
+        if (e == entries.end())
+            continue;
+        ItemPreview p;
+        p.id = id;
+        CV_TRY_VOID(detail::parse_preview_record(e->second, p.item, p.complete));
+        out.push_back(std::move(p));
     }
     return out;
 }

@@ -343,12 +343,12 @@ std::string preview_record(const Item& item)
     out.reserve(64 + text.size());
     RecordWriter w(out);
     w.open();
-    w.field("author", item.author);
-    w.field("text", text);
+    w.field("a", item.author);
+    w.field("t", text);
     if (cut)
-        w.field("cut", true);
+        w.field("x", true);
     if (!item.attachments.empty()) {
-        w.key("names");
+        w.key("n");
         out += '[';
         for (std::size_t i = 0; i < item.attachments.size(); ++i) {
             if (i)
@@ -358,7 +358,7 @@ std::string preview_record(const Item& item)
         out += ']';
     }
     if (item.call) {
-        w.key("call");
+        w.key("c");
         out +=
             fmt::format("[{},{}]", static_cast<int>(item.call->media), static_cast<int>(item.call->result));
     }
@@ -371,16 +371,16 @@ Result<void> parse_preview_record(std::string_view text, Item& item, bool& compl
     try {
         const json j = json::parse(text);
         item.clear();
-        get_optional(j, "author", item.author);
-        item.text = j.at("text").get<std::string>();
-        complete = !j.value("cut", false);
-        if (const auto names = j.find("names"); names != j.end())
+        get_optional(j, "a", item.author);
+        item.text = j.at("t").get<std::string>();
+        complete = !j.value("x", false);
+        if (const auto names = j.find("n"); names != j.end())
             for (const auto& n : *names) {
                 Attachment a;
                 a.name = n.get<std::string>();
                 item.attachments.push_back(std::move(a));
             }
-        if (const auto call = j.find("call"); call != j.end()) {
+        if (const auto call = j.find("c"); call != j.end()) {
             CallInfo c;
             c.media = static_cast<CallMedia>(call->at(0).get<int>());
             c.result = static_cast<CallResult>(call->at(1).get<int>());

@@ -38,7 +38,8 @@ inline constexpr std::size_t kPreviewTextBytes = 1024;
 
 /// What a page of search hits shows of an item (search.cpp keeps it sealed beside the index, so
 /// that a page never decrypts a record chunk): author, the start of the text, attachment names,
-/// call media and result.
+/// call media and result. Short keys: one is stored per item. `{"a":author,"t":text,"x":true
+/// (text cut),"n":[attachment names],"c":[call media, call result]}`.
 std::string preview_record(const Item& item);
 /// Fills only those fields of `item` (the rest reset); `complete` is false when the text was
 /// cut. Errors: Parse (not a preview record).

@@ -16,6 +16,9 @@
 
 namespace cv::archive::detail {
 
+/// Item previews are kept compressed and sealed in blocks of this many consecutive item ids.
+inline constexpr std::int64_t kPreviewBlockItems = 256;
+
 /// Creates the index tables when missing and fills them for an archive written before they
 /// existed (decrypting its conversations and item records once). Runs in its own transaction.
 Result<void> open_search_index(sqlite::Database& db, const Key& key);
@@ -24,20 +27,25 @@ Result<void> open_search_index(sqlite::Database& db, const Key& key);
 Result<void> index_conversation(sqlite::Database& db, std::int64_t id, const Conversation& conversation);
 
 /// Per-item facts for one commit: the item's conversation, its sender's position among the
-/// members, its flags, and its sealed preview record (what a page of hits shows). Reads each conversation
+/// members, its flags, and its preview record (what a page of hits shows), written a block of
+/// items at a time. Reads each conversation
 /// once per commit.
 class SearchFacts {
 public:
     SearchFacts(sqlite::Database& db, const Key& key) : db_(db), key_(key) {}
     Result<void> add(std::int64_t item, std::int64_t conversation, const Item& content);
+    /// Writes the previews add() still holds (call before the transaction commits).
+    Result<void> finish();
 
 private:
+    Result<void> flush();
+
     sqlite::Database& db_;
     const Key& key_;
     std::optional<sqlite::Statement> drop_;
     std::optional<sqlite::Statement> insert_;
-    std::optional<sqlite::Statement> drop_preview_;
-    std::optional<sqlite::Statement> insert_preview_;
+    /// Preview records not yet written, by block (item id / kPreviewBlockItems).
+    std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::string>>> previews_;
     std::map<std::int64_t, Conversation> conversations_;
 };
 
