@@ -667,17 +667,22 @@ Result<std::vector<std::int64_t>> Archive::search_conversations(std::string_view
 Result<std::vector<ItemPreview>> Archive::search_previews(const std::vector<std::int64_t>& ids)
 {
     // Each block once: a page's hits often share one.
-    std::map<std::int64_t, detail::Bytes> blocks;
+    struct Block {
+        detail::Bytes plain;
+        std::map<std::int64_t, std::string_view> entries;  // views into plain
+    };
+    std::map<std::int64_t, Block> blocks;
     std::vector<ItemPreview> out;
     out.reserve(ids.size());
     for (const std::int64_t id : ids) {
         const std::int64_t block = id / detail::kPreviewBlockItems;
         auto it = blocks.find(block);
         if (it == blocks.end()) {
-            CV_TRY(auto plain, detail::read_block(impl_->db, impl_->key, block));
-            it = blocks.emplace(block, std::move(plain)).first;
+            it = blocks.emplace(block, Block{}).first;
+            CV_TRY(it->second.plain, detail::read_block(impl_->db, impl_->key, block));
+            CV_TRY(it->second.entries, detail::block_entries(it->second.plain, block));
         }
-        CV_TRY(const auto entries, detail::block_entries(it->second, block));
+        const auto& entries = it->second.entries;
         const auto e = entries.find(id);
         if (e == entries.end())
             continue;
