@@ -13,7 +13,7 @@
 //   search_previews  block (item id / 256) → the preview records of its items (author, the first
 //                    KiB of text, attachment names, call), zstd-compressed and sealed with the
 //                    archive key: what a page of hits shows, without decrypting each hit's record
-//                    chunk (up to 16,384 items, megabytes); about 45 bytes an item
+//                    chunk (up to 16,384 items, megabytes); about 29 bytes an item
 //   items_utc        an index on items(utc), for date ranges and the newest-first order
 //   items_id_utc     an index on items(id, utc): the sent time of each match of an id set
 //
