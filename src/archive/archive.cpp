@@ -93,11 +93,6 @@ Sha256Digest to_digest(std::span<const std::uint8_t> b)
     return d;
 }
 
-fs::path pack_path(const fs::path& dir, std::int64_t id)
-{
-    return dir / "packs" / fmt::format("{:06}.pack", id);
-}
-
 Error io_error(std::string_view what, const fs::path& path)
 {
     return Error(ErrorCode::Io, fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
@@ -497,6 +492,7 @@ Result<Archive> Archive::open(const fs::path& dir)
     impl->journal_damage = std::move(journal_damage);
     impl->lock_fd = lock_fd;
     CV_TRY_VOID(impl->open_current_pack());
+    CV_TRY_VOID(impl->open_governance());  // governance.cpp: compliance tables, unfinished erasures
     return Archive(std::move(impl));
 }
 
@@ -746,11 +742,16 @@ Result<std::unique_ptr<ByteSource>> Archive::open_blob(const Sha256Digest& sha25
     return std::unique_ptr<ByteSource>(std::make_unique<BlobSource>(fd, offset, length, a.key, path));
 }
 
+// An item a retention run disposed of counts as archived: importing its source again must not
+// bring it back.
+constexpr std::string_view kContainsSql =
+    "SELECT 1 FROM items WHERE key = ?1 UNION ALL SELECT 1 FROM disposed_items WHERE key = ?1 LIMIT 1";
+
 Result<bool> Archive::contains(std::string_view message_id)
 {
     Impl& a = *impl_;
     if (!a.contains_stmt) {
-        CV_TRY(auto st, a.read_db.prepare("SELECT 1 FROM items WHERE key = ?1"));
+        CV_TRY(auto st, a.read_db.prepare(kContainsSql));
         a.contains_stmt.emplace(std::move(st));
     }
     a.contains_stmt->bind_blob(1, item_key(message_id));
@@ -766,7 +767,7 @@ Result<std::vector<bool>> Archive::contains(std::span<const ItemKey> keys)
     if (keys.empty())
         return found;
     if (!a.contains_stmt) {
-        CV_TRY(auto st, a.read_db.prepare("SELECT 1 FROM items WHERE key = ?1"));
+        CV_TRY(auto st, a.read_db.prepare(kContainsSql));
         a.contains_stmt.emplace(std::move(st));
     }
     // One read transaction for all of them: a statement outside one takes and drops the
@@ -832,6 +833,15 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     CV_TRY(auto link,
            a.db.prepare("INSERT OR IGNORE INTO item_sources(item, source, line) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto place, a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) VALUES(?1, ?2)"));
+    // A known item is placed again only where a retention run has not disposed of it.
+    CV_TRY(auto replace,
+           a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) SELECT ?1, ?2 WHERE NOT "
+                        "EXISTS(SELECT 1 FROM disposed_placements WHERE folder = ?1 AND item = ?2)"));
+    std::optional<Statement> disposed;
+    if (a.any_disposed) {
+        CV_TRY(auto st, a.db.prepare("SELECT 1 FROM disposed_items WHERE key = ?1"));
+        disposed.emplace(std::move(st));
+    }
     CV_TRY(auto hold, a.db.prepare("INSERT INTO quarantine(item, reason, since) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto item_blob, a.db.prepare("INSERT INTO item_blobs(item, ordinal, name) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto index, a.db.prepare("INSERT INTO search(rowid, sender, subject, body, attachments) "
@@ -856,6 +866,15 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         // A rendered item is new as far as its importer could tell: insert it straight away
         // (the unique key finds the rare one that is not); an item sent only to be linked
         // is looked up.
+        if (disposed) {
+            disposed->bind_blob(1, key);
+            CV_TRY(const bool gone, disposed->step());
+            disposed->reset();
+            if (gone) {
+                ++report.disposed;
+                continue;
+            }
+        }
         bool inserted = false;
         if (n.render_size > 0) {
             insert_item.bind_static(1, n.message_id)
@@ -885,8 +904,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 if (!held) {
                     for (const auto& address : n.mailboxes) {
                         CV_TRY(const std::int64_t folder, a.folder_for(address));
-                        place.bind(1, folder).bind(2, id);
-                        CV_TRY_VOID(place.run());
+                        replace.bind(1, folder).bind(2, id);
+                        CV_TRY_VOID(replace.run());
                         if (a.db.changes() > 0)
                             ++report.new_per_mailbox[address];
                     }
@@ -1198,13 +1217,29 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
         if (body.is_discarded())
             continue;
         const std::string type = body.value("type", "");
-        if (type == "import") {
-            for (const auto& it : body.at("items"))
-                expected[it.at(0).get<std::int64_t>()] = it.at(1).get<std::string>();
-            if (!body.at("chunk").is_null())
-                chunk_sha[body.at("chunk").get<std::int64_t>()] = body.at("chunk_sha256").get<std::string>();
-        } else if (type == "refile") {
-            expected[body.at("item").get<std::int64_t>()] = body.at("render_sha256").get<std::string>();
+        try {
+            if (type == "import") {
+                for (const auto& it : body.at("items"))
+                    expected[it.at(0).get<std::int64_t>()] = it.at(1).get<std::string>();
+                if (!body.at("chunk").is_null())
+                    chunk_sha[body.at("chunk").get<std::int64_t>()] =
+                        body.at("chunk_sha256").get<std::string>();
+            } else if (type == "refile") {
+                expected[body.at("item").get<std::int64_t>()] = body.at("render_sha256").get<std::string>();
+            } else if (type == "dispose") {
+                // governance.cpp: items removed whole, and the chunks their records were cut from.
+                for (const auto& it : body.at("items"))
+                    expected.erase(it.get<std::int64_t>());
+                for (const auto& c : body.at("chunks")) {
+                    if (c.at(1).is_null())
+                        chunk_sha.erase(c.at(0).get<std::int64_t>());
+                    else
+                        chunk_sha[c.at(0).get<std::int64_t>()] = c.at(1).get<std::string>();
+                }
+            }
+        } catch (const json::exception&) {
+            // A chained entry of the wrong shape was written so (its hash covers it): say so.
+            finding(std::nullopt, "", fmt::format("journal entry {} ({}) cannot be read", e.seq, type));
         }
     }
 
