@@ -18,7 +18,7 @@
 //   items_id_utc     an index on items(id, utc): the sent time of each match of an id set
 //
 // Like the item index these keep *terms* of names, numbers and addresses in the clear (README,
-// "What the index reveals"); the sealed records stay the only place their texts are whole.
+// "What the index reveals"); texts stay only in sealed records (item chunks, preview blocks).
 
 #include <algorithm>
 #include <variant>
@@ -440,6 +440,30 @@ Result<Bytes> read_block(Database& db, const Key& key, std::int64_t block)
 
 }  // namespace
 
+namespace {
+
+// Stores a block's entries (none: the block's row goes). DELETE then INSERT, not INSERT OR
+// REPLACE: see SearchFacts::add().
+Result<void> write_block(Database& db, const Key& key, std::int64_t block,
+                         const std::map<std::int64_t, std::string_view>& entries)
+{
+    CV_TRY(auto drop, db.prepare("DELETE FROM search_previews WHERE block = ?1"));
+    drop.bind(1, block);
+    CV_TRY_VOID(drop.run());
+    if (entries.empty())
+        return {};
+    Bytes plain;
+    for (const auto& e : entries)
+        append_entry(plain, e.first, e.second);
+    CV_TRY(const auto packed, compress(plain));
+    const Bytes sealed = key.seal(packed, fmt::format("previews:{}", block));
+    CV_TRY(auto put, db.prepare("INSERT INTO search_previews(block, sealed) VALUES(?1, ?2)"));
+    put.bind(1, block).bind_blob_static(2, sealed);
+    return put.run();
+}
+
+}  // namespace
+
 Result<void> SearchFacts::flush()
 {
     for (auto& [block, entries] : previews_) {
@@ -448,20 +472,26 @@ Result<void> SearchFacts::flush()
         CV_TRY(auto merged, block_entries(old, block));
         for (const auto& e : entries)
             merged[e.first] = e.second;
-        Bytes plain;
-        for (const auto& e : merged)
-            append_entry(plain, e.first, e.second);
-        CV_TRY(const auto packed, compress(plain));
-        const Bytes sealed = key_.seal(packed, fmt::format("previews:{}", block));
-        // DELETE then INSERT, not INSERT OR REPLACE: see add().
-        CV_TRY(auto drop, db_.prepare("DELETE FROM search_previews WHERE block = ?1"));
-        drop.bind(1, block);
-        CV_TRY_VOID(drop.run());
-        CV_TRY(auto put, db_.prepare("INSERT INTO search_previews(block, sealed) VALUES(?1, ?2)"));
-        put.bind(1, block).bind_blob_static(2, sealed);
-        CV_TRY_VOID(put.run());
+        CV_TRY_VOID(write_block(db_, key_, block, merged));
     }
     previews_.clear();
+    return {};
+}
+
+Result<void> forget_previews(Database& db, const Key& key, const std::vector<std::int64_t>& items)
+{
+    std::map<std::int64_t, std::vector<std::int64_t>> by_block;
+    for (const std::int64_t id : items)
+        by_block[id / kPreviewBlockItems].push_back(id);
+    for (const auto& [block, ids] : by_block) {
+        CV_TRY(const Bytes old, read_block(db, key, block));
+        if (old.empty())
+            continue;
+        CV_TRY(auto entries, block_entries(old, block));
+        for (const std::int64_t id : ids)
+            entries.erase(id);
+        CV_TRY_VOID(write_block(db, key, block, entries));
+    }
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "archive/detail/crypto.hpp"
 #include "core/result.hpp"
@@ -48,6 +49,10 @@ private:
     std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::string>>> previews_;
     std::map<std::int64_t, Conversation> conversations_;
 };
+
+/// Disposal: the preview records of `items` are removed (their blocks rewritten, resealed), so
+/// that no copy of their text is left in the index.
+Result<void> forget_previews(sqlite::Database& db, const Key& key, const std::vector<std::int64_t>& items);
 
 /// An item moved to another conversation snapshot (quarantine retry).
 Result<void> reindex_item_conversation(sqlite::Database& db, std::int64_t item, std::int64_t conversation);
