@@ -319,18 +319,11 @@ Result<const std::vector<std::string>*> Archive::Impl::chunk_records(std::int64_
         return fail(ErrorCode::NotFound, fmt::format("record chunk {} is missing", chunk));
     CV_TRY(const auto packed, key.open(st.column_blob(0), fmt::format("chunk:{}", chunk)));
     CV_TRY(const auto plain, decompress(packed, kMaxChunkBytes));
-    std::vector<std::string> records;
-    for (std::size_t pos = 0; pos + 4 <= plain.size();) {
-        const std::uint32_t n = plain[pos] | plain[pos + 1] << 8 | plain[pos + 2] << 16 |
-                                static_cast<std::uint32_t>(plain[pos + 3]) << 24;
-        pos += 4;
-        if (pos + n > plain.size())
-            return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
-        records.emplace_back(reinterpret_cast<const char*>(plain.data() + pos), n);
-        pos += n;
-    }
+    const auto records = split_records(plain);
+    if (!records)
+        return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
     cached_chunk = chunk;
-    cached_records = std::move(records);
+    cached_records.assign(records->begin(), records->end());
     return &cached_records;
 }
 
@@ -1002,6 +995,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             ++report.new_per_mailbox[address];
         }
     }
+
+    CV_TRY_VOID(search_facts.finish());
 
     json journal_blobs = json::array();
     for (const auto& p : blobs) {

@@ -234,6 +234,13 @@ struct IndexPage {
     std::vector<IndexHit> hits;
 };
 
+/// What a page of search hits shows of an item, read without decrypting its record chunk.
+struct ItemPreview {
+    std::int64_t id = 0;
+    Item item;             ///< only author, text, attachment names and call are filled
+    bool complete = true;  ///< false: the text was cut (a long message); item() has all of it
+};
+
 /// Thread safety: an importer's pipeline may use three threads at once: one runs contains()
 /// and open_blob() (reads the source and renders), one put_blob() and begin_blob() (stores
 /// attachments), one take_blobs() and commit(). Nothing else may overlap.
@@ -344,6 +351,10 @@ public:
     Result<std::vector<std::int64_t>> search_members(std::string_view fts);
     /// Conversations whose title matches `fts`.
     Result<std::vector<std::int64_t>> search_conversations(std::string_view fts);
+    /// Previews of the items `ids` (the hits of a page), in that order, each from a small record
+    /// sealed beside the index at commit: no record chunk is decrypted. An item written by an
+    /// older binary may have none: it is left out (read it with item()). Errors: Parse (damaged).
+    Result<std::vector<ItemPreview>> search_previews(const std::vector<std::int64_t>& ids);
     /// The SQL search() runs for `where`, parameters written in place (for --explain).
     std::string search_sql(const IndexCondition& where);
     /// A stored conversation snapshot. Errors: NotFound, Parse (damaged).

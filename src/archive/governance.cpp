@@ -12,6 +12,7 @@
 #include <linux/falloc.h>
 
 #include "archive/detail/archive_impl.hpp"
+#include "archive/detail/search_index.hpp"
 #include "core/digest.hpp"
 
 namespace cv::archive {
@@ -423,6 +424,7 @@ Result<DisposalReport> Archive::dispose(std::span<const Disposal> disposals, con
                 CV_TRY_VOID(del.run());
             }
         }
+        CV_TRY_VOID(forget_previews(a.db, a.key, gone));  // search.cpp: their texts leave the previews
         CV_TRY(auto del, a.db.prepare("DELETE FROM items WHERE id = ?1"));
         for (const std::int64_t id : gone) {
             del.bind(1, id);
