@@ -93,11 +93,6 @@ Sha256Digest to_digest(std::span<const std::uint8_t> b)
     return d;
 }
 
-fs::path pack_path(const fs::path& dir, std::int64_t id)
-{
-    return dir / "packs" / fmt::format("{:06}.pack", id);
-}
-
 Error io_error(std::string_view what, const fs::path& path)
 {
     return Error(ErrorCode::Io, fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
@@ -324,18 +319,11 @@ Result<const std::vector<std::string>*> Archive::Impl::chunk_records(std::int64_
         return fail(ErrorCode::NotFound, fmt::format("record chunk {} is missing", chunk));
     CV_TRY(const auto packed, key.open(st.column_blob(0), fmt::format("chunk:{}", chunk)));
     CV_TRY(const auto plain, decompress(packed, kMaxChunkBytes));
-    std::vector<std::string> records;
-    for (std::size_t pos = 0; pos + 4 <= plain.size();) {
-        const std::uint32_t n = plain[pos] | plain[pos + 1] << 8 | plain[pos + 2] << 16 |
-                                static_cast<std::uint32_t>(plain[pos + 3]) << 24;
-        pos += 4;
-        if (pos + n > plain.size())
-            return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
-        records.emplace_back(reinterpret_cast<const char*>(plain.data() + pos), n);
-        pos += n;
-    }
+    const auto records = split_records(plain);
+    if (!records)
+        return fail(ErrorCode::Parse, fmt::format("record chunk {} is damaged", chunk));
     cached_chunk = chunk;
-    cached_records = std::move(records);
+    cached_records.assign(records->begin(), records->end());
     return &cached_records;
 }
 
@@ -504,6 +492,7 @@ Result<Archive> Archive::open(const fs::path& dir)
     impl->journal_damage = std::move(journal_damage);
     impl->lock_fd = lock_fd;
     CV_TRY_VOID(impl->open_current_pack());
+    CV_TRY_VOID(impl->open_governance());  // governance.cpp: compliance tables, unfinished erasures
     return Archive(std::move(impl));
 }
 
@@ -753,11 +742,16 @@ Result<std::unique_ptr<ByteSource>> Archive::open_blob(const Sha256Digest& sha25
     return std::unique_ptr<ByteSource>(std::make_unique<BlobSource>(fd, offset, length, a.key, path));
 }
 
+// An item a retention run disposed of counts as archived: importing its source again must not
+// bring it back.
+constexpr std::string_view kContainsSql =
+    "SELECT 1 FROM items WHERE key = ?1 UNION ALL SELECT 1 FROM disposed_items WHERE key = ?1 LIMIT 1";
+
 Result<bool> Archive::contains(std::string_view message_id)
 {
     Impl& a = *impl_;
     if (!a.contains_stmt) {
-        CV_TRY(auto st, a.read_db.prepare("SELECT 1 FROM items WHERE key = ?1"));
+        CV_TRY(auto st, a.read_db.prepare(kContainsSql));
         a.contains_stmt.emplace(std::move(st));
     }
     a.contains_stmt->bind_blob(1, item_key(message_id));
@@ -773,7 +767,7 @@ Result<std::vector<bool>> Archive::contains(std::span<const ItemKey> keys)
     if (keys.empty())
         return found;
     if (!a.contains_stmt) {
-        CV_TRY(auto st, a.read_db.prepare("SELECT 1 FROM items WHERE key = ?1"));
+        CV_TRY(auto st, a.read_db.prepare(kContainsSql));
         a.contains_stmt.emplace(std::move(st));
     }
     // One read transaction for all of them: a statement outside one takes and drops the
@@ -831,14 +825,35 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
 
     CV_TRY(auto find, a.db.prepare("SELECT id, (SELECT 1 FROM quarantine WHERE item = items.id) FROM items "
                                    "WHERE key = ?1"));
-    CV_TRY(auto insert_item,
-           a.db.prepare(
-               "INSERT INTO items(message_id, conversation, kind, utc, deleted, imported_at, chunk, slot, "
-               "render_sha256, render_size, key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-               "ON CONFLICT(key) DO NOTHING"));
+    CV_TRY(
+        auto insert_item,
+        a.db.prepare(
+            "INSERT INTO items(message_id, conversation, kind, utc, deleted, imported_at, chunk, slot, "
+            "render_sha256, render_size, key, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+            "ON CONFLICT(key) DO NOTHING"));
+    // SQLite numbers a new row after the highest one left: once a retention run has removed the
+    // newest items, their numbers (named in the journal and the audit trail) would be given
+    // again. The first new item then starts above the highest number ever disposed of; a NULL
+    // ?12 lets SQLite number the rest.
+    if (a.any_disposed) {
+        CV_TRY(auto floor, a.db.prepare("SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+                                        "'item_id_floor'), (SELECT coalesce(max(id), 0) FROM items)"));
+        CV_TRY_VOID(floor.step());
+        if (!floor.column_is_null(0) && floor.column_int(1) < floor.column_int(0))
+            insert_item.bind(12, floor.column_int(0) + 1);
+    }
     CV_TRY(auto link,
            a.db.prepare("INSERT OR IGNORE INTO item_sources(item, source, line) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto place, a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) VALUES(?1, ?2)"));
+    // A known item is placed again only where a retention run has not disposed of it.
+    CV_TRY(auto replace,
+           a.db.prepare("INSERT OR IGNORE INTO placements(folder, item) SELECT ?1, ?2 WHERE NOT "
+                        "EXISTS(SELECT 1 FROM disposed_placements WHERE folder = ?1 AND item = ?2)"));
+    std::optional<Statement> disposed;
+    if (a.any_disposed) {
+        CV_TRY(auto st, a.db.prepare("SELECT 1 FROM disposed_items WHERE key = ?1"));
+        disposed.emplace(std::move(st));
+    }
     CV_TRY(auto hold, a.db.prepare("INSERT INTO quarantine(item, reason, since) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto item_blob, a.db.prepare("INSERT INTO item_blobs(item, ordinal, name) VALUES(?1, ?2, ?3)"));
     CV_TRY(auto index, a.db.prepare("INSERT INTO search(rowid, sender, subject, body, attachments) "
@@ -863,6 +878,15 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         // A rendered item is new as far as its importer could tell: insert it straight away
         // (the unique key finds the rare one that is not); an item sent only to be linked
         // is looked up.
+        if (disposed) {
+            disposed->bind_blob(1, key);
+            CV_TRY(const bool gone, disposed->step());
+            disposed->reset();
+            if (gone) {
+                ++report.disposed;
+                continue;
+            }
+        }
         bool inserted = false;
         if (n.render_size > 0) {
             insert_item.bind_static(1, n.message_id)
@@ -878,6 +902,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 .bind_blob_static(11, key);
             CV_TRY_VOID(insert_item.run());
             inserted = a.db.changes() > 0;
+            if (inserted)
+                insert_item.bind_null(12);
         }
         if (!inserted) {
             find.bind_blob(1, key);
@@ -892,8 +918,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 if (!held) {
                     for (const auto& address : n.mailboxes) {
                         CV_TRY(const std::int64_t folder, a.folder_for(address));
-                        place.bind(1, folder).bind(2, id);
-                        CV_TRY_VOID(place.run());
+                        replace.bind(1, folder).bind(2, id);
+                        CV_TRY_VOID(replace.run());
                         if (a.db.changes() > 0)
                             ++report.new_per_mailbox[address];
                     }
@@ -913,6 +939,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 .bind(10, static_cast<std::int64_t>(n.render_size))
                 .bind_blob_static(11, key);
             CV_TRY_VOID(insert_item.run());
+            insert_item.bind_null(12);
         }
         ++slot;
         if (n.record.empty())
@@ -968,6 +995,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
             ++report.new_per_mailbox[address];
         }
     }
+
+    CV_TRY_VOID(search_facts.finish());
 
     json journal_blobs = json::array();
     for (const auto& p : blobs) {
@@ -1254,13 +1283,29 @@ Result<VerifyReport> Archive::verify(const Rerender& rerender)
         if (body.is_discarded())
             continue;
         const std::string type = body.value("type", "");
-        if (type == "import") {
-            for (const auto& it : body.at("items"))
-                expected[it.at(0).get<std::int64_t>()] = it.at(1).get<std::string>();
-            if (!body.at("chunk").is_null())
-                chunk_sha[body.at("chunk").get<std::int64_t>()] = body.at("chunk_sha256").get<std::string>();
-        } else if (type == "refile") {
-            expected[body.at("item").get<std::int64_t>()] = body.at("render_sha256").get<std::string>();
+        try {
+            if (type == "import") {
+                for (const auto& it : body.at("items"))
+                    expected[it.at(0).get<std::int64_t>()] = it.at(1).get<std::string>();
+                if (!body.at("chunk").is_null())
+                    chunk_sha[body.at("chunk").get<std::int64_t>()] =
+                        body.at("chunk_sha256").get<std::string>();
+            } else if (type == "refile") {
+                expected[body.at("item").get<std::int64_t>()] = body.at("render_sha256").get<std::string>();
+            } else if (type == "dispose") {
+                // governance.cpp: items removed whole, and the chunks their records were cut from.
+                for (const auto& it : body.at("items"))
+                    expected.erase(it.get<std::int64_t>());
+                for (const auto& c : body.at("chunks")) {
+                    if (c.at(1).is_null())
+                        chunk_sha.erase(c.at(0).get<std::int64_t>());
+                    else
+                        chunk_sha[c.at(0).get<std::int64_t>()] = c.at(1).get<std::string>();
+                }
+            }
+        } catch (const json::exception&) {
+            // A chained entry of the wrong shape was written so (its hash covers it): say so.
+            finding(std::nullopt, "", fmt::format("journal entry {} ({}) cannot be read", e.seq, type));
         }
     }
 

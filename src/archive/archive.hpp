@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "archive/deliveries.hpp"
+#include "archive/governance.hpp"
 #include "core/byte_source.hpp"
 #include "core/digest.hpp"
 #include "core/result.hpp"
@@ -92,6 +93,7 @@ struct CommitReport {
     std::uint64_t added = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t quarantined = 0;
+    std::uint64_t disposed = 0;  ///< items a retention run disposed of: not archived again
     std::map<std::string, std::uint64_t> new_per_mailbox;
 };
 
@@ -233,6 +235,13 @@ struct IndexPage {
     std::vector<IndexHit> hits;
 };
 
+/// What a page of search hits shows of an item, read without decrypting its record chunk.
+struct ItemPreview {
+    std::int64_t id = 0;
+    Item item;             ///< only author, text, attachment names and call are filled
+    bool complete = true;  ///< false: the text was cut (a long message); item() has all of it
+};
+
 /// Thread safety: an importer's pipeline may use three threads at once: one runs contains()
 /// and open_blob() (reads the source and renders), one put_blob() and begin_blob() (stores
 /// attachments), one take_blobs() and commit(). Nothing else may overlap.
@@ -348,6 +357,10 @@ public:
     Result<std::vector<std::int64_t>> search_members(std::string_view fts);
     /// Conversations whose title matches `fts`.
     Result<std::vector<std::int64_t>> search_conversations(std::string_view fts);
+    /// Previews of the items `ids` (the hits of a page), in that order, each from a small record
+    /// sealed beside the index at commit: no record chunk is decrypted. An item written by an
+    /// older binary may have none: it is left out (read it with item()). Errors: Parse (damaged).
+    Result<std::vector<ItemPreview>> search_previews(const std::vector<std::int64_t>& ids);
     /// The SQL search() runs for `where`, parameters written in place (for --explain).
     std::string search_sql(const IndexCondition& where);
     /// A stored conversation snapshot. Errors: NotFound, Parse (damaged).
@@ -356,6 +369,36 @@ public:
     /// number), without the item itself: {before…, after…} in time order.
     Result<std::pair<std::vector<ItemSummary>, std::vector<ItemSummary>>> around(std::int64_t item,
                                                                                  std::size_t n);
+
+    // Compliance records (governance.cpp): documents, the audit trail, dispositions.
+
+    /// Every document of a kind, in id order.
+    Result<std::vector<Document>> documents(std::string_view kind);
+    Result<std::optional<Document>> document(std::string_view kind, std::string_view id);
+    /// Stores a document (replacing one with its id), or removes it when `json` is empty, and
+    /// journals `event` — whose parameters carry the change — in the same transaction.
+    Result<AuditRecord> put_document(std::string_view kind, std::string_view id, std::string_view json,
+                                     const AuditEvent& event);
+    /// Journals an event that changes nothing stored (a search, an export, a dry run).
+    Result<AuditRecord> audit(const AuditEvent& event);
+    /// The audit trail, oldest first. Errors: Parse (the journal cannot be read; verify says
+    /// where), NotFound (no journal).
+    Result<std::vector<AuditRecord>> audit_log(const AuditFilter& filter);
+
+    /// Every placement (an item in a mailbox's folder), in item order, with what a retention
+    /// decision needs.
+    Result<std::vector<Placement>> placements();
+    /// The subject the full-text index holds for an item: the rendered one, which only the
+    /// renderer can make again (removing an entry from a contentless index takes its text).
+    using IndexedSubject = std::function<Result<std::string>(const StoredItem&)>;
+    /// Removes placements in one transaction. An item whose last placement goes is removed
+    /// whole: its row, its record (cut from its chunk), its index entries, and the attachments
+    /// no remaining item uses (their bytes erased from the pack). What is removed is never
+    /// imported again. One journal entry names every placement with its policy and the item's
+    /// rendering hash, and `event`. Errors: NotFound (an item not placed in that mailbox:
+    /// nothing is disposed of), the archive's.
+    Result<DisposalReport> dispose(std::span<const Disposal> disposals, const AuditEvent& event,
+                                   const IndexedSubject& subject);
 
 private:
     friend class BlobWriter;

@@ -326,6 +326,7 @@ void add_archive_commands(CLI::App& app, int& status)
             total.added += r->added;
             total.duplicates += r->duplicates;
             total.quarantined += r->quarantined;
+            total.disposed += r->disposed;
             total.failed += r->failed;
             for (const auto& [m, n] : r->new_per_mailbox)
                 total.new_per_mailbox[m] += n;
@@ -336,6 +337,7 @@ void add_archive_commands(CLI::App& app, int& status)
                                {"new", r->added},
                                {"duplicate", r->duplicates},
                                {"quarantined", r->quarantined},
+                               {"disposed_before", r->disposed},
                                {"failed", r->failed},
                                {"new_per_mailbox", r->new_per_mailbox}});
         }
@@ -358,6 +360,7 @@ void add_archive_commands(CLI::App& app, int& status)
                            {"new", total.added},
                            {"duplicate", total.duplicates},
                            {"quarantined", total.quarantined},
+                           {"disposed_before", total.disposed},
                            {"failed", total.failed},
                            {"new_per_mailbox", total.new_per_mailbox}}}};
             if (delivery)
@@ -367,6 +370,9 @@ void add_archive_commands(CLI::App& app, int& status)
         }
         fmt::print("seen {}  new {}  duplicate {}  quarantined {}  failed {}\n", total.seen, total.added,
                    total.duplicates, total.quarantined, total.failed);
+        if (total.disposed)
+            fmt::print("  {} items were disposed of by a retention run before: not archived again\n",
+                       total.disposed);
         for (const auto& [m, n] : total.new_per_mailbox)
             fmt::print("  {:<40} {} new\n", m, n);
         if (total.quarantined)

@@ -18,6 +18,17 @@ int report_error(const Error& e);
 /// Indented JSON on stdout; text that is not UTF-8 is replaced, never refused.
 void print_json(const nlohmann::json& j);
 
+/// Who is acting, for the audit trail: --actor, else $CHATVAULT_ACTOR, else the login name of
+/// the user running the command.
+std::string actor_name(const std::string& flag);
+
+/// An instant given on the command line, in UTC: "2026-11-24", "2026-11-24T09:30[:15][Z]", or
+/// Unix seconds ("@1732440615"). Errors: InvalidArgument naming the option.
+Result<std::int64_t> parse_instant(std::string_view text, std::string_view option);
+
+/// "2026-11-24T09:30:15Z".
+std::string utc_text(std::int64_t t);
+
 /// The archive in --archive DIR, else $CHATVAULT_ARCHIVE, else ./archive.
 Result<archive::Archive> open_archive(const std::string& flag);
 

@@ -62,6 +62,8 @@ void add_search_command(CLI::App& app, SearchArgs& args, int& status)
     cmd->add_option("--context", args.context,
                     "Show this many items before and after each hit in its conversation");
     cmd->add_flag("--json", args.json, "JSON output");
+    cmd->add_option("--actor", args.actor,
+                    "Who is searching, for the audit trail (default $CHATVAULT_ACTOR, else your login)");
     cmd->callback([&args, &status] { status = run_search(args); });
 }
 
@@ -105,6 +107,16 @@ int run_search(const SearchArgs& args)
     auto result = search::search(*a, *q, options);
     if (!result)
         return report_error(result.error());
+    // Audited before anything is shown: who looked for what, and how much it found.
+    const json parameters{{"query", args.query},
+                          {"zone", args.tz},
+                          {"mailbox", args.mailbox},
+                          {"limit", args.limit},
+                          {"offset", args.offset}};
+    if (auto logged = a->audit(
+            archive::AuditEvent{actor_name(args.actor), now, "search", parameters.dump(), result->total});
+        !logged)
+        return report_error(logged.error());
     if (!args.json) {
         const std::uint64_t first = result->hits.empty() ? 0 : args.offset + 1;
         fmt::print("{} hit{} (showing {}–{}); dates read and shown in {}\n\n", result->total,

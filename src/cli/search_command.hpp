@@ -22,6 +22,7 @@ struct SearchArgs {
     bool explain = false;
     std::size_t context = 0;
     bool json = false;
+    std::string actor;
 };
 
 /// Registers the subcommand; the callback stores its exit status in `status`.

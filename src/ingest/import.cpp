@@ -397,6 +397,7 @@ private:
                 total_.added += done->added;
                 total_.duplicates += done->duplicates;
                 total_.quarantined += done->quarantined;
+                total_.disposed += done->disposed;
                 for (const auto& [mailbox, n] : done->new_per_mailbox)
                     total_.new_per_mailbox[mailbox] += n;
             }
@@ -713,6 +714,7 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
     report.added = done.added;
     report.duplicates = done.duplicates;
     report.quarantined = done.quarantined;
+    report.disposed = done.disposed;
     report.new_per_mailbox = done.new_per_mailbox;
     for (auto& w : source.warnings())
         report.warnings.push_back(std::move(w));

@@ -51,6 +51,7 @@ struct ImportReport {
     std::uint64_t added = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t quarantined = 0;
+    std::uint64_t disposed = 0;  ///< disposed of by a retention run before: not archived again
     std::uint64_t failed = 0;
     std::map<std::string, std::uint64_t> new_per_mailbox;
     std::vector<std::string> warnings;

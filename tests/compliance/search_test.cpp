@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "archive/detail/record.hpp"
 #include "compliance/search/search.hpp"
 
 namespace cv::compliance::search {
@@ -139,6 +140,48 @@ TEST(SearchTranslate, OrderedNearCheck)
     EXPECT_FALSE(ordered_near(t, {Text::Form::Word, "budget"}, {Text::Form::Word, "review"}, 2));
     EXPECT_FALSE(ordered_near(t, {Text::Form::Word, "review"}, {Text::Form::Word, "budget"}, 8));
     EXPECT_TRUE(ordered_near(t, {Text::Form::Prefix, "budg"}, {Text::Form::Phrase, "quarterly review"}, 2));
+}
+
+// What a page of hits shows comes from preview records (archive/search.cpp): they keep what a
+// snippet needs, and say when a long text was cut, so that the search reads that item whole.
+TEST(SearchPreview, RecordKeepsWhatASnippetNeeds)
+{
+    Item item;
+    item.author = "Zoë \"Z\" Ng";
+    item.text = "line one\nline two ✓";
+    item.attachments.push_back(Attachment{});
+    item.attachments.back().name = "IMG-1.jpg";
+    item.call = CallInfo{CallMedia::Video, CallResult::Missed, std::nullopt, std::nullopt};
+    Item back;
+    bool complete = false;
+    ASSERT_TRUE(archive::detail::parse_preview_record(archive::detail::preview_record(item), back, complete));
+    EXPECT_TRUE(complete);
+    EXPECT_EQ(back.author, item.author);
+    EXPECT_EQ(back.text, item.text);
+    ASSERT_EQ(back.attachments.size(), 1u);
+    EXPECT_EQ(back.attachments[0].name, "IMG-1.jpg");
+    ASSERT_TRUE(back.call);
+    EXPECT_EQ(back.call->media, CallMedia::Video);
+    EXPECT_EQ(back.call->result, CallResult::Missed);
+
+    Item system;  // no author, no text
+    ASSERT_TRUE(
+        archive::detail::parse_preview_record(archive::detail::preview_record(system), back, complete));
+    EXPECT_FALSE(back.author);
+    EXPECT_TRUE(back.text.empty());
+    EXPECT_FALSE(back.call);
+}
+
+TEST(SearchPreview, LongTextIsCutAtACharacterAndMarked)
+{
+    Item item;
+    item.text =
+        std::string(archive::detail::kPreviewTextBytes - 1, 'a') + "é and more";  // é straddles the cut
+    Item back;
+    bool complete = true;
+    ASSERT_TRUE(archive::detail::parse_preview_record(archive::detail::preview_record(item), back, complete));
+    EXPECT_FALSE(complete);
+    EXPECT_EQ(back.text, std::string(archive::detail::kPreviewTextBytes - 1, 'a'));
 }
 
 }  // namespace

@@ -53,6 +53,7 @@ VOCAB = ("alpha bravo delta echo golf hotel india kilo lima mike oscar papa queb
 PLANTED = ["budget", "forecast", "review", "budgeting", "budgets", "café", "Brück", "ledger"]
 PHRASES = ["quarterly budget review", "review the budget", "budget forecast review", "forecast then budget"]
 EXACT = ["Budget approved", "Ledger closed for the day"]
+LONG_WORD = "zanzibar"
 
 CHATS = {
     "Project Falcon": {"authors": [UK, DE, "Carol Jones", "Dieter Brück"], "group": True},
@@ -176,6 +177,17 @@ def generate(seed: int) -> tuple[dict[str, Chat], list[Item]]:
             msg = Msg(when, author, text, attachment=attachment if stored else None)
             msgs.append(msg)
             items.append(Item(name, msg, kind, deleted, edited, attachment, stored, 0 if ci < 2 else 1))
+        if ci == 0:
+            # One long message whose only rare word lies past the first KiB: the search's preview
+            # records keep 1 KiB of text, so its snippet must come from the whole item.
+            when = whens[-1] + dt.timedelta(minutes=1)
+            while when in used:
+                when += dt.timedelta(minutes=1)
+            used.add(when)
+            text = " ".join(VOCAB[i % len(VOCAB)] for i in range(220)) + " " + LONG_WORD + " the end"
+            msg = Msg(when, spec["authors"][0], text)
+            msgs.append(msg)
+            items.append(Item(name, msg, "message", False, False, None, False, 0))
         chats[name] = Chat(name, msgs, media)
     return chats, items
 
@@ -444,6 +456,11 @@ def body(tmp, f, args):
     f.equal(j["zone"], "Asia/Tokyo", "JSON names the zone")
     f.check(all("ledger" in h["snippet"].lower() or h["snippet"].lower().startswith("[") for h in j["hits"]),
             "snippets show the word", repr([h["snippet"] for h in j["hits"]][:3]))
+
+    # A text longer than a preview keeps: the snippet still centres on the word past its first KiB.
+    j = v.must("search", LONG_WORD, "--json").json()
+    f.check(j["total"] == 1 and LONG_WORD in j["hits"][0]["snippet"] and j["hits"][0]["snippet"].startswith("…"),
+            "a long text's snippet shows a word past its first KiB", repr(j["hits"][:1]))
 
     # --explain: how it was understood, in which zone, and the SQL; nothing searched.
     r = v.must("search", "budget from:carol sent>=2026-05-01", "--explain", "--tz", "Europe/Madrid")

@@ -50,6 +50,7 @@ struct Archive::Impl {
 
     std::unordered_map<std::string, std::int64_t> folder_ids;  // mailbox address → folder id
     std::optional<sqlite::Statement> contains_stmt;            // prepared once: asked for every item
+    bool any_disposed = false;  // a retention run has removed items: commit() checks for them
     // BlobWriter's: is this content stored? On a connection of its own (another thread may be
     // committing through `db`).
     std::optional<sqlite::Database> blob_db;
@@ -107,6 +108,20 @@ struct Archive::Impl {
     Result<const std::vector<std::string>*> chunk_records(std::int64_t chunk);
     Result<detail::JournalHead> journal_append(const nlohmann::json& body);
     Result<detail::JournalHead> journal_append(const std::string& body);
+    /// governance.cpp: creates the compliance tables when missing and finishes erasures a
+    /// crash interrupted (called when the archive is opened).
+    Result<void> open_governance();
+    /// Erases the bytes of blobs a committed disposal released.
+    Result<void> erase_released();
 };
+
+namespace detail {
+
+inline std::filesystem::path pack_path(const std::filesystem::path& dir, std::int64_t id)
+{
+    return dir / "packs" / fmt::format("{:06}.pack", id);
+}
+
+}  // namespace detail
 
 }  // namespace cv::archive

@@ -329,4 +329,82 @@ Result<Conversation> parse_conversation_record(std::string_view text)
     }
 }
 
+std::string preview_record(const Item& item)
+{
+    std::string out;
+    std::string_view text = item.text;
+    const bool cut = text.size() > kPreviewTextBytes;
+    if (cut) {
+        std::size_t end = kPreviewTextBytes;
+        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+            --end;
+        text = text.substr(0, end);
+    }
+    out.reserve(64 + text.size());
+    RecordWriter w(out);
+    w.open();
+    w.field("a", item.author);
+    w.field("t", text);
+    if (cut)
+        w.field("x", true);
+    if (!item.attachments.empty()) {
+        w.key("n");
+        out += '[';
+        for (std::size_t i = 0; i < item.attachments.size(); ++i) {
+            if (i)
+                out += ',';
+            w.string(item.attachments[i].name);
+        }
+        out += ']';
+    }
+    if (item.call) {
+        w.key("c");
+        out +=
+            fmt::format("[{},{}]", static_cast<int>(item.call->media), static_cast<int>(item.call->result));
+    }
+    w.close();
+    return out;
+}
+
+Result<void> parse_preview_record(std::string_view text, Item& item, bool& complete)
+{
+    try {
+        const json j = json::parse(text);
+        item.clear();
+        get_optional(j, "a", item.author);
+        item.text = j.at("t").get<std::string>();
+        complete = !j.value("x", false);
+        if (const auto names = j.find("n"); names != j.end())
+            for (const auto& n : *names) {
+                Attachment a;
+                a.name = n.get<std::string>();
+                item.attachments.push_back(std::move(a));
+            }
+        if (const auto call = j.find("c"); call != j.end()) {
+            CallInfo c;
+            c.media = static_cast<CallMedia>(call->at(0).get<int>());
+            c.result = static_cast<CallResult>(call->at(1).get<int>());
+            item.call = c;
+        }
+        return {};
+    } catch (const json::exception& e) {
+        return fail(ErrorCode::Parse, fmt::format("damaged preview record: {}", e.what()));
+    }
+}
+
+std::optional<std::vector<std::string_view>> split_records(std::span<const std::uint8_t> plain)
+{
+    std::vector<std::string_view> records;
+    for (std::size_t pos = 0; pos + 4 <= plain.size();) {
+        const std::uint32_t n = plain[pos] | plain[pos + 1] << 8 | plain[pos + 2] << 16 |
+                                static_cast<std::uint32_t>(plain[pos + 3]) << 24;
+        pos += 4;
+        if (n > plain.size() - pos)
+            return std::nullopt;
+        records.emplace_back(reinterpret_cast<const char*>(plain.data() + pos), n);
+        pos += n;
+    }
+    return records;
+}
+
 }  // namespace cv::archive::detail

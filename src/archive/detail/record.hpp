@@ -4,7 +4,12 @@
 /// fields can be added without a migration; records are compressed in chunks and encrypted,
 /// never stored as they are.
 
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "model/conversation.hpp"
@@ -26,5 +31,23 @@ Result<void> parse_item_record(std::string_view json, Item& item, RenderContext&
 
 std::string conversation_record(const Conversation& conversation);
 Result<Conversation> parse_conversation_record(std::string_view json);
+
+/// Text kept in a preview record: longer texts are cut (at a character boundary) and the
+/// preview marked incomplete.
+inline constexpr std::size_t kPreviewTextBytes = 1024;
+
+/// What a page of search hits shows of an item (search.cpp keeps it sealed beside the index, so
+/// that a page never decrypts a record chunk): author, the start of the text, attachment names,
+/// call media and result. Short keys: one is stored per item. `{"a":author,"t":text,"x":true
+/// (text cut),"n":[attachment names],"c":[call media, call result]}`.
+std::string preview_record(const Item& item);
+/// Fills only those fields of `item` (the rest reset); `complete` is false when the text was
+/// cut. Errors: Parse (not a preview record).
+Result<void> parse_preview_record(std::string_view json, Item& item, bool& complete);
+
+/// The item records of a decompressed record chunk: each is stored as a 4-byte little-endian
+/// length and that many bytes. The views point into `plain`; nullopt when a length runs past
+/// the end (a damaged chunk: the caller names it).
+std::optional<std::vector<std::string_view>> split_records(std::span<const std::uint8_t> plain);
 
 }  // namespace cv::archive::detail

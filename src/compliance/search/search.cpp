@@ -541,6 +541,21 @@ Result<SearchResult> search(archive::Archive& archive, const Query& q, const Sea
     out.checked = p.checked;
     std::vector<std::string> terms;
     positive_words(q.root, false, terms);
+    // A page's previews come from small sealed records beside the index (one read and one
+    // decryption per hit), not from the items' record chunks: a page of 20 newest hits easily
+    // spans 20 chunks of thousands of items each. An item with no preview (written by an older
+    // binary) or a cut one (a long text) is read whole, as before.
+    std::map<std::int64_t, archive::ItemPreview> previews;
+    std::map<std::int64_t, std::string> titles;
+    if (options.snippets) {
+        std::vector<std::int64_t> ids;
+        for (const auto& h : page.hits)
+            ids.push_back(h.id);
+        CV_TRY(auto found, archive.search_previews(ids));
+        for (auto& preview : found)
+            if (preview.complete)
+                previews.emplace(preview.id, std::move(preview));
+    }
     for (const auto& h : page.hits) {
         Hit hit;
         hit.item = h.id;
@@ -553,10 +568,21 @@ Result<SearchResult> search(archive::Archive& archive, const Query& q, const Sea
         hit.deleted = h.deleted;
         hit.size = h.size;
         if (options.snippets) {
-            CV_TRY(const auto stored, archive.item(h.id));
-            hit.conversation = stored.conversation.title;
-            hit.author = stored.item.author.value_or("");
-            hit.snippet = snippet(stored.item, terms);
+            if (const auto pv = previews.find(h.id); pv != previews.end()) {
+                auto title = titles.find(h.conversation);
+                if (title == titles.end()) {
+                    CV_TRY(const auto c, archive.conversation(h.conversation));
+                    title = titles.emplace(h.conversation, c.title).first;
+                }
+                hit.conversation = title->second;
+                hit.author = pv->second.item.author.value_or("");
+                hit.snippet = snippet(pv->second.item, terms);
+            } else {
+                CV_TRY(const auto stored, archive.item(h.id));
+                hit.conversation = stored.conversation.title;
+                hit.author = stored.item.author.value_or("");
+                hit.snippet = snippet(stored.item, terms);
+            }
         }
         out.hits.push_back(std::move(hit));
     }

@@ -22,7 +22,8 @@ struct SearchOptions {
     std::optional<std::string> mailbox;  ///< only items placed in this mailbox (quarantine excluded)
     std::uint64_t limit = 50;
     std::uint64_t offset = 0;
-    bool snippets = true;  ///< decrypt each hit for its snippet, author and conversation title
+    bool snippets = true;  ///< read each hit's preview (or, for a long text, the item) for its snippet,
+                           ///< author and conversation title
 };
 
 struct Hit {
