@@ -613,6 +613,8 @@ void add_archive_commands(CLI::App& app, int& status)
     exp->add_option("--description", args->discovery.description, "Description for the summary report");
     exp->add_option("--threads", args->discovery.threads, "Rendering threads (default: one per core)");
     exp->add_flag("--json", args->discovery.json, "JSON summary (eDiscovery export)");
+    exp->add_option("--actor", args->discovery.actor,
+                    "Who is exporting, for the audit trail (default $CHATVAULT_ACTOR, else your login)");
     add_archive_option(exp);
     exp->callback([args, &status] {
         if (!args->discovery.to.empty()) {
@@ -700,6 +702,13 @@ void add_archive_commands(CLI::App& app, int& status)
             if (auto c = mbox->commit(); !c)
                 status = report_error(c.error());
         }
+        const json parameters{
+            {"mailbox", args->export_mailbox}, {"format", args->export_format}, {"to", args->export_dir}};
+        if (auto logged = a->audit(archive::AuditEvent{actor_name(args->discovery.actor),
+                                                       static_cast<std::int64_t>(std::time(nullptr)),
+                                                       "export.mailbox", parameters.dump(), written});
+            !logged)
+            status = report_error(logged.error());
         fmt::print("exported {} item(s) of {} as {} into {}\n", written, args->export_mailbox,
                    args->export_format, args->export_dir);
     });

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli_support.hpp"
+#include "cli/export_command.hpp"
 #include "compliance/governance/governance.hpp"
 #include "core/byte_sink.hpp"
 #include "ingest/ingest.hpp"
@@ -683,6 +684,58 @@ void add_case_commands(CLI::App& app, int& status)
             return {};
         });
     });
+    auto export_args = std::make_shared<DiscoveryExportArgs>();
+    auto* exp =
+        cs->add_subcommand("export", "Export a saved search's results within the case's custodians' "
+                                     "mailboxes: .eml files, load file, manifest, summary (resumable)");
+    exp->add_option("case", args->id, "The case")->required();
+    exp->add_option("search", args->search, "The saved search")->required();
+    exp->add_option("--to", export_args->to, "Output folder (run again with the same arguments to resume)")
+        ->required();
+    exp->add_flag("--dedupe", export_args->dedupe,
+                  "One file per item; its other rows name it as duplicate-of");
+    exp->add_option("--zip", export_args->zip, "Also package the finished export as this zip file");
+    exp->add_option("--threads", export_args->threads, "Rendering threads (default: one per core)");
+    exp->add_flag("--json", export_args->json, "JSON summary");
+    add_common(exp, args->common, false);
+    exp->callback([args, export_args, &status] {
+        gov::Case c;
+        status = with_governance(args->common, [&](archive::Archive&, gov::Governance& g) -> Result<void> {
+            CV_TRY(c, g.get_case(args->id));
+            return {};
+        });
+        if (status != 0)
+            return;
+        const auto s = std::find_if(c.searches.begin(), c.searches.end(),
+                                    [&](const auto& x) { return x.name == args->search; });
+        if (s == c.searches.end()) {
+            status = report_error(
+                Error(ErrorCode::NotFound, fmt::format("case {} has no search '{}'", c.id, args->search)));
+            return;
+        }
+        if (c.custodians.empty()) {
+            status = report_error(Error(ErrorCode::InvalidArgument,
+                                        fmt::format("case {} has no custodian: nothing to export", c.id)));
+            return;
+        }
+        // The archive is opened again by the export (one writer at a time: the lock above is
+        // released when with_governance returns).
+        DiscoveryExportArgs d = *export_args;
+        d.archive = args->common.archive;
+        d.actor = args->common.actor;
+        d.query = s->query;
+        d.tz = s->zone;
+        d.scope = c.mailboxes();
+        for (const auto& x : c.custodians)
+            for (const auto& m : x.mailboxes)
+                d.custodians.push_back(m + "=" + x.name);
+        d.title = c.name.empty() ? "case " + c.id : c.name;
+        d.description = fmt::format("case {}, search {}: {}", c.id, s->name, s->query);
+        d.case_id = c.id;
+        d.search_name = s->name;
+        status = run_discovery_export(d);
+    });
+
     auto* srm = search->add_subcommand("rm", "Remove a saved search");
     srm->add_option("case", args->id, "The case")->required();
     srm->add_option("name", args->search, "The search")->required();

@@ -36,6 +36,7 @@ int run_discovery_export(const DiscoveryExportArgs& args)
     request.zone = q->zone;
     if (!args.mailbox.empty())
         request.mailboxes.push_back(args.mailbox);
+    request.mailboxes.insert(request.mailboxes.end(), args.scope.begin(), args.scope.end());
     std::map<std::string, exports::Custodian> by_name;
     for (const auto& c : args.custodians) {
         const auto eq = c.find('=');
@@ -78,6 +79,25 @@ int run_discovery_export(const DiscoveryExportArgs& args)
         fmt::print(stderr, "\n");
     if (!report)
         return report_error(report.error());
+    // Audited once the export is complete (each resumed run is recorded as well).
+    json parameters{{"query", args.query},
+                    {"zone", report->zone},
+                    {"to", args.to},
+                    {"zip", args.zip},
+                    {"dedupe", args.dedupe},
+                    {"mailboxes", request.mailboxes},
+                    {"resumed_from", report->resumed_from},
+                    {"files", report->files},
+                    {"bytes", report->bytes}};
+    if (!args.case_id.empty()) {
+        parameters["case"] = args.case_id;
+        parameters["search"] = args.search_name;
+    }
+    if (auto logged = ar.audit(archive::AuditEvent{actor_name(args.actor), now,
+                                                   args.case_id.empty() ? "export" : "case.export",
+                                                   parameters.dump(), report->items});
+        !logged)
+        return report_error(logged.error());
     if (args.json) {
         json per = json::object();
         for (const auto& [name, c] : report->per_custodian)

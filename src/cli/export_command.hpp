@@ -23,6 +23,9 @@ struct DiscoveryExportArgs {
     bool dedupe = false;
     bool json = false;
     unsigned threads = 0;
+    std::string actor;                 ///< for the audit trail (actor_name() decides when empty)
+    std::vector<std::string> scope;    ///< `case export`: only the case's custodians' mailboxes
+    std::string case_id, search_name;  ///< `case export`: audited as "case.export" with them
 };
 
 /// Runs the export; prints the summary (or JSON) and returns the exit status.

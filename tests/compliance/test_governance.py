@@ -21,7 +21,9 @@ Exit 0 when every check holds, 1 otherwise. Standard library only.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
 import os
 import random
 import sys
@@ -140,6 +142,29 @@ def body(tmp, f, args):
         f.equal(e["items"], len(budget_in_ana), "estimate: items the query finds in the custodian's mailbox")
         f.equal(sorted(e["mailboxes"]), [ANA], "estimate: only the custodian's mailbox")
         f.equal(e["mailboxes"].get(ANA, {}).get("items"), len(budget_in_ana), "estimate: per mailbox")
+    # The case export: exactly the estimated items, each file matching the load file and the
+    # manifest, and the export in the audit trail with its count.
+    out = os.path.join(tmp, "export-c17")
+    r = v.run("case", "export", "c-17", "budget-talk", "--to", out, "--json", "--actor", "ediscovery-z")
+    f.check(r.rc == 0, "case export", r.describe())
+    if r.rc == 0:
+        f.equal(r.json()["items"], len(budget_in_ana), "case export: the items the saved search finds")
+        with open(os.path.join(out, "loadfile.csv"), newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        f.equal(len(rows), len(budget_in_ana), "case export: one load-file row per item in the custodian's mailbox")
+        f.check(all(row["Custodian"] == "Ana" and row["Mailbox"] == ANA for row in rows),
+                "case export: every row is the custodian's", str(rows[:1]))
+        for row in rows:
+            with open(os.path.join(out, row["Path"]), "rb") as fh:
+                f.equal(hashlib.sha256(fh.read()).hexdigest(), row["SHA256"], f"case export: {row['Path']} hash")
+        with open(os.path.join(out, "manifest.sha256"), encoding="utf-8") as fh:
+            for line in fh:
+                digest, name = line.rstrip("\n").split("  ", 1)
+                with open(os.path.join(out, name), "rb") as g:
+                    f.equal(hashlib.sha256(g.read()).hexdigest(), digest, f"manifest: {name}")
+        logged = v.must("audit", "--actor", "ediscovery-z", "--action", "case.export", "--json").json()
+        f.equal([(e["results"], e["parameters"].get("case"), e["parameters"].get("search")) for e in logged],
+                [(len(budget_in_ana), "c-17", "budget-talk")], "audit: the case export, its case, search and count")
     shown = v.must("case", "show", "c-17", "--json").json()
     f.check("budget-talk" in str(shown) and "Ana" in str(shown), "case show has the custodian and the search", str(shown)[:300])
 
