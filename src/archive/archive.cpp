@@ -873,6 +873,26 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     std::string journal_held = "[";
     records.reserve(64 * 1024);
 
+    // Inserts a new item row; false when its key is there already.
+    auto insert_new = [&](const NewItem& n, const ItemKey& key, std::int64_t at_slot) -> Result<bool> {
+        insert_item.bind_static(1, n.message_id)
+            .bind(2, n.conversation)
+            .bind(3, static_cast<std::int64_t>(n.item.kind))
+            .bind(4, n.item.utc)
+            .bind(5, std::int64_t{n.item.deleted})
+            .bind(6, t)
+            .bind(7, chunk)
+            .bind(8, at_slot)
+            .bind_blob_static(9, n.render_sha256)
+            .bind(10, static_cast<std::int64_t>(n.render_size))
+            .bind_blob_static(11, key);
+        CV_TRY_VOID(insert_item.run());
+        const bool fresh = a.db.changes() > 0;
+        if (fresh)
+            insert_item.bind_null(12);  // an explicit first number is used once (see above)
+        return fresh;
+    };
+
     for (auto& n : items) {
         const ItemKey key = n.key ? *n.key : item_key(n.message_id);
         // A rendered item is new as far as its importer could tell: insert it straight away
@@ -889,21 +909,8 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         }
         bool inserted = false;
         if (n.render_size > 0) {
-            insert_item.bind_static(1, n.message_id)
-                .bind(2, n.conversation)
-                .bind(3, static_cast<std::int64_t>(n.item.kind))
-                .bind(4, n.item.utc)
-                .bind(5, std::int64_t{n.item.deleted})
-                .bind(6, t)
-                .bind(7, chunk)
-                .bind(8, slot)
-                .bind_blob_static(9, n.render_sha256)
-                .bind(10, static_cast<std::int64_t>(n.render_size))
-                .bind_blob_static(11, key);
-            CV_TRY_VOID(insert_item.run());
-            inserted = a.db.changes() > 0;
-            if (inserted)
-                insert_item.bind_null(12);
+            CV_TRY(const bool fresh, insert_new(n, key, slot));
+            inserted = fresh;
         }
         if (!inserted) {
             find.bind_blob(1, key);
@@ -927,19 +934,7 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
                 continue;
             }
             find.reset();
-            insert_item.bind_static(1, n.message_id)
-                .bind(2, n.conversation)
-                .bind(3, static_cast<std::int64_t>(n.item.kind))
-                .bind(4, n.item.utc)
-                .bind(5, std::int64_t{n.item.deleted})
-                .bind(6, t)
-                .bind(7, chunk)
-                .bind(8, slot)
-                .bind_blob_static(9, n.render_sha256)
-                .bind(10, static_cast<std::int64_t>(n.render_size))
-                .bind_blob_static(11, key);
-            CV_TRY_VOID(insert_item.run());
-            insert_item.bind_null(12);
+            CV_TRY_VOID(insert_new(n, key, slot));
         }
         ++slot;
         if (n.record.empty())

@@ -28,6 +28,20 @@ archive::AuditEvent event(const Actor& actor, std::string_view action, std::stri
     return archive::AuditEvent{actor.name, actor.now, std::string(action), std::move(parameters), results};
 }
 
+/// Every document of a kind, read with `read` (hold_from_json, …).
+template <class Read>
+auto read_all(archive::Archive& a, std::string_view kind, Read read)
+    -> Result<std::vector<typename decltype(read(std::string_view()))::value_type>>
+{
+    CV_TRY(const auto docs, a.documents(kind));
+    std::vector<typename decltype(read(std::string_view()))::value_type> out;
+    for (const auto& d : docs) {
+        CV_TRY(auto x, read(d.json));
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
 /// Every item id a query finds (in the archive's whole index), read in `zone` at `now`.
 Result<std::vector<std::int64_t>> query_ids(archive::Archive& a, std::string_view text,
                                             std::string_view zone_name, std::int64_t now)
@@ -53,13 +67,7 @@ Result<void> Governance::audit(std::string_view action, std::string_view paramet
 
 Result<std::vector<Hold>> Governance::holds()
 {
-    CV_TRY(const auto docs, archive_.documents(kHold));
-    std::vector<Hold> out;
-    for (const auto& d : docs) {
-        CV_TRY(auto h, hold_from_json(d.json));
-        out.push_back(std::move(h));
-    }
-    return out;
+    return read_all(archive_, kHold, hold_from_json);
 }
 
 Result<void> Governance::add_hold(Hold hold, const Actor& actor)
@@ -109,13 +117,7 @@ Result<Hold> Governance::release_hold(std::string_view id, std::string_view reas
 
 Result<std::vector<Policy>> Governance::policies()
 {
-    CV_TRY(const auto docs, archive_.documents(kPolicy));
-    std::vector<Policy> out;
-    for (const auto& d : docs) {
-        CV_TRY(auto p, policy_from_json(d.json));
-        out.push_back(std::move(p));
-    }
-    return out;
+    return read_all(archive_, kPolicy, policy_from_json);
 }
 
 Result<void> Governance::put_policy(const Policy& policy, const Actor& actor)
@@ -153,13 +155,7 @@ Result<void> Governance::remove_policy(std::string_view id, const Actor& actor)
 
 Result<std::vector<Case>> Governance::cases()
 {
-    CV_TRY(const auto docs, archive_.documents(kCase));
-    std::vector<Case> out;
-    for (const auto& d : docs) {
-        CV_TRY(auto c, case_from_json(d.json));
-        out.push_back(std::move(c));
-    }
-    return out;
+    return read_all(archive_, kCase, case_from_json);
 }
 
 Result<Case> Governance::get_case(std::string_view id)
