@@ -509,11 +509,6 @@ Result<void> reindex_item_conversation(Database& db, std::int64_t item, std::int
 
 Result<void> open_search_index(Database& db, const Key& key)
 {
-    // Searches read the database memory-mapped: a search looks up a few rows on each of many
-    // pages (32 KiB each: an item's sent time for the newest-first order, the page's previews),
-    // and a fresh process copying whole pages into its page cache spent most of its time there
-    // (1M items: 21 ms of SQL cold, 5 ms mapped). SQLite clamps this to its compiled-in maximum.
-    CV_TRY_VOID(db.exec("PRAGMA mmap_size=4294967296"));
     CV_TRY_VOID(db.exec(kSearchSchema));
     {
         CV_TRY(auto st, db.prepare("SELECT value FROM meta WHERE key = 'search_index'"));
@@ -584,6 +579,7 @@ Result<void> open_search_index(Database& db, const Key& key)
 
 Result<IndexPage> Archive::search(const IndexCondition& where, std::uint64_t limit, std::uint64_t offset)
 {
+    CV_TRY_VOID(impl_->map_for_search());
     Compiler compiler;
     const std::string sql = hit_sql(where, compiler);
     auto prepared = impl_->db.prepare(sql);
@@ -640,6 +636,7 @@ Result<IndexPage> Archive::search(const IndexCondition& where, std::uint64_t lim
 
 Result<std::vector<std::int64_t>> Archive::search_ids(const IndexCondition& where)
 {
+    CV_TRY_VOID(impl_->map_for_search());
     Compiler compiler;
     // ?1 and ?2 are unused here but numbered, so that the parameters keep their places.
     const std::string sql =
@@ -696,6 +693,7 @@ Result<std::vector<std::int64_t>> Archive::search_conversations(std::string_view
 
 Result<std::vector<ItemPreview>> Archive::search_previews(const std::vector<std::int64_t>& ids)
 {
+    CV_TRY_VOID(impl_->map_for_search());
     // Each block once: a page's hits often share one.
     struct Block {
         detail::Bytes plain;

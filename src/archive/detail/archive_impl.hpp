@@ -101,6 +101,21 @@ struct Archive::Impl {
         return st.run();
     }
 
+    // Searches read the database memory-mapped: a search looks up a few rows on each of many
+    // pages (32 KiB each: an item's sent time for the newest-first order, the page's previews),
+    // and a fresh process copying whole pages into its page cache spent most of its time there
+    // (1M items: 21 ms of SQL cold, 5 ms mapped). Only once a search runs: an import's mapped
+    // pages would count as its resident memory (+135 MiB peak RSS for 1M items). SQLite clamps
+    // the size to its compiled-in maximum.
+    bool search_mapped = false;
+    Result<void> map_for_search()
+    {
+        if (search_mapped)
+            return {};
+        search_mapped = true;
+        return db.exec("PRAGMA mmap_size=4294967296");
+    }
+
     Result<void> open_current_pack();
     Result<std::int64_t> folder_for(const std::string& address);
     /// The records of a chunk, decrypted once and kept until another chunk is asked for (the
