@@ -128,13 +128,6 @@ Result<std::uint64_t> pwrite_parts(int fd, std::span<iovec> parts, std::uint64_t
     return total;
 }
 
-fs::path key_path(const fs::path& dir)
-{
-    if (const char* env = std::getenv("CHATVAULT_KEY_FILE"); env && *env)
-        return env;
-    return dir / "key";
-}
-
 // Numbers kept as text in the meta table; a damaged value is an error, not an exception.
 Result<std::uint64_t> parse_count(std::string_view text, std::string_view what)
 {
@@ -365,7 +358,7 @@ Result<void> Archive::create(const fs::path& dir)
     const fs::path db_path = dir / "chatvault.db";
     if (fs::exists(db_path))
         return fail(ErrorCode::InvalidArgument, fmt::format("{} already holds an archive", dir.string()));
-    const fs::path kp = key_path(dir);
+    const fs::path kp = key_file(dir);
     CV_TRY(auto key, Key::create(kp));
     CV_TRY(auto db, Database::open(db_path.string(), true));
     // SQLite gives its -wal and -shm files the database file's mode.
@@ -418,7 +411,7 @@ Result<Archive> Archive::open(const fs::path& dir)
         ::close(lock_fd);
         return fail(io_error("lock", lock_path));
     }
-    auto key = Key::load(key_path(dir));
+    auto key = Key::load(key_file(dir));
     if (!key) {
         ::close(lock_fd);
         return fail(std::move(key).error());
@@ -448,7 +441,7 @@ Result<Archive> Archive::open(const fs::path& dir)
         ::close(lock_fd);
         return fail(ErrorCode::InvalidArgument,
                     fmt::format("the key file {} does not belong to the archive in {}",
-                                key_path(dir).string(), dir.string()));
+                                key_file(dir).string(), dir.string()));
     }
     // The search index's tables (search.cpp): created, and filled for an older archive, here.
     if (auto indexed = open_search_index(db, *key); !indexed) {

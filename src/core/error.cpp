@@ -34,6 +34,22 @@ int exit_code(ErrorCode code)
     return 70;
 }
 
+int http_status(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::InvalidArgument:
+    case ErrorCode::Parse: return 400;
+    case ErrorCode::NotFound: return 404;
+    case ErrorCode::Unsupported: return 415;
+    case ErrorCode::LimitExceeded: return 413;
+    case ErrorCode::Refused: return 409;  // a change the rules do not allow (a locked policy)
+    case ErrorCode::Unavailable: return 503;
+    case ErrorCode::Io:
+    case ErrorCode::Internal: return 500;
+    }
+    return 500;
+}
+
 std::string Error::describe() const
 {
     std::string out;

@@ -30,6 +30,9 @@ std::string_view to_string(ErrorCode code);
 /// 74 I/O, 70 internal).
 int exit_code(ErrorCode code);
 
+/// HTTP status for a failure of this kind (the service's answer to a request that failed).
+int http_status(ErrorCode code);
+
 class [[nodiscard]] Error {
 public:
     Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -1,6 +1,7 @@
 #include "core/time.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include <date/date.h>
@@ -232,5 +233,49 @@ std::int64_t days_from_civil(std::int64_t y, int m, int d)
     const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
 }
+
+Result<std::int64_t> parse_instant(std::string_view text, std::string_view what)
+{
+    auto bad = [&] {
+        return fail(
+            ErrorCode::InvalidArgument,
+            fmt::format("{} '{}': expected a UTC date or time like 2026-11-24 or 2026-11-24T09:30:00Z, or "
+                        "@<unix seconds>",
+                        what, text));
+    };
+    auto number = [&](std::size_t pos, std::size_t len, std::int64_t& out) {
+        if (pos + len > text.size())
+            return false;
+        const auto* b = text.data() + pos;
+        const auto [end, ec] = std::from_chars(b, b + len, out);
+        return ec == std::errc() && end == b + len;
+    };
+    if (text.starts_with('@')) {
+        std::int64_t t = 0;
+        if (!number(1, text.size() - 1, t))
+            return bad();
+        return t;
+    }
+    if (text.ends_with('Z') || text.ends_with('z'))
+        text.remove_suffix(1);
+    std::int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    if (text.size() < 10 || !number(0, 4, y) || text[4] != '-' || !number(5, 2, mo) || text[7] != '-' ||
+        !number(8, 2, d))
+        return bad();
+    if (text.size() > 10) {
+        if ((text[10] != 'T' && text[10] != ' ') || !number(11, 2, h) || text.size() < 16 ||
+            text[13] != ':' || !number(14, 2, mi))
+            return bad();
+        if (text.size() > 16 && (text.size() != 19 || text[16] != ':' || !number(17, 2, sec)))
+            return bad();
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+        return bad();
+    const std::int64_t days = days_from_civil(y, static_cast<int>(mo), static_cast<int>(d));
+    if (civil_from_days(days).month != mo)  // 2026-02-30
+        return bad();
+    return days * 86400 + h * 3600 + mi * 60 + sec;
+}
+
 
 }  // namespace cv

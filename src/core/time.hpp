@@ -34,6 +34,10 @@ std::string format_iso(const LocalDateTime& t);
 /// "YYYY-MM-DDTHH:MM:SSZ" for seconds since the Unix epoch.
 std::string format_utc(std::int64_t unix_seconds);
 
+/// An instant written in UTC: "2026-11-24", "2026-11-24T09:30[:15][Z]", or Unix seconds
+/// ("@1732440615"). Errors: InvalidArgument naming `what` (the option or field).
+Result<std::int64_t> parse_instant(std::string_view text, std::string_view what);
+
 /// A proleptic-Gregorian date and its day number since 1970-01-01, both ways (Howard Hinnant's
 /// era-based algorithms): exact for any day count, without the ±32,767-year range of the date
 /// library's types (retention periods and damaged timestamps reach far).

@@ -1,6 +1,7 @@
 #include "archive/detail/crypto.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -132,6 +133,13 @@ std::string Key::check_value() const
     crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(kLabel.data()),
                        kLabel.size(), m_->check.data(), m_->check.size());
     return to_hex(out);
+}
+
+std::filesystem::path key_file(const std::filesystem::path& dir)
+{
+    if (const char* env = std::getenv("CHATVAULT_KEY_FILE"); env && *env)
+        return env;
+    return dir / "key";
 }
 
 Bytes Key::seal(std::span<const std::uint8_t> plain, std::string_view context) const

@@ -23,6 +23,9 @@ namespace cv::archive::detail {
 
 using Bytes = std::vector<std::uint8_t>;
 
+/// Where the key of the archive in `dir` is: $CHATVAULT_KEY_FILE, else `dir`/key.
+std::filesystem::path key_file(const std::filesystem::path& dir);
+
 class Key {
 public:
     /// Writes a fresh random key to `file` (which must not exist), mode 0600. Errors: Io.

@@ -1,0 +1,227 @@
+// Connectors: list (with live progress), add, change, remove, pause, run now, run history.
+// Creating, changing and removing need connectors.manage (Mailbox Import Export, as in
+// Microsoft 365); secrets go in, never come out.
+#include <fmt/format.h>
+
+#include "server/detail/api.hpp"
+
+namespace cv::server::detail {
+
+namespace {
+
+nlohmann::json progress_json(const connector::RunProgress& p)
+{
+    return {{"state", connector::to_string(p.state)},
+            {"files", p.files},
+            {"files_done", p.files_done},
+            {"seen", p.seen},
+            {"imported", p.imported},
+            {"duplicates", p.duplicates},
+            {"quarantined", p.quarantined},
+            {"failed", p.failed},
+            {"bytes", p.bytes},
+            {"started", p.started ? nlohmann::json(format_utc(p.started)) : nlohmann::json()},
+            {"ended", p.ended ? nlohmann::json(format_utc(p.ended)) : nlohmann::json()},
+            {"errors", p.errors},
+            {"current", p.current}};
+}
+
+nlohmann::json run_json(const connector::RunRecord& r)
+{
+    return {{"number", r.number}, {"trigger", r.trigger}, {"actor", r.actor}, {"progress", progress_json(r.progress)}};
+}
+
+// The connector as stored (secrets as set/unset), its last and next run, and what it is doing.
+nlohmann::json connector_json(Context& ctx, const connector::Connector& c, const connector::RunRecord* last)
+{
+    nlohmann::json j = nlohmann::json::parse(connector::to_json(c));
+    const std::int64_t now = now_utc();
+    std::optional<std::int64_t> last_start;
+    if (last)
+        last_start = last->progress.started;
+    const auto next = connector::next_run(c, last_start, now);
+    j["status"] = c.paused ? "paused" : "active";
+    j["last_run"] = last ? run_json(*last) : nlohmann::json();
+    j["next_run"] = c.kind == connector::Kind::CloudApi ? nlohmann::json("continuous")
+                    : next                              ? nlohmann::json(format_utc(std::max(*next, now)))
+                                                        : nlohmann::json();
+    std::lock_guard lock(ctx.runs_mutex);
+    if (const auto it = ctx.running.find(c.name); it != ctx.running.end()) {
+        j["status"] = "running";
+        j["live"] = {{"trigger", it->second.trigger}, {"progress", progress_json(it->second.progress)}};
+    } else if (ctx.run_now.contains(c.name)) {
+        j["status"] = "queued";
+    }
+    return j;
+}
+
+// The request body: a connector as parse_connector reads it, except that `secrets` holds the
+// secret values to set (the stored form only says "set"/"unset").
+Result<std::pair<connector::Connector, std::map<std::string, std::string>>> connector_body(const Call& call)
+{
+    CV_TRY(auto body, call.json_body());
+    std::map<std::string, std::string> secrets;
+    if (body.contains("secrets")) {
+        if (!body["secrets"].is_object())
+            return fail(ErrorCode::InvalidArgument, "secrets: expected an object of field: value");
+        for (const auto& [k, v] : body["secrets"].items()) {
+            if (!v.is_string())
+                return fail(ErrorCode::InvalidArgument, fmt::format("secrets.{}: expected a string", k));
+            secrets[k] = v.get<std::string>();
+        }
+        body.erase("secrets");
+    }
+    CV_TRY(auto c, connector::parse_connector(body.dump()));
+    return std::pair(std::move(c), std::move(secrets));
+}
+
+Result<Reply> list_connectors(Context& ctx, Call&)
+{
+    std::vector<connector::Connector> list;
+    std::map<std::string, connector::RunRecord> last;
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        CV_TRY(list, store.list());
+        CV_TRY(last, store.last_runs());
+    }
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : list) {
+        const auto it = last.find(c.name);
+        out.push_back(connector_json(ctx, c, it == last.end() ? nullptr : &it->second));
+    }
+    return Reply::json({{"connectors", out}});
+}
+
+Result<Reply> show_connector(Context& ctx, Call& call)
+{
+    const std::string& name = call.params["name"];
+    std::optional<connector::Connector> c;
+    std::vector<connector::RunRecord> runs;
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        CV_TRY(c, store.get(name));
+        if (!c)
+            return fail(ErrorCode::NotFound, fmt::format("no connector {}", name));
+        CV_TRY(runs, store.runs(name));
+    }
+    nlohmann::json j = connector_json(ctx, *c, runs.empty() ? nullptr : &runs.front());
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& r : runs)
+        history.push_back(run_json(r));
+    j["runs"] = history;
+    return Reply::json(j);
+}
+
+Result<Reply> list_runs(Context& ctx, Call& call)
+{
+    std::lock_guard lock(ctx.archive_mutex);
+    connector::Connectors store(ctx.archive);
+    CV_TRY(const auto runs, store.runs(call.params["name"]));
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& r : runs)
+        history.push_back(run_json(r));
+    return Reply::json({{"runs", history}});
+}
+
+Result<Reply> add_connector(Context& ctx, Call& call)
+{
+    CV_TRY(auto parsed, connector_body(call));
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        CV_TRY_VOID(store.add(parsed.first, parsed.second, call.actor(), now_utc()));
+    }
+    CV_TRY_VOID(ctx.reload_webhook_secrets());
+    ctx.runs_changed.notify_all();
+    call.params["name"] = parsed.first.name;
+    CV_TRY(Reply r, show_connector(ctx, call));
+    r.status = 201;
+    return r;
+}
+
+Result<Reply> update_connector(Context& ctx, Call& call)
+{
+    CV_TRY(auto parsed, connector_body(call));
+    if (parsed.first.name != call.params["name"])
+        return fail(ErrorCode::InvalidArgument, "name: a connector cannot be renamed (remove it and add another)");
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        CV_TRY_VOID(store.update(parsed.first, parsed.second, call.actor(), now_utc()));
+    }
+    CV_TRY_VOID(ctx.reload_webhook_secrets());
+    ctx.runs_changed.notify_all();
+    return show_connector(ctx, call);
+}
+
+Result<Reply> remove_connector(Context& ctx, Call& call)
+{
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        CV_TRY_VOID(store.remove(call.params["name"], call.actor(), now_utc()));
+    }
+    CV_TRY_VOID(ctx.reload_webhook_secrets());
+    return Reply::no_content();
+}
+
+Result<Reply> pause_connector(Context& ctx, Call& call, bool paused)
+{
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        CV_TRY_VOID(store.set_paused(call.params["name"], paused, call.actor(), now_utc()));
+    }
+    ctx.runs_changed.notify_all();
+    return show_connector(ctx, call);
+}
+
+Result<Reply> run_now(Context& ctx, Call& call)
+{
+    const std::string& name = call.params["name"];
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        CV_TRY(const auto c, store.get(name));
+        if (!c)
+            return fail(ErrorCode::NotFound, fmt::format("no connector {}", name));
+        if (c->kind == connector::Kind::CloudApi)
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("{} is a Cloud API connector: its events are imported as they arrive", name));
+        archive::AuditEvent event;
+        event.actor = call.actor();
+        event.time = now_utc();
+        event.action = "connector.run.request";
+        event.parameters = nlohmann::json{{"connector", name}}.dump();
+        CV_TRY_VOID(ctx.archive.audit(event));
+    }
+    {
+        std::lock_guard lock(ctx.runs_mutex);
+        ctx.run_now[name] = call.actor();
+    }
+    ctx.runs_changed.notify_all();
+    return Reply::json({{"connector", name}, {"status", "queued"}}, 202);
+}
+
+}  // namespace
+
+void add_connector_routes(std::vector<Route>& routes)
+{
+    using P = auth::Permission;
+    routes.push_back({"GET", "/api/v1/connectors", Access::Permission, P::ConnectorsRead, list_connectors});
+    routes.push_back({"POST", "/api/v1/connectors", Access::Permission, P::ConnectorsManage, add_connector});
+    routes.push_back({"GET", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsRead, show_connector});
+    routes.push_back({"PUT", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsManage, update_connector});
+    routes.push_back(
+        {"DELETE", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsManage, remove_connector});
+    routes.push_back({"POST", "/api/v1/connectors/{name}/pause", Access::Permission, P::ConnectorsManage,
+                      [](Context& c, Call& call) { return pause_connector(c, call, true); }});
+    routes.push_back({"POST", "/api/v1/connectors/{name}/resume", Access::Permission, P::ConnectorsManage,
+                      [](Context& c, Call& call) { return pause_connector(c, call, false); }});
+    routes.push_back({"POST", "/api/v1/connectors/{name}/run", Access::Permission, P::ConnectorsRun, run_now});
+    routes.push_back({"GET", "/api/v1/connectors/{name}/runs", Access::Permission, P::ConnectorsRead, list_runs});
+}
+
+}  // namespace cv::server::detail
