@@ -142,9 +142,10 @@ struct WebhookSource::State {
 
     // Build-time state.
     std::unordered_map<std::string, std::string> phone_of_bsuid;
-    std::unordered_map<std::string, PersonFacts> people;  // person key → facts
-    std::map<std::string, ConvFacts> convs;               // our conversation key → facts
-    std::unordered_set<std::string> seen;                 // idempotency / item keys
+    std::unordered_map<std::string, PersonFacts> people;   // person key → facts
+    std::map<std::string, ConvFacts> convs;                // our conversation key → facts
+    std::unordered_set<std::string> seen;                  // idempotency keys of calls and statuses
+    std::unordered_map<std::string, std::size_t> item_of;  // (wamid, type) → index in items
     std::map<std::string, std::uint64_t> status_counts;
 
     void warn(std::string message)
@@ -264,10 +265,19 @@ void WebhookSource::State::add_message(const Change& change, const MessageEvent&
 {
     // (wamid, type) identifies a message whichever field delivered it (a history chunk sent
     // twice, an echo repeated): one item.
-    if (!seen.insert(fmt::format("m|{}|{}", ev.wamid, ev.type)).second) {
+    const std::string dedupe_key = fmt::format("m|{}|{}", ev.wamid, ev.type);
+    if (auto known = item_of.find(dedupe_key); known != item_of.end()) {
         ++duplicates;
+        // History sends media ids in later webhooks (§A.8): a repeat may name the media the
+        // first copy could not.
+        Item& kept = items[known->second].item;
+        if (ev.media && !ev.media->id.empty())
+            for (auto& a : kept.attachments)
+                if (!a.inline_data && a.locator.empty())
+                    a.locator = std::string(kMediaPrefix) + ev.media->id;
         return;
     }
+    item_of.emplace(dedupe_key, items.size());
     const bool ours = ev.direction == Direction::Outbound;
     const Party& customer_party = ours ? ev.to : ev.from;
     const std::int64_t utc = ev.timestamp > 0 ? ev.timestamp : received_at;

@@ -424,6 +424,24 @@ TEST(CloudApiSource, EchoesHistoryAreOutboundFromTheOwner)
     EXPECT_EQ(e.key_id, std::string("3EB0ECHO000000000001"));
 }
 
+TEST(CloudApiSource, ALaterCopyWithAMediaIdFillsItIn)
+{
+    auto history_with = [](json image) {
+        json m = message("image", std::move(image), id_of("3A0000000000000HIM01"), "1760000000");
+        json history = json::array(
+            {{{"metadata", {{"phase", 0}, {"chunk_order", 1}}},
+              {"threads", json::array({{{"id", std::string(kErika)}, {"messages", json::array({m})}}})}}});
+        return envelope({{"history", history}}, "history");
+    };
+    Drained r = run({history_with({{"mime_type", "image/jpeg"}}),
+                     history_with({{"id", "M-LATE"}, {"mime_type", "image/jpeg"}})},
+                    store_of({{"M-LATE", "bytes"}}));
+    ASSERT_EQ(r.items.size(), 1u);
+    ASSERT_EQ(r.items[0].item.attachments.size(), 1u);
+    EXPECT_EQ(r.items[0].item.attachments[0].locator, "media:M-LATE");
+    EXPECT_TRUE(r.items[0].item.attachments[0].present);
+}
+
 TEST(CloudApiSource, CallsOneItemPerWacidAtTerminate)
 {
     auto call = [](std::string_view event, std::string_view direction, std::string_view status, json extra) {
