@@ -559,8 +559,7 @@ Result<bool> WebhookSource::next(Item& item, std::size_t& conversation)
         if (opened) {
             a.present = true;
         } else if (opened.error().code() != ErrorCode::NotFound) {
-            s_->warnings.push_back(
-                fmt::format("media {}: {}: recorded as not retrieved", id, opened.error().describe()));
+            s_->warn(fmt::format("media {}: {}: recorded as not retrieved", id, opened.error().describe()));
         }
     }
     return true;
