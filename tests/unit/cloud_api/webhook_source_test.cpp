@@ -379,6 +379,9 @@ TEST(CloudApiSource, ReactionsEditsAndRevokesAreFollowUps)
     ASSERT_TRUE(ra.quoted);
     EXPECT_EQ(ra.quoted->key_id, std::string("3A0000000000000ORIG1"));
     EXPECT_EQ(ra.key_id, std::string("3A0000000000000REA01"));
+    EXPECT_EQ(ra.quoted->text, "Original") << "the original is among the deliveries";
+    EXPECT_EQ(ra.quoted->sender_id, std::string(kErika)) << "from the wamid";
+    EXPECT_EQ(ra.quoted->author, std::string("Erika Muster"));
     EXPECT_EQ(r.items[2].item.text, "Reaction removed");
     const Item& e = r.items[3].item;
     EXPECT_EQ(e.text, "Korrigiert");
@@ -388,6 +391,15 @@ TEST(CloudApiSource, ReactionsEditsAndRevokesAreFollowUps)
     EXPECT_EQ(d.text, "Deleted for everyone");
     EXPECT_EQ(d.quoted->key_id, std::string("3A0000000000000ORIG1"));
     EXPECT_FALSE(d.deleted) << "the follow-up is not itself a tombstone of lost content";
+
+    // A reaction to one of our messages that is not among the deliveries: the wamid says it
+    // was ours.
+    const Item ours =
+        one(message("reaction", {{"message_id", wamid(kErika, "3EB0OURS000000000001", true)}, {"emoji", "!"}},
+                    id_of("3A0000000000000REA03")));
+    ASSERT_TRUE(ours.quoted);
+    EXPECT_EQ(ours.quoted->sender_id, std::string(kBusiness));
+    EXPECT_TRUE(ours.quoted->text.empty());
 }
 
 TEST(CloudApiSource, EchoesHistoryAreOutboundFromTheOwner)
