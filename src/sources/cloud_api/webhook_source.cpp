@@ -123,7 +123,8 @@ struct ConvFacts {
 struct Pending {
     std::size_t conversation = 0;
     std::int64_t utc = 0;
-    std::uint64_t seq = 0;  // arrival order, for events of the same second
+    std::uint64_t seq = 0;   // arrival order, for events of the same second
+    bool follow_up = false;  // reaction, edit, revoke: not the message their key quotes
     Item item;
 };
 
@@ -142,9 +143,10 @@ struct WebhookSource::State {
 
     // Build-time state.
     std::unordered_map<std::string, std::string> phone_of_bsuid;
-    std::unordered_map<std::string, PersonFacts> people;  // person key → facts
-    std::map<std::string, ConvFacts> convs;               // our conversation key → facts
-    std::unordered_set<std::string> seen;                 // idempotency / item keys
+    std::unordered_map<std::string, PersonFacts> people;   // person key → facts
+    std::map<std::string, ConvFacts> convs;                // our conversation key → facts
+    std::unordered_set<std::string> seen;                  // idempotency keys of calls and statuses
+    std::unordered_map<std::string, std::size_t> item_of;  // (wamid, type) → index in items
     std::map<std::string, std::uint64_t> status_counts;
 
     void warn(std::string message)
@@ -264,10 +266,19 @@ void WebhookSource::State::add_message(const Change& change, const MessageEvent&
 {
     // (wamid, type) identifies a message whichever field delivered it (a history chunk sent
     // twice, an echo repeated): one item.
-    if (!seen.insert(fmt::format("m|{}|{}", ev.wamid, ev.type)).second) {
+    const std::string dedupe_key = fmt::format("m|{}|{}", ev.wamid, ev.type);
+    if (auto known = item_of.find(dedupe_key); known != item_of.end()) {
         ++duplicates;
+        // History sends media ids in later webhooks (§A.8): a repeat may name the media the
+        // first copy could not.
+        Item& kept = items[known->second].item;
+        if (ev.media && !ev.media->id.empty())
+            for (auto& a : kept.attachments)
+                if (!a.inline_data && a.locator.empty())
+                    a.locator = std::string(kMediaPrefix) + ev.media->id;
         return;
     }
+    item_of.emplace(dedupe_key, items.size());
     const bool ours = ev.direction == Direction::Outbound;
     const Party& customer_party = ours ? ev.to : ev.from;
     const std::int64_t utc = ev.timestamp > 0 ? ev.timestamp : received_at;
@@ -322,9 +333,19 @@ void WebhookSource::State::add_message(const Change& change, const MessageEvent&
     auto quote = [&](const std::string& wamid, const std::optional<std::string>& from) {
         Quote q;
         q.key_id = key_id_for_wamid(wamid);
-        if (from && !from->empty()) {
-            const bool from_us = *from == change.display_phone_number;
-            const Person& who = from_us ? owner : person(Party{from, {}, {}, {}, {}}, 0);
+        std::optional<std::string> quoted_sender = from;
+        if (!quoted_sender || quoted_sender->empty()) {
+            // No context.from (follow-ups): the wamid knows whether we sent it, and the 1:1 peer.
+            if (const auto decoded = decode_wamid(wamid)) {
+                if (decoded->from_me)
+                    quoted_sender = change.display_phone_number;
+                else if (!ev.group_id && !decoded->remote.empty())
+                    quoted_sender = decoded->remote;
+            }
+        }
+        if (quoted_sender && !quoted_sender->empty()) {
+            const bool from_us = *quoted_sender == change.display_phone_number;
+            const Person& who = from_us ? owner : person(Party{quoted_sender, {}, {}, {}, {}}, 0);
             q.sender_id = who.key();
             q.author = who.name;
         }
@@ -333,6 +354,7 @@ void WebhookSource::State::add_message(const Change& change, const MessageEvent&
     if (ev.target) {
         // A follow-up (§E.4 a): its own item, quoting the original it changes.
         item.quoted = quote(*ev.target, std::nullopt);
+        p.follow_up = true;
         if (ev.type == "edit")
             item.edited = true;
     } else if (ev.reply_to) {
@@ -424,6 +446,23 @@ void WebhookSource::State::finish()
                 }
         }
         conversations.push_back(facts.conv);
+    }
+    // The text a quote shows, when the quoted message is among these deliveries (the first
+    // item with that key in the same conversation; follow-ups do not count as originals).
+    std::unordered_map<std::string, std::size_t> original_of;
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (items[i].item.key_id && !items[i].follow_up)
+            original_of.try_emplace(pending_conv_keys[i] + "\n" + *items[i].item.key_id, i);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Pending& p = items[i];
+        if (p.item.quoted && p.item.quoted->key_id && p.item.quoted->text.empty())
+            if (auto o = original_of.find(pending_conv_keys[i] + "\n" + *p.item.quoted->key_id);
+                o != original_of.end()) {
+                const Item& original = items[o->second].item;
+                p.item.quoted->text = original.text;
+                if (!p.item.quoted->sender_id)
+                    p.item.quoted->sender_id = original.sender_id;
+            }
     }
     for (std::size_t i = 0; i < items.size(); ++i) {
         Pending& p = items[i];
@@ -549,8 +588,7 @@ Result<bool> WebhookSource::next(Item& item, std::size_t& conversation)
         if (opened) {
             a.present = true;
         } else if (opened.error().code() != ErrorCode::NotFound) {
-            s_->warnings.push_back(
-                fmt::format("media {}: {}: recorded as not retrieved", id, opened.error().describe()));
+            s_->warn(fmt::format("media {}: {}: recorded as not retrieved", id, opened.error().describe()));
         }
     }
     return true;
