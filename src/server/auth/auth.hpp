@@ -371,6 +371,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, std::vector<std::int64_t>, std::less<>> attempts_;
     std::int64_t last_prune_ = 0;
+    std::size_t prune_at_ = 10'000;
 };
 
 /// The value of cookie `name` in a Cookie request header (RFC 6265 §4.2: pairs separated by
