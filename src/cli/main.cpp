@@ -11,6 +11,7 @@
 #include "cli/parse_command.hpp"
 #include "cli/render_command.hpp"
 #include "cli/search_command.hpp"
+#include "cli/user_commands.hpp"
 
 int main(int argc, char** argv)
 {
@@ -35,6 +36,7 @@ int main(int argc, char** argv)
     cv::cli::SearchArgs search_args;
     cv::cli::add_search_command(app, search_args, status);
     cv::cli::add_compliance_commands(app, status);
+    cv::cli::add_user_commands(app, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }
