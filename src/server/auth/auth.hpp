@@ -265,6 +265,14 @@ public:
     /// "user.disable" / "user.enable". Errors: NotFound, Refused (the last enabled Organization
     /// Management user).
     Result<void> set_disabled(std::string_view name, bool disabled, std::string_view actor, std::int64_t now);
+    Result<void> disable_user(std::string_view name, std::string_view actor, std::int64_t now)
+    {
+        return set_disabled(name, true, actor, now);
+    }
+    Result<void> enable_user(std::string_view name, std::string_view actor, std::int64_t now)
+    {
+        return set_disabled(name, false, actor, now);
+    }
     /// Removes a user and revokes their tokens (a user of the same name made later does not
     /// inherit them). Audited as "user.remove" (and "token.revoke" for each token). Errors:
     /// NotFound, Refused (the last enabled Organization Management user).
