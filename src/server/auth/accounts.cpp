@@ -28,7 +28,10 @@ constexpr std::string_view kTokenHashPurpose = "chatvault.auth.token.v1";
 archive::AuditEvent event(std::string_view actor, std::int64_t now, std::string_view action,
                           const json& parameters)
 {
-    return archive::AuditEvent{std::string(actor), now, std::string(action), parameters.dump(), std::nullopt};
+    // The journal keeps the actor as JSON text, which must be UTF-8 (an --actor given as raw
+    // bytes would otherwise make the archive throw).
+    return archive::AuditEvent{utf8::sanitize(actor), now, std::string(action),
+                               parameters.dump(-1, ' ', false, json::error_handler_t::replace), std::nullopt};
 }
 
 /// Roles once each, in declaration order (so that documents and audit entries compare).
