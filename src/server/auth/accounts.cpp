@@ -324,6 +324,15 @@ Result<void> Accounts::remove_user(std::string_view name, std::string_view actor
     return {};
 }
 
+Result<std::optional<Principal>> Accounts::refresh(const Principal& principal,
+                                                   std::optional<std::int64_t> session_created)
+{
+    CV_TRY(const auto u, user(principal.user));
+    if (!u || u->disabled || (session_created && u->password_changed > *session_created))
+        return std::optional<Principal>();
+    return std::optional<Principal>(Principal{u->name, u->roles, principal.token_scopes});
+}
+
 // ---- logins --------------------------------------------------------------------------------
 
 Result<LoginOutcome> Accounts::record_login(std::string_view name, bool password_ok, std::string_view remote,

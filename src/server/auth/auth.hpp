@@ -313,6 +313,14 @@ public:
     /// request would be); the server audits what the request does.
     Result<std::optional<Principal>> authenticate_token(std::string_view bearer, std::int64_t now);
 
+    /// The principal as its user stands now, for a session or token principal authenticated
+    /// earlier: the roles re-read; nullopt when the user is gone or disabled, or — for a session
+    /// created at `session_created` — the password was changed after it. Lets the server honour
+    /// at once a change made by `chatvault user …` (another process, which cannot reach its
+    /// in-memory sessions). One document read; token scopes kept.
+    Result<std::optional<Principal>> refresh(const Principal& principal,
+                                             std::optional<std::int64_t> session_created);
+
 private:
     /// Refuses a change that leaves no enabled Organization Management user.
     Result<void> keep_an_administrator(std::string_view changing, const std::optional<User>& after);

@@ -5,6 +5,7 @@
 // field, and no password or token secret anywhere in the archive folder or the audit trail.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -308,6 +309,57 @@ TEST_F(AccountsTest, UnknownUserIsAuditedLikeAWrongPassword)
     // Disabled users never log in.
     ASSERT_TRUE(accounts().set_disabled("ana", true, kAdmin, kT0 + 4));
     EXPECT_EQ(login("ana", kPassword, kT0 + 5).status, LoginOutcome::Status::BadCredentials);
+}
+
+TEST_F(AccountsTest, RefreshFollowsChangesMadeElsewhere)
+{
+    add("ana", {Role::EDiscoveryManager});
+    const auto out = login("ana", kPassword, kT0 + 10);
+    ASSERT_TRUE(out.principal);
+    const Principal p = *out.principal;
+    auto refreshed = [&](std::optional<std::int64_t> since) {
+        auto r = accounts().refresh(p, since);
+        EXPECT_TRUE(r) << r.error().describe();
+        return r ? *r : std::nullopt;
+    };
+    EXPECT_EQ(refreshed(kT0 + 10), p);
+    ASSERT_TRUE(accounts().set_roles("ana", std::vector<Role>{Role::Reviewer}, kAdmin, kT0 + 11));
+    ASSERT_TRUE(refreshed(kT0 + 10));
+    EXPECT_EQ(refreshed(kT0 + 10)->roles, std::vector<Role>{Role::Reviewer});
+    ASSERT_TRUE(accounts().set_password("ana", "changed by the cli!", kAdmin, kT0 + 12));
+    EXPECT_FALSE(refreshed(kT0 + 10)) << "a session from before the new password ends";
+    EXPECT_TRUE(refreshed(kT0 + 12)) << "one from the same second stays";
+    EXPECT_TRUE(refreshed(std::nullopt)) << "a token does not depend on the password";
+    ASSERT_TRUE(accounts().set_disabled("ana", true, kAdmin, kT0 + 13));
+    EXPECT_FALSE(refreshed(std::nullopt));
+    ASSERT_TRUE(accounts().set_disabled("ana", false, kAdmin, kT0 + 14));
+    ASSERT_TRUE(accounts().remove_user("ana", kAdmin, kT0 + 15));
+    EXPECT_FALSE(refreshed(std::nullopt));
+}
+
+TEST_F(AccountsTest, UnknownNameTakesAboutAsLongAsAWrongPassword)
+{
+    // Loose bounds (a shared 2-core machine): the point is that the unknown name does real
+    // Argon2id work, not a fast "no such user".
+    const auto hash = Accounts::prepare_password("ana", kPassword);
+    ASSERT_TRUE(hash);
+    User u;
+    u.name = "ana";
+    u.password_hash = hash->encoded();
+    auto fastest = [](auto&& f) {
+        auto best = std::chrono::steady_clock::duration::max();
+        for (int i = 0; i < 3; ++i) {
+            const auto t0 = std::chrono::steady_clock::now();
+            f();
+            best = std::min(best, std::chrono::steady_clock::now() - t0);
+        }
+        return std::chrono::duration<double>(best).count();
+    };
+    const double wrong = fastest([&] { EXPECT_FALSE(Accounts::verify_login(u, "wrong password!")); });
+    const double unknown =
+        fastest([&] { EXPECT_FALSE(Accounts::verify_login(std::nullopt, "wrong password!")); });
+    EXPECT_GT(unknown, wrong / 4) << unknown << " s vs " << wrong << " s";
+    EXPECT_LT(unknown, wrong * 4) << unknown << " s vs " << wrong << " s";
 }
 
 // ---- tokens ------------------------------------------------------------------------------------
