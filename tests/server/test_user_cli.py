@@ -74,6 +74,8 @@ def body(tmp, f, args):
     f.check(rc == 64 and "password" in err, "a short password is refused (64, names the field)", err)
     rc, out, err = run_stdin(v, "bo-bo-bo-bo-bo\n", "user", "add", "bo-bo-bo-bo-bo", "--role", "reviewer", "--password-stdin")
     f.check(rc == 64 and "user name" in err, "the user name as password is refused", err)
+    rc, out, err = run_stdin(v, "", "user", "add", "bo", "--role", "reviewer", "--password-stdin")
+    f.check(rc == 64 and "--password-stdin" in err, "no password on stdin is refused", err)
     r = v.run("user", "add", "Bo Smith", "--role", "reviewer")
     f.check(r.rc == 64 and "user name" in r.err, "a bad user name is refused (64)", r.describe())
     r = v.run("user", "add", "bo", "--role", "admin")
