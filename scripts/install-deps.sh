@@ -10,7 +10,7 @@ packages=(
   libzip-dev               # reading .zip exports
   libhowardhinnant-date-dev tzdata   # IANA time zones (date/tz.h over the system tzdb)
   libcli11-dev             # command line
-  libsodium-dev            # AEAD encryption at rest, key derivation
+  libsodium-dev            # AEAD encryption at rest, key derivation, Argon2id password hashes
   libsqlite3-dev           # the archive's database (WAL, FTS5)
   libzstd-dev              # compression of records and attachments
   nlohmann-json3-dev       # archive records, journal, --json output

@@ -12,6 +12,7 @@
 #include "cli/render_command.hpp"
 #include "cli/search_command.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/user_commands.hpp"
 
 int main(int argc, char** argv)
 {
@@ -37,6 +38,7 @@ int main(int argc, char** argv)
     cv::cli::add_search_command(app, search_args, status);
     cv::cli::add_compliance_commands(app, status);
     cv::cli::add_serve_command(app, status);
+    cv::cli::add_user_commands(app, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }

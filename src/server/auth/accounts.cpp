@@ -28,7 +28,10 @@ constexpr std::string_view kTokenHashPurpose = "chatvault.auth.token.v1";
 archive::AuditEvent event(std::string_view actor, std::int64_t now, std::string_view action,
                           const json& parameters)
 {
-    return archive::AuditEvent{std::string(actor), now, std::string(action), parameters.dump(), std::nullopt};
+    // The journal keeps the actor as JSON text, which must be UTF-8 (an --actor given as raw
+    // bytes would otherwise make the archive throw).
+    return archive::AuditEvent{utf8::sanitize(actor), now, std::string(action),
+                               parameters.dump(-1, ' ', false, json::error_handler_t::replace), std::nullopt};
 }
 
 /// Roles once each, in declaration order (so that documents and audit entries compare).
@@ -319,6 +322,15 @@ Result<void> Accounts::remove_user(std::string_view name, std::string_view actor
     const json parameters{{"user", u->name}, {"roles", detail::role_names(u->roles)}};
     CV_TRY_VOID(archive_.put_document(kUserKind, name, "", event(actor, now, "user.remove", parameters)));
     return {};
+}
+
+Result<std::optional<Principal>> Accounts::refresh(const Principal& principal,
+                                                   std::optional<std::int64_t> session_created)
+{
+    CV_TRY(const auto u, user(principal.user));
+    if (!u || u->disabled || (session_created && u->password_changed > *session_created))
+        return std::optional<Principal>();
+    return std::optional<Principal>(Principal{u->name, u->roles, principal.token_scopes});
 }
 
 // ---- logins --------------------------------------------------------------------------------

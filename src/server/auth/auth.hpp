@@ -265,6 +265,14 @@ public:
     /// "user.disable" / "user.enable". Errors: NotFound, Refused (the last enabled Organization
     /// Management user).
     Result<void> set_disabled(std::string_view name, bool disabled, std::string_view actor, std::int64_t now);
+    Result<void> disable_user(std::string_view name, std::string_view actor, std::int64_t now)
+    {
+        return set_disabled(name, true, actor, now);
+    }
+    Result<void> enable_user(std::string_view name, std::string_view actor, std::int64_t now)
+    {
+        return set_disabled(name, false, actor, now);
+    }
     /// Removes a user and revokes their tokens (a user of the same name made later does not
     /// inherit them). Audited as "user.remove" (and "token.revoke" for each token). Errors:
     /// NotFound, Refused (the last enabled Organization Management user).
@@ -304,6 +312,14 @@ public:
     /// disabled. The roles are the owner's today. Fast (one hash). Not audited (every API
     /// request would be); the server audits what the request does.
     Result<std::optional<Principal>> authenticate_token(std::string_view bearer, std::int64_t now);
+
+    /// The principal as its user stands now, for a session or token principal authenticated
+    /// earlier: the roles re-read; nullopt when the user is gone or disabled, or — for a session
+    /// created at `session_created` — the password was changed after it. Lets the server honour
+    /// at once a change made by `chatvault user …` (another process, which cannot reach its
+    /// in-memory sessions). One document read; token scopes kept.
+    Result<std::optional<Principal>> refresh(const Principal& principal,
+                                             std::optional<std::int64_t> session_created);
 
 private:
     /// Refuses a change that leaves no enabled Organization Management user.
@@ -371,6 +387,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, std::vector<std::int64_t>, std::less<>> attempts_;
     std::int64_t last_prune_ = 0;
+    std::size_t prune_at_ = 10'000;
 };
 
 /// The value of cookie `name` in a Cookie request header (RFC 6265 §4.2: pairs separated by

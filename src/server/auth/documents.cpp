@@ -157,7 +157,7 @@ std::string to_json(const User& u)
                 {"disabled", u.disabled},
                 {"failed_logins", u.failed_logins},
                 {"locked_until", u.locked_until}}
-        .dump();
+        .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<User> user_from_json(std::string_view text)
@@ -202,7 +202,7 @@ std::string to_json(const StoredToken& t)
                 {"revoked", i.revoked ? json(*i.revoked) : json(nullptr)},
                 {"revoked_by", i.revoked_by},
                 {"secret_hash", t.secret_hash}}
-        .dump();
+        .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<StoredToken> token_from_json(std::string_view text)

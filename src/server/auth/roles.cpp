@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
 #include "server/auth/auth.hpp"
 
 namespace cv::auth {
@@ -126,8 +127,8 @@ Result<void> check_user_name(std::string_view name)
 {
     auto bad = [&](std::string_view why) {
         // A name that is not valid is not echoed whole: it may be anything a client sent.
-        const std::string shown =
-            name.size() <= kMaxUserName ? std::string(name) : std::string(name.substr(0, 20)) + "…";
+        const std::string shown = utf8::sanitize(name.size() <= kMaxUserName ? name : name.substr(0, 20)) +
+                                  (name.size() <= kMaxUserName ? "" : "…");
         return fail(ErrorCode::InvalidArgument, fmt::format("user name '{}': {}", shown, why));
     };
     if (name.empty())

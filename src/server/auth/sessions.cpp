@@ -107,13 +107,15 @@ bool Sessions::csrf_matches(const Session& session, std::string_view header_valu
 void LoginThrottle::prune(std::int64_t now)
 {
     // Now and then, not at every call: forget addresses with no attempt in the window, so that
-    // many addresses trying once each do not grow the map for ever.
-    if (now - last_prune_ < kWindowSeconds && attempts_.size() < 10'000)
+    // many addresses trying once each do not grow the map for ever. Once a window, or when the
+    // map has doubled since the last time (amortised O(1) under a flood of addresses).
+    if (now - last_prune_ < kWindowSeconds && attempts_.size() < prune_at_)
         return;
     last_prune_ = now;
     std::erase_if(attempts_, [now](const auto& kv) {
         return kv.second.empty() || kv.second.back() <= now - kWindowSeconds;
     });
+    prune_at_ = std::max<std::size_t>(10'000, 2 * attempts_.size());
 }
 
 std::optional<std::int64_t> LoginThrottle::retry_after(std::string_view remote, std::int64_t now)
