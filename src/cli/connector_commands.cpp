@@ -376,8 +376,10 @@ void add_connector_commands(CLI::App& app, int& status)
                 fmt::print("run #{} {}: files {}  seen {}  new {}  duplicate {}  quarantined {}  failed {}\n",
                            record.number, con::to_string(p.state), p.files_done, p.seen, p.imported, p.duplicates,
                            p.quarantined, p.failed);
+                for (const auto& w : p.warnings)
+                    fmt::print(stderr, "chatvault: warning: {}: {}\n", c->name, w);
                 for (const auto& e : p.errors)
-                    fmt::print(stderr, "chatvault: {}: {}\n", c->name, e);
+                    fmt::print(stderr, "chatvault: error: {}: {}\n", c->name, e);
             }
             switch (p.state) {
             case con::RunState::Succeeded: return 0;

@@ -155,6 +155,7 @@ struct RunProgress {
     std::uint64_t bytes = 0;        ///< bytes of the files imported
     std::int64_t started = 0, ended = 0;  ///< UTC Unix seconds (ended 0 while running)
     std::vector<std::string> errors;      ///< one line per problem, at most 100
+    std::vector<std::string> warnings;    ///< the imports' warnings ("file: …"), at most 100
     std::string current;                  ///< the file being imported or waited for
     friend bool operator==(const RunProgress&, const RunProgress&) = default;
 };

@@ -422,6 +422,7 @@ std::string to_json(const RunRecord& run)
            {"started", p.started},
            {"ended", p.ended},
            {"errors", p.errors},
+           {"warnings", p.warnings},
            {"current", p.current},
            {"checkpoint", run.checkpoint ? json(*run.checkpoint) : json(nullptr)}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -462,6 +463,9 @@ Result<RunRecord> parse_run(std::string_view text)
     p.errors = r.texts("errors");
     if (p.errors.size() > kMaxErrors)
         p.errors.resize(kMaxErrors);
+    p.warnings = r.texts("warnings");
+    if (p.warnings.size() > kMaxErrors)
+        p.warnings.resize(kMaxErrors);
     p.current = r.text("current");
     run.checkpoint = r.integer("checkpoint");
     r.refuse_unknown();

@@ -61,6 +61,12 @@ bool ignored_name(std::string_view name)
            ends_with(name, ".crdownload") || ends_with(name, ".partial") || name.back() == '~';
 }
 
+std::string one_line(std::string s)
+{
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    return s;
+}
+
 /// The mapping the connector's files are imported with; owns what MappingContext points at.
 struct Mapping {
     std::optional<mapping::PhoneNormalizer> normalizer;
@@ -140,8 +146,11 @@ public:
             report(true);
         };
     }
-    void add(const ingest::ImportReport& r)
+    void add(std::string_view file, const ingest::ImportReport& r)
     {
+        for (const auto& w : r.warnings)
+            if (p().warnings.size() < kMaxErrors)
+                p().warnings.push_back(fmt::format("{}: {}", file, one_line(w)));
         p().seen = base_seen_ + r.seen;
         p().imported += r.added;
         p().duplicates += r.duplicates;
@@ -174,18 +183,12 @@ Result<ingest::ImportReport> import_file(archive::Archive& archive, const fs::pa
     }
     if (!r)
         return r;
-    reporter.add(*r);
+    reporter.add(shown_name, *r);
     if (r->failed)
         return fail(ErrorCode::Parse,
                     fmt::format("{} of {} items could not be imported{}{}", r->failed, r->seen,
                                 r->warnings.empty() ? "" : ": ", r->warnings.empty() ? "" : r->warnings.front()));
     return r;
-}
-
-std::string one_line(std::string s)
-{
-    std::replace(s.begin(), s.end(), '\n', ' ');
-    return s;
 }
 
 // ---- drop-folder ------------------------------------------------------------------------------
