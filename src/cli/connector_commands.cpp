@@ -73,7 +73,7 @@ template <class F> int with_store(const Common& c, F&& body)
 std::string read_secret_line(std::string_view prompt)
 {
     const bool tty = ::isatty(STDIN_FILENO) == 1;
-    termios old {};
+    termios old{};
     if (tty) {
         fmt::print(stderr, "{}: ", prompt);
         std::fflush(stderr);
@@ -106,7 +106,8 @@ Result<std::map<std::string, std::string>> read_secrets(const con::Connector& c)
                         fmt::format("--auth {}: give the {} on standard input", c.auth, field));
     } else if (c.kind == con::Kind::CloudApi) {
         if (::isatty(STDIN_FILENO) == 1)
-            fmt::print(stderr, "app_secret=…, verify_token=…, access_token=… lines, then end of input (^D):\n");
+            fmt::print(stderr,
+                       "app_secret=…, verify_token=…, access_token=… lines, then end of input (^D):\n");
         std::string line;
         std::size_t n = 0;
         while (std::getline(std::cin, line)) {
@@ -149,9 +150,10 @@ json connector_json(const con::Connector& c, const std::optional<con::RunRecord>
 std::string run_line(const con::RunRecord& r)
 {
     const auto& p = r.progress;
-    return fmt::format("#{:<4} {}  {:<9}  {:<8}  files {}/{}  new {}  duplicate {}  quarantined {}  failed {}",
-                       r.number, utc_text(p.started), con::to_string(p.state), r.trigger, p.files_done, p.files,
-                       p.imported, p.duplicates, p.quarantined, p.failed);
+    return fmt::format(
+        "#{:<4} {}  {:<9}  {:<8}  files {}/{}  new {}  duplicate {}  quarantined {}  failed {}", r.number,
+        utc_text(p.started), con::to_string(p.state), r.trigger, p.files_done, p.files, p.imported,
+        p.duplicates, p.quarantined, p.failed);
 }
 
 struct AddArgs {
@@ -173,7 +175,8 @@ struct NameArgs {
 
 void add_connector_commands(CLI::App& app, int& status)
 {
-    auto* top = app.add_subcommand("connector", "Connectors: drop folders, HTTP pulls and webhooks, on a schedule");
+    auto* top =
+        app.add_subcommand("connector", "Connectors: drop folders, HTTP pulls and webhooks, on a schedule");
     top->require_subcommand(1);
 
     // ---- add
@@ -188,7 +191,8 @@ void add_connector_commands(CLI::App& app, int& status)
                     "drop-folder: seconds a file must stay unchanged before it is imported")
         ->capture_default_str();
     add->add_option("--url", add_args->url, "http-pull: the JSON index URL");
-    add->add_option("--auth", add_args->auth, "http-pull: none, basic (password on stdin), bearer (token on stdin)")
+    add->add_option("--auth", add_args->auth,
+                    "http-pull: none, basic (password on stdin), bearer (token on stdin)")
         ->check(CLI::IsMember({"none", "basic", "bearer"}))
         ->capture_default_str();
     add->add_option("--username", add_args->username, "http-pull: the basic-auth user");
@@ -201,7 +205,8 @@ void add_connector_commands(CLI::App& app, int& status)
     add->add_option("--mapping", add_args->mapping, "CSV of phone number → email, stored with the connector");
     add->add_flag("--no-automatic-mapping", add_args->no_automatic,
                   "Do not use the address an item carries (the owner's); only the mapping CSV");
-    add->add_option("--owner", add_args->owners, "PHONE=EMAIL of a phone whose exports land here (repeatable)");
+    add->add_option("--owner", add_args->owners,
+                    "PHONE=EMAIL of a phone whose exports land here (repeatable)");
     add->add_option("--default-region", add_args->region, "ISO country code for numbers written without +CC");
     add->add_flag("--paused", add_args->paused, "Add it paused");
     add_common(add, add_args->common, true);
@@ -238,7 +243,8 @@ void add_connector_commands(CLI::App& app, int& status)
         if (!a.mapping.empty()) {
             std::ifstream in(a.mapping, std::ios::binary);
             if (!in) {
-                status = report_error(Error(ErrorCode::NotFound, fmt::format("--mapping {}: cannot read it", a.mapping)));
+                status = report_error(
+                    Error(ErrorCode::NotFound, fmt::format("--mapping {}: cannot read it", a.mapping)));
                 return;
             }
             std::ostringstream text;
@@ -264,11 +270,12 @@ void add_connector_commands(CLI::App& app, int& status)
                 return 0;
             }
             const auto next = con::next_run(*added, std::nullopt, t);
-            fmt::print("connector {} added ({}, {}{})\n", c.name, con::to_string(c.kind), con::to_string(c.schedule),
-                       c.paused ? ", paused" : "");
+            fmt::print("connector {} added ({}, {}{})\n", c.name, con::to_string(c.kind),
+                       con::to_string(c.schedule), c.paused ? ", paused" : "");
             if (next && c.kind != con::Kind::CloudApi)
-                fmt::print("next run {} (`chatvault serve` runs it; `chatvault connector run {}` runs it now)\n",
-                           utc_text(std::max(*next, t)), c.name);
+                fmt::print(
+                    "next run {} (`chatvault serve` runs it; `chatvault connector run {}` runs it now)\n",
+                    utc_text(std::max(*next, t)), c.name);
             return 0;
         });
     });
@@ -285,14 +292,15 @@ void add_connector_commands(CLI::App& app, int& status)
             json out = json::array();
             for (const auto& c : all) {
                 const auto it = last.find(c.name);
-                out.push_back(connector_json(c, it == last.end() ? std::nullopt : std::optional(it->second), t));
+                out.push_back(
+                    connector_json(c, it == last.end() ? std::nullopt : std::optional(it->second), t));
             }
             if (ls_args->json) {
                 print_json(out);
                 return 0;
             }
-            fmt::print("{:<24} {:<11} {:<7} {:<20} {:<32} {}\n", "NAME", "KIND", "STATUS", "SCHEDULE", "LAST RUN",
-                       "NEXT RUN");
+            fmt::print("{:<24} {:<11} {:<7} {:<20} {:<32} {}\n", "NAME", "KIND", "STATUS", "SCHEDULE",
+                       "LAST RUN", "NEXT RUN");
             for (const auto& j : out) {
                 std::string last_text = "-";
                 if (!j["last_run"].is_null())
@@ -333,7 +341,8 @@ void add_connector_commands(CLI::App& app, int& status)
                 fmt::print("{:<18} {}\n", item.key() + ":", v.is_string() ? v.get<std::string>() : v.dump());
             }
             if (!c->mapping_csv.empty())
-                fmt::print("{:<18} {} bytes (stored with the connector)\n", "mapping_csv:", c->mapping_csv.size());
+                fmt::print("{:<18} {} bytes (stored with the connector)\n",
+                           "mapping_csv:", c->mapping_csv.size());
             fmt::print("runs: {}\n", runs.size());
             for (const auto& r : runs) {
                 fmt::print("  {}\n", run_line(r));
@@ -346,47 +355,51 @@ void add_connector_commands(CLI::App& app, int& status)
 
     // ---- run
     auto run_args = std::make_shared<NameArgs>();
-    auto* run = top->add_subcommand("run", "Run a connector now (SIGINT/SIGTERM: finish the current file, stop)");
+    auto* run =
+        top->add_subcommand("run", "Run a connector now (SIGINT/SIGTERM: finish the current file, stop)");
     run->add_option("name", run_args->name, "The connector")->required();
     add_common(run, run_args->common, true);
     run->callback([run_args, &status] {
-        status = with_store(run_args->common, [&](archive::Archive& a, con::Connectors& store) -> Result<int> {
-            CV_TRY(const auto c, store.get(run_args->name));
-            if (!c)
-                return fail(ErrorCode::NotFound, fmt::format("no connector '{}'", run_args->name));
-            std::signal(SIGINT, on_stop_signal);
-            std::signal(SIGTERM, on_stop_signal);
-            const bool tty = ::isatty(STDERR_FILENO) == 1;
-            bool drawn = false;
-            const auto show_progress = [&](const con::RunProgress& p) {
-                if (!tty)
-                    return;
-                drawn = true;
-                fmt::print(stderr, "\r\033[K{}: files {}/{}  items {}  new {}  {}", c->name, p.files_done, p.files,
-                           p.seen, p.imported, p.current);
-            };
-            CV_TRY(const auto record, con::run_connector(a, store, *c, "manual", actor_name(run_args->common.actor),
-                                                         now(), show_progress, g_stop));
-            if (drawn)
-                fmt::print(stderr, "\n");
-            const auto& p = record.progress;
-            if (run_args->common.json) {
-                print_json(run_json(record));
-            } else {
-                fmt::print("run #{} {}: files {}  seen {}  new {}  duplicate {}  quarantined {}  failed {}\n",
-                           record.number, con::to_string(p.state), p.files_done, p.seen, p.imported, p.duplicates,
-                           p.quarantined, p.failed);
-                for (const auto& w : p.warnings)
-                    fmt::print(stderr, "chatvault: warning: {}: {}\n", c->name, w);
-                for (const auto& e : p.errors)
-                    fmt::print(stderr, "chatvault: error: {}: {}\n", c->name, e);
-            }
-            switch (p.state) {
-            case con::RunState::Succeeded: return 0;
-            case con::RunState::Cancelled: return 75;  // EX_TEMPFAIL: run it again
-            default: return 1;
-            }
-        });
+        status =
+            with_store(run_args->common, [&](archive::Archive& a, con::Connectors& store) -> Result<int> {
+                CV_TRY(const auto c, store.get(run_args->name));
+                if (!c)
+                    return fail(ErrorCode::NotFound, fmt::format("no connector '{}'", run_args->name));
+                std::signal(SIGINT, on_stop_signal);
+                std::signal(SIGTERM, on_stop_signal);
+                const bool tty = ::isatty(STDERR_FILENO) == 1;
+                bool drawn = false;
+                const auto show_progress = [&](const con::RunProgress& p) {
+                    if (!tty)
+                        return;
+                    drawn = true;
+                    fmt::print(stderr, "\r\033[K{}: files {}/{}  items {}  new {}  {}", c->name, p.files_done,
+                               p.files, p.seen, p.imported, p.current);
+                };
+                CV_TRY(const auto record,
+                       con::run_connector(a, store, *c, "manual", actor_name(run_args->common.actor), now(),
+                                          show_progress, g_stop));
+                if (drawn)
+                    fmt::print(stderr, "\n");
+                const auto& p = record.progress;
+                if (run_args->common.json) {
+                    print_json(run_json(record));
+                } else {
+                    fmt::print(
+                        "run #{} {}: files {}  seen {}  new {}  duplicate {}  quarantined {}  failed {}\n",
+                        record.number, con::to_string(p.state), p.files_done, p.seen, p.imported,
+                        p.duplicates, p.quarantined, p.failed);
+                    for (const auto& w : p.warnings)
+                        fmt::print(stderr, "chatvault: warning: {}: {}\n", c->name, w);
+                    for (const auto& e : p.errors)
+                        fmt::print(stderr, "chatvault: error: {}: {}\n", c->name, e);
+                }
+                switch (p.state) {
+                case con::RunState::Succeeded: return 0;
+                case con::RunState::Cancelled: return 75;  // EX_TEMPFAIL: run it again
+                default: return 1;
+                }
+            });
     });
 
     // ---- pause | resume | rm

@@ -91,12 +91,12 @@ struct Connector {
     std::string name;  ///< [a-z0-9-], 1–64 characters
     Kind kind = Kind::DropFolder;
     // drop-folder
-    std::string folder;                                ///< absolute path
+    std::string folder;                                   ///< absolute path
     std::int64_t settle_seconds = kDefaultSettleSeconds;  ///< 0–86400
     // http-pull
-    std::string url;       ///< the JSON index, http:// or https://
+    std::string url;            ///< the JSON index, http:// or https://
     std::string auth = "none";  ///< none | basic (secret "password") | bearer (secret "token")
-    std::string username;  ///< basic auth
+    std::string username;       ///< basic auth
     // cloud-api (secrets "app_secret", "verify_token", "access_token")
     std::string phone_number_id;
     std::string graph_base_url;
@@ -110,8 +110,9 @@ struct Connector {
     std::string time_zone = "UTC";  ///< IANA: export clock times, cron
     Schedule schedule;
     bool paused = false;
-    std::int64_t created = 0;                ///< UTC Unix seconds
-    std::optional<std::int64_t> checkpoint;  ///< http-pull: newest `modified` imported; else last successful run's start
+    std::int64_t created = 0;  ///< UTC Unix seconds
+    std::optional<std::int64_t>
+        checkpoint;  ///< http-pull: newest `modified` imported; else last successful run's start
     /// Which secrets are set (filled by the store; to_json shows "set"/"unset", never a value).
     std::map<std::string, bool> secrets_set;
     friend bool operator==(const Connector&, const Connector&) = default;
@@ -145,14 +146,14 @@ std::string_view to_string(RunState state);  ///< "queued", "running", "succeede
 
 struct RunProgress {
     RunState state = RunState::Queued;
-    std::uint64_t files = 0;        ///< files found to import (settled, new)
-    std::uint64_t files_done = 0;   ///< of which finished (imported or failed)
-    std::uint64_t seen = 0;         ///< items read
-    std::uint64_t imported = 0;     ///< new items archived
-    std::uint64_t duplicates = 0;   ///< already archived
-    std::uint64_t quarantined = 0;  ///< kept for lack of a mapping
-    std::uint64_t failed = 0;       ///< files that failed (moved to failed/, or not downloaded)
-    std::uint64_t bytes = 0;        ///< bytes of the files imported
+    std::uint64_t files = 0;              ///< files found to import (settled, new)
+    std::uint64_t files_done = 0;         ///< of which finished (imported or failed)
+    std::uint64_t seen = 0;               ///< items read
+    std::uint64_t imported = 0;           ///< new items archived
+    std::uint64_t duplicates = 0;         ///< already archived
+    std::uint64_t quarantined = 0;        ///< kept for lack of a mapping
+    std::uint64_t failed = 0;             ///< files that failed (moved to failed/, or not downloaded)
+    std::uint64_t bytes = 0;              ///< bytes of the files imported
     std::int64_t started = 0, ended = 0;  ///< UTC Unix seconds (ended 0 while running)
     std::vector<std::string> errors;      ///< one line per problem, at most 100
     std::vector<std::string> warnings;    ///< the imports' warnings ("file: …"), at most 100
@@ -189,8 +190,8 @@ public:
     /// Replaces a connector's settings, keeping its kind, `created` and `checkpoint`. `secrets`
     /// holds the ones that change (an empty value removes an optional one). Errors: NotFound,
     /// InvalidArgument (as add, or a different kind).
-    Result<void> update(Connector c, const std::map<std::string, std::string>& secrets, std::string_view actor,
-                        std::int64_t now);
+    Result<void> update(Connector c, const std::map<std::string, std::string>& secrets,
+                        std::string_view actor, std::int64_t now);
     /// Removes a connector and its secrets; its run history stays. Errors: NotFound.
     Result<void> remove(std::string_view name, std::string_view actor, std::int64_t now);
     /// Errors: NotFound.

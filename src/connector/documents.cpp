@@ -149,14 +149,15 @@ bool valid_name(std::string_view name)
 
 bool has_control(std::string_view s)
 {
-    return std::any_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+    return std::any_of(s.begin(), s.end(),
+                       [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
 }
 
 bool http_url(std::string_view url)
 {
-    const auto rest = url.rfind("https://", 0) == 0 ? url.substr(8)
+    const auto rest = url.rfind("https://", 0) == 0  ? url.substr(8)
                       : url.rfind("http://", 0) == 0 ? url.substr(7)
-                                                      : std::string_view{};
+                                                     : std::string_view{};
     // No user:password@ in the URL: credentials are secrets, kept apart from the settings.
     const auto authority = rest.substr(0, rest.find_first_of("/?#"));
     return !authority.empty() && authority.find('@') == std::string_view::npos && !has_control(url) &&
@@ -205,9 +206,8 @@ std::string validate(const Connector& c)
     case Kind::CloudApi:
         if (c.phone_number_id.empty())
             return "phone_number_id: missing";
-        if (c.phone_number_id.size() > 32 ||
-            !std::all_of(c.phone_number_id.begin(), c.phone_number_id.end(),
-                         [](char ch) { return ch >= '0' && ch <= '9'; }))
+        if (c.phone_number_id.size() > 32 || !std::all_of(c.phone_number_id.begin(), c.phone_number_id.end(),
+                                                          [](char ch) { return ch >= '0' && ch <= '9'; }))
             return fmt::format("phone_number_id: '{}': expected the number's id (digits)", c.phone_number_id);
         if (!http_url(c.graph_base_url))
             return fmt::format("graph_base_url: '{}' is not an http:// or https:// URL", c.graph_base_url);
@@ -222,8 +222,8 @@ std::string validate(const Connector& c)
         const auto load = mapping::parse_mapping_csv(c.mapping_csv, "mapping_csv", *normalizer);
         for (const auto& p : load.problems)
             if (p.kind != mapping::ProblemKind::Duplicate)
-                return fmt::format("mapping_csv line {}: {}{}", p.line, p.column.empty() ? "" : p.column + ": ",
-                                   p.message);
+                return fmt::format("mapping_csv line {}: {}{}", p.line,
+                                   p.column.empty() ? "" : p.column + ": ", p.message);
         if (load.rejected)
             return "mapping_csv: refused";
     }
@@ -441,8 +441,8 @@ Result<RunRecord> parse_run(std::string_view text)
     run.actor = r.text("actor");
     const std::string state = r.text("state", true);
     bool known = false;
-    for (const auto s : {RunState::Queued, RunState::Running, RunState::Succeeded, RunState::Failed,
-                         RunState::Cancelled})
+    for (const auto s :
+         {RunState::Queued, RunState::Running, RunState::Succeeded, RunState::Failed, RunState::Cancelled})
         if (to_string(s) == state) {
             run.progress.state = s;
             known = true;

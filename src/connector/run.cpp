@@ -82,7 +82,8 @@ struct Mapping {
             auto load = mapping::parse_mapping_csv(c.mapping_csv, "mapping_csv", *normalizer);
             for (const auto& p : load.problems)
                 if (p.kind != mapping::ProblemKind::Duplicate)
-                    return fail(ErrorCode::InvalidArgument, fmt::format("mapping_csv line {}: {}", p.line, p.message));
+                    return fail(ErrorCode::InvalidArgument,
+                                fmt::format("mapping_csv line {}: {}", p.line, p.message));
             csv = std::move(load.mapping);
         }
         if (c.automatic_mapping)
@@ -105,7 +106,8 @@ struct Mapping {
             return ctx;
         ctx.owner = owners.front();
         for (const auto& o : owners)
-            if (o.phone && o.phone->size() > 1 && file_name.find(o.phone->substr(1)) != std::string_view::npos) {
+            if (o.phone && o.phone->size() > 1 &&
+                file_name.find(o.phone->substr(1)) != std::string_view::npos) {
                 ctx.owner = o;
                 break;
             }
@@ -166,8 +168,8 @@ private:
 
 /// Imports one file: a phone database or an export. A file some items of which failed counts
 /// as failed (the items read are kept; the file can be dropped again once fixed).
-Result<ingest::ImportReport> import_file(archive::Archive& archive, const fs::path& path, std::string_view shown_name,
-                                         const Mapping& m, Reporter& reporter)
+Result<ingest::ImportReport> import_file(archive::Archive& archive, const fs::path& path,
+                                         std::string_view shown_name, const Mapping& m, Reporter& reporter)
 {
     const auto ctx = m.context_for(shown_name);
     Result<ingest::ImportReport> r = fail(ErrorCode::Internal, "not imported");
@@ -185,9 +187,9 @@ Result<ingest::ImportReport> import_file(archive::Archive& archive, const fs::pa
         return r;
     reporter.add(shown_name, *r);
     if (r->failed)
-        return fail(ErrorCode::Parse,
-                    fmt::format("{} of {} items could not be imported{}{}", r->failed, r->seen,
-                                r->warnings.empty() ? "" : ": ", r->warnings.empty() ? "" : r->warnings.front()));
+        return fail(ErrorCode::Parse, fmt::format("{} of {} items could not be imported{}{}", r->failed,
+                                                  r->seen, r->warnings.empty() ? "" : ": ",
+                                                  r->warnings.empty() ? "" : r->warnings.front()));
     return r;
 }
 
@@ -253,7 +255,8 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
             const auto t = Clock::now();
             auto found = watch.find(name);
             const bool first = found == watch.end();
-            if (first || found->second.size != now_state->size || found->second.mtime_ns != now_state->mtime_ns) {
+            if (first || found->second.size != now_state->size ||
+                found->second.mtime_ns != now_state->mtime_ns) {
                 now_state->since = t;
                 found = watch.insert_or_assign(name, *now_state).first;
             }
@@ -342,7 +345,8 @@ Result<std::vector<IndexEntry>> parse_index(std::string_view body)
             return bad("name: expected a string");
         e.name = f["name"].get<std::string>();
         if (e.name.empty() || e.name == "." || e.name == ".." || e.name.find('/') != std::string::npos ||
-            e.name.find('\\') != std::string::npos || e.name.find('\0') != std::string::npos || e.name.size() > 255)
+            e.name.find('\\') != std::string::npos || e.name.find('\0') != std::string::npos ||
+            e.name.size() > 255)
             return bad(fmt::format("name: '{}' is not a plain file name", e.name));
         if (!f.contains("url") || !f["url"].is_string() || f["url"].get<std::string>().empty())
             return bad("url: expected a string");
@@ -385,7 +389,8 @@ Result<void> pull_one(archive::Archive& archive, const Connector& c, const detai
 {
     const std::string url = detail::resolve_url(c.url, e.url);
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-        return fail(ErrorCode::Unsupported, fmt::format("{}: only http:// and https:// are fetched", detail::redact(url)));
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("{}: only http:// and https:// are fetched", detail::redact(url)));
     // The connector's credentials are for its own server, not for wherever an index points.
     const detail::HttpAuth file_auth =
         detail::origin(url) == detail::origin(c.url) ? auth : detail::HttpAuth{"none", {}, {}};
@@ -400,8 +405,9 @@ Result<void> pull_one(archive::Archive& archive, const Connector& c, const detai
     } cleanup{file};
     CV_TRY(const auto bytes, detail::http_download(url, file_auth, file));
     if (e.size && *e.size != bytes)
-        return fail(ErrorCode::Parse,
-                    fmt::format("downloaded {} bytes, the index says {}: incomplete download", bytes, *e.size));
+        return fail(
+            ErrorCode::Parse,
+            fmt::format("downloaded {} bytes, the index says {}: incomplete download", bytes, *e.size));
     if (e.sha256) {
         CV_TRY(const auto digest, hash_file(file));
         if (digest != *e.sha256)

@@ -60,8 +60,9 @@ Result<Schedule> parse_every(std::string_view rest)
     else if (unit == "d" || unit == "day" || unit == "days")
         scale = 86400;
     if (!n || scale == 0)
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("'every {}': expected a number and a unit (s, m, h, d), as in \"every 24h\"", rest));
+        return fail(
+            ErrorCode::InvalidArgument,
+            fmt::format("'every {}': expected a number and a unit (s, m, h, d), as in \"every 24h\"", rest));
     if (*n > kMaxInterval || *n * scale < kMinInterval || *n * scale > kMaxInterval)
         return fail(ErrorCode::InvalidArgument,
                     fmt::format("'every {}': the interval must be between 1 minute and 366 days", rest));
@@ -76,11 +77,8 @@ struct Field {
     int min;
     int max;
 };
-constexpr std::array<Field, 5> kFields{{{"minute", 0, 59},
-                                        {"hour", 0, 23},
-                                        {"day of month", 1, 31},
-                                        {"month", 1, 12},
-                                        {"day of week", 0, 7}}};
+constexpr std::array<Field, 5> kFields{
+    {{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 7}}};
 
 std::vector<std::string_view> split(std::string_view s, char sep)
 {
@@ -184,9 +182,10 @@ Result<Cron> parse_cron(std::string_view text)
 {
     const auto w = words(text);
     if (w.size() != 5)
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("cron '{}': expected 5 fields (minute hour day-of-month month day-of-week), got {}",
-                                text, w.size()));
+        return fail(
+            ErrorCode::InvalidArgument,
+            fmt::format("cron '{}': expected 5 fields (minute hour day-of-month month day-of-week), got {}",
+                        text, w.size()));
     Cron c;
     for (std::size_t i = 0; i < 5; ++i) {
         CV_TRY(c.fields[i], parse_field(w[i], i));
@@ -244,7 +243,8 @@ std::optional<std::int64_t> next_run(const Schedule& schedule, std::optional<std
     switch (schedule.type) {
     case Schedule::Type::Manual: return std::nullopt;
     case Schedule::Type::Interval:
-        return last_start ? *last_start + std::max<std::int64_t>(schedule.interval_seconds, kMinInterval) : now;
+        return last_start ? *last_start + std::max<std::int64_t>(schedule.interval_seconds, kMinInterval)
+                          : now;
     case Schedule::Type::Cron: break;
     }
     const auto cron = parse_cron(schedule.cron);

@@ -42,7 +42,8 @@ std::string audit_parameters(const Connector& c, const std::vector<std::string>&
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-archive::AuditEvent event(std::string_view actor, std::int64_t now, std::string action, std::string parameters)
+archive::AuditEvent event(std::string_view actor, std::int64_t now, std::string action,
+                          std::string parameters)
 {
     archive::AuditEvent e;
     e.actor = std::string(actor);
@@ -95,9 +96,10 @@ Result<void> Connectors::update(Connector c, const std::map<std::string, std::st
     if (!existing)
         return fail(ErrorCode::NotFound, fmt::format("no connector '{}'", c.name));
     if (existing->kind != c.kind)
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("connector '{}' is a {} connector: remove it and add a new one to change its kind",
-                                c.name, to_string(existing->kind)));
+        return fail(
+            ErrorCode::InvalidArgument,
+            fmt::format("connector '{}' is a {} connector: remove it and add a new one to change its kind",
+                        c.name, to_string(existing->kind)));
     c.created = existing->created;
     c.checkpoint = existing->checkpoint;
     c.secrets_set.clear();
@@ -105,11 +107,13 @@ Result<void> Connectors::update(Connector c, const std::map<std::string, std::st
     const auto fields = secret_fields(c);
     for (const auto& [field, value] : secrets)
         if (std::find(fields.begin(), fields.end(), field) == fields.end())
-            return fail(ErrorCode::InvalidArgument, fmt::format("secret '{}' is not one this connector uses", field));
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("secret '{}' is not one this connector uses", field));
     for (const auto& field : fields) {
         const auto it = secrets.find(field);
         const bool given = it != secrets.end() && !it->second.empty();
-        const bool kept = it == secrets.end() && existing->secrets_set.count(field) && existing->secrets_set.at(field);
+        const bool kept =
+            it == secrets.end() && existing->secrets_set.count(field) && existing->secrets_set.at(field);
         if (field != "access_token" && !given && !kept)
             return fail(ErrorCode::InvalidArgument, fmt::format("secret '{}' is required", field));
     }
@@ -142,16 +146,17 @@ Result<void> Connectors::remove(std::string_view name, std::string_view actor, s
     return {};
 }
 
-Result<void> Connectors::set_paused(std::string_view name, bool paused, std::string_view actor, std::int64_t now)
+Result<void> Connectors::set_paused(std::string_view name, bool paused, std::string_view actor,
+                                    std::int64_t now)
 {
     CV_TRY(auto c, get(name));
     if (!c)
         return fail(ErrorCode::NotFound, fmt::format("no connector '{}'", name));
     c->paused = paused;
     c->secrets_set.clear();
-    CV_TRY_VOID(archive_.put_document(kConnectorDoc, name, to_json(*c),
-                                      event(actor, now, paused ? "connector.pause" : "connector.resume",
-                                            json{{"name", name}}.dump())));
+    CV_TRY_VOID(archive_.put_document(
+        kConnectorDoc, name, to_json(*c),
+        event(actor, now, paused ? "connector.pause" : "connector.resume", json{{"name", name}}.dump())));
     return {};
 }
 

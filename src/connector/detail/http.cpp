@@ -95,7 +95,8 @@ Result<void> perform(const std::string& url, const HttpAuth& auth, Sink& sink)
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status == 401 || status == 403)
-        return fail(ErrorCode::Refused, fmt::format("{}: HTTP {} (check the connector's credentials)", where, status));
+        return fail(ErrorCode::Refused,
+                    fmt::format("{}: HTTP {} (check the connector's credentials)", where, status));
     if (status == 404 || status == 410)
         return fail(ErrorCode::NotFound, fmt::format("{}: HTTP {}", where, status));
     if (status < 200 || status > 299)
@@ -115,7 +116,8 @@ Result<std::string> http_get(const std::string& url, const HttpAuth& auth, std::
     return body;
 }
 
-Result<std::uint64_t> http_download(const std::string& url, const HttpAuth& auth, const std::filesystem::path& to)
+Result<std::uint64_t> http_download(const std::string& url, const HttpAuth& auth,
+                                    const std::filesystem::path& to)
 {
     File file(std::fopen(to.c_str(), "wb"));
     if (!file)

@@ -25,7 +25,8 @@ Result<std::string> http_get(const std::string& url, const HttpAuth& auth, std::
 
 /// GETs `url` into the file `to` (created or truncated); returns the bytes written. A transfer
 /// slower than 1 KB/s for a minute is given up. Errors: as http_get, Io.
-Result<std::uint64_t> http_download(const std::string& url, const HttpAuth& auth, const std::filesystem::path& to);
+Result<std::uint64_t> http_download(const std::string& url, const HttpAuth& auth,
+                                    const std::filesystem::path& to);
 
 /// `ref` resolved against `base` (an absolute http(s) URL): absolute URLs as they are, "/x"
 /// on base's origin, anything else beside base's last path segment.

@@ -46,7 +46,8 @@ std::string chat_text(int messages, int first = 0)
 {
     std::string out;
     for (int i = first; i < first + messages; ++i)
-        out += fmt::format("24/11/2026, 10:{:02} - {}: message {}\n", i % 60, i % 2 ? "Me" : "+49 151 23456789", i);
+        out += fmt::format("24/11/2026, 10:{:02} - {}: message {}\n", i % 60,
+                           i % 2 ? "Me" : "+49 151 23456789", i);
     return out;
 }
 
@@ -109,7 +110,8 @@ TEST(DropFolder, GoodExportLandsInDoneAndItsItemsInTheRightMailboxes)
     const auto c = f.add_drop();
     write_file(f.folder / kChatName, chat_text(6));
     const auto r = f.run(c);
-    EXPECT_EQ(r.progress.state, RunState::Succeeded) << (r.progress.errors.empty() ? "" : r.progress.errors[0]);
+    EXPECT_EQ(r.progress.state, RunState::Succeeded)
+        << (r.progress.errors.empty() ? "" : r.progress.errors[0]);
     EXPECT_EQ(r.progress.files, 1u);
     EXPECT_EQ(r.progress.imported, 6u);
     EXPECT_TRUE(fs::exists(f.folder / "done" / kChatName));
@@ -329,7 +331,10 @@ public:
             ::waitpid(pid_, nullptr, 0);
         }
     }
-    std::string url(std::string_view path) const { return fmt::format("http://127.0.0.1:{}/{}", port_, path); }
+    std::string url(std::string_view path) const
+    {
+        return fmt::format("http://127.0.0.1:{}/{}", port_, path);
+    }
 
 private:
     pid_t pid_ = -1;
@@ -369,7 +374,8 @@ struct PullFixture {
         std::ofstream(root / "index.json") << index << "]}";
     }
 
-    Connector add(const PyServer& server, const std::string& auth, const std::map<std::string, std::string>& secrets)
+    Connector add(const PyServer& server, const std::string& auth,
+                  const std::map<std::string, std::string>& secrets)
     {
         Connector c;
         c.name = "pull";
@@ -385,7 +391,8 @@ struct PullFixture {
     }
     RunRecord run()
     {
-        auto r = run_connector(archive, store, **store.get("pull"), "schedule", "scheduler", kT0 + 60, {}, stop);
+        auto r =
+            run_connector(archive, store, **store.get("pull"), "schedule", "scheduler", kT0 + 60, {}, stop);
         EXPECT_TRUE(r) << r.error().describe();
         return r ? *r : RunRecord{};
     }
@@ -399,7 +406,8 @@ TEST(HttpPull, BasicAuthImportsNewFilesAndAdvancesTheCheckpoint)
     // The same chat exported twice (a chat export is named after the chat; its owner is "Me").
     f.publish({{kChatName, chat_text(2), 1000}, {kChatName, chat_text(3, 10), 2000}});
     auto r = f.run();
-    EXPECT_EQ(r.progress.state, RunState::Succeeded) << (r.progress.errors.empty() ? "" : r.progress.errors[0]);
+    EXPECT_EQ(r.progress.state, RunState::Succeeded)
+        << (r.progress.errors.empty() ? "" : r.progress.errors[0]);
     EXPECT_EQ(r.progress.files, 2u);
     EXPECT_EQ(r.progress.imported, 5u);
     EXPECT_EQ(r.checkpoint, 2000);
@@ -407,7 +415,9 @@ TEST(HttpPull, BasicAuthImportsNewFilesAndAdvancesTheCheckpoint)
     EXPECT_EQ(mailboxes(f.archive),
               (std::map<std::string, std::uint64_t>{{"jonas@bank.example", 5}, {"owner@bank.example", 5}}));
     // Nothing new: nothing fetched but the index.
-    f.publish({{kChatName, chat_text(2), 1000}, {kChatName, chat_text(3, 10), 2000}, {kChatName, chat_text(1, 20), 3000}});
+    f.publish({{kChatName, chat_text(2), 1000},
+               {kChatName, chat_text(3, 10), 2000},
+               {kChatName, chat_text(1, 20), 3000}});
     r = f.run();
     EXPECT_EQ(r.progress.files, 1u);
     EXPECT_EQ(r.progress.imported, 1u);
@@ -441,14 +451,16 @@ TEST(HttpPull, BearerTokenAndAFailedDownloadHoldsTheCheckpoint)
     auto r = f.run();
     EXPECT_EQ(r.progress.state, RunState::Failed);
     EXPECT_EQ(r.progress.failed, 1u);
-    EXPECT_EQ(r.progress.imported, 4u);   // a and c
-    EXPECT_EQ(r.checkpoint, 1000);        // not past b
+    EXPECT_EQ(r.progress.imported, 4u);  // a and c
+    EXPECT_EQ(r.checkpoint, 1000);       // not past b
     EXPECT_EQ((*f.store.get("pull"))->checkpoint, 1000);
     ASSERT_EQ(r.progress.errors.size(), 1u);
     EXPECT_NE(r.progress.errors[0].find("b.txt: "), std::string::npos);
     EXPECT_NE(r.progress.errors[0].find("HTTP 404"), std::string::npos);
     // Fixed: b and c are fetched again (c is a duplicate), and the checkpoint moves on.
-    f.publish({{"a.txt", chat_text(2), 1000}, {"b.txt", chat_text(2, 10), 2000}, {"c.txt", chat_text(2, 20), 3000}});
+    f.publish({{"a.txt", chat_text(2), 1000},
+               {"b.txt", chat_text(2, 10), 2000},
+               {"c.txt", chat_text(2, 20), 3000}});
     r = f.run();
     EXPECT_EQ(r.progress.state, RunState::Succeeded);
     EXPECT_EQ(r.progress.files, 2u);
@@ -465,7 +477,8 @@ TEST(HttpPull, ChecksumMismatchFailsTheFile)
     PyServer server(f.root, "none");
     f.add(server, "none", {});
     const std::string good = chat_text(2);
-    f.publish({{"a.txt", good, 1000, true, to_hex(sha256(good))}, {"b.txt", chat_text(2, 10), 2000, true, std::string(64, '0')}});
+    f.publish({{"a.txt", good, 1000, true, to_hex(sha256(good))},
+               {"b.txt", chat_text(2, 10), 2000, true, std::string(64, '0')}});
     const auto r = f.run();
     EXPECT_EQ(r.progress.state, RunState::Failed);
     EXPECT_EQ(r.progress.imported, 2u);

@@ -43,7 +43,8 @@ TEST(Schedule, ParsesIntervalsCronAndManual)
 
 TEST(Schedule, ErrorsNameTheField)
 {
-    EXPECT_NE(error_of("cron: 0 24 * * *").find("field 2 (hour)"), std::string::npos) << error_of("cron: 0 24 * * *");
+    EXPECT_NE(error_of("cron: 0 24 * * *").find("field 2 (hour)"), std::string::npos)
+        << error_of("cron: 0 24 * * *");
     EXPECT_NE(error_of("cron: 0 24 * * *").find("out of range 0-23"), std::string::npos);
     EXPECT_NE(error_of("cron: 61 * * * *").find("field 1 (minute)"), std::string::npos);
     EXPECT_NE(error_of("cron: * * 0 * *").find("field 3 (day of month)"), std::string::npos);
@@ -144,7 +145,8 @@ TEST(ConnectorJson, ErrorsNameTheField)
     EXPECT_EQ(connector_error(R"({"kind":"drop-folder","folder":"/d"})"), "name: missing");
     EXPECT_EQ(connector_error(R"({"name":"Bad Name","kind":"drop-folder","folder":"/d"})"),
               "name: use 1 to 64 characters a-z, 0-9 and '-'");
-    EXPECT_EQ(connector_error(R"({"name":"a","kind":"ftp"})"), "kind: 'ftp': expected drop-folder, http-pull or cloud-api");
+    EXPECT_EQ(connector_error(R"({"name":"a","kind":"ftp"})"),
+              "kind: 'ftp': expected drop-folder, http-pull or cloud-api");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder"})"), "folder: missing");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder","folder":"rel/dir"})"),
               "folder: 'rel/dir' is not an absolute path");
@@ -152,9 +154,10 @@ TEST(ConnectorJson, ErrorsNameTheField)
               "colour: unknown field");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","url":"http://x/"})"),
               "url: only for a http-pull connector");
-    EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","schedule":"cron: 0 25 * * *"})")
-                  .rfind("schedule: cron field 2 (hour)", 0),
-              0u);
+    EXPECT_EQ(
+        connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","schedule":"cron: 0 25 * * *"})")
+            .rfind("schedule: cron field 2 (hour)", 0),
+        0u);
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","time_zone":"Mars/Olympus"})")
                   .rfind("time_zone: ", 0),
               0u);
@@ -177,10 +180,11 @@ TEST(ConnectorJson, ErrorsNameTheField)
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"cloud-api"})"), "phone_number_id: missing");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"cloud-api","phone_number_id":"12ab"})"),
               "phone_number_id: '12ab': expected the number's id (digits)");
-    EXPECT_EQ(connector_error(
-                  R"({"name":"a","kind":"cloud-api","phone_number_id":"1","secrets":{"app_secret":"hunter2"}})")
-                  .rfind("secrets: app_secret: expected \"set\" or \"unset\"", 0),
-              0u);
+    EXPECT_EQ(
+        connector_error(
+            R"({"name":"a","kind":"cloud-api","phone_number_id":"1","secrets":{"app_secret":"hunter2"}})")
+            .rfind("secrets: app_secret: expected \"set\" or \"unset\"", 0),
+        0u);
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","secrets":{"token":"set"}})"),
               "secrets: 'token' is not a secret of this connector");
 }
@@ -189,7 +193,8 @@ TEST(ConnectorJson, MappingCsvErrorsNameTheLine)
 {
     const std::string csv = "phone,email\\n+4915112345678,anna@example.com\\n+4915112345679,bo@example.com\\n"
                             "+4915112345670,not-an-email\\n";
-    const auto e = connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","mapping_csv":")" + csv + "\"}");
+    const auto e =
+        connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","mapping_csv":")" + csv + "\"}");
     EXPECT_EQ(e.rfind("mapping_csv line 4: email: ", 0), 0u) << e;
 }
 

@@ -94,7 +94,8 @@ TEST(Connectors, RoundTripUpdatePauseRemove)
     EXPECT_EQ((*got)->created, kT0 + 1);
     auto other_kind = pull();
     other_kind.name = "a-drop";
-    EXPECT_EQ(store.update(other_kind, {{"password", "x"}}, "officer", kT0).error().code(), ErrorCode::InvalidArgument);
+    EXPECT_EQ(store.update(other_kind, {{"password", "x"}}, "officer", kT0).error().code(),
+              ErrorCode::InvalidArgument);
 
     ASSERT_TRUE(store.set_paused("a-drop", true, "officer", kT0 + 6));
     EXPECT_TRUE((*store.get("a-drop"))->paused);
@@ -134,8 +135,8 @@ TEST(Connectors, RequiredSecretsAndUnknownOnes)
     ASSERT_TRUE(store.add(cloud(), {{"app_secret", kAppSecret}, {"verify_token", kVerify}}, "o", kT0));
     auto c = store.get("cloud");
     ASSERT_TRUE(c && *c);
-    EXPECT_EQ((*c)->secrets_set,
-              (std::map<std::string, bool>{{"access_token", false}, {"app_secret", true}, {"verify_token", true}}));
+    EXPECT_EQ((*c)->secrets_set, (std::map<std::string, bool>{
+                                     {"access_token", false}, {"app_secret", true}, {"verify_token", true}}));
     EXPECT_EQ(*store.secret("cloud", "app_secret"), kAppSecret);
     EXPECT_EQ(*store.secret("cloud", "access_token"), std::nullopt);
     // An update keeps the secrets it is not given, and changes those it is.
