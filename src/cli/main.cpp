@@ -6,6 +6,7 @@
 
 #include "cli/archive_commands.hpp"
 #include "cli/compliance_commands.hpp"
+#include "cli/connector_commands.hpp"
 #include "cli/contacts_command.hpp"
 #include "cli/delivery_commands.hpp"
 #include "cli/parse_command.hpp"
@@ -39,6 +40,7 @@ int main(int argc, char** argv)
     cv::cli::add_compliance_commands(app, status);
     cv::cli::add_serve_command(app, status);
     cv::cli::add_user_commands(app, status);
+    cv::cli::add_connector_commands(app, status);
     CLI11_PARSE(app, argc, argv);
     return status;
 }
