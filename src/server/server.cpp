@@ -112,7 +112,9 @@ bool authenticate(Context& ctx, const httplib::Request& req, httplib::Response& 
 {
     const std::int64_t now = now_utc();
     if (req.has_header("Authorization")) {
-        const auto token = auth::bearer_token(req.get_header_value("Authorization"));
+        // auth's parsers return views into the header: keep it alive.
+        const std::string header = req.get_header_value("Authorization");
+        const auto token = auth::bearer_token(header);
         std::optional<auth::Principal> found;
         if (token) {
             std::lock_guard lock(ctx.archive_mutex);
@@ -133,7 +135,8 @@ bool authenticate(Context& ctx, const httplib::Request& req, httplib::Response& 
         return true;
     }
     if (req.has_header("Cookie")) {
-        const auto id = auth::cookie_value(req.get_header_value("Cookie"), "cv_session");
+        const std::string header = req.get_header_value("Cookie");
+        const auto id = auth::cookie_value(header, "cv_session");
         if (!id)
             return true;
         auto session = ctx.sessions.find(*id, now);
