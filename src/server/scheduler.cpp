@@ -46,6 +46,11 @@ Result<std::vector<Due>> due_connectors(Context& ctx)
         CV_TRY(list, store.list());
         CV_TRY(last, store.last_runs());
     }
+    {
+        std::lock_guard cache(ctx.connectors_cache_mutex);
+        ctx.connectors_cache = list;
+        ctx.last_runs_cache = last;
+    }
     const std::int64_t now = now_utc();
     std::vector<Due> due;
     std::lock_guard lock(ctx.runs_mutex);

@@ -88,6 +88,13 @@ struct Context {
     std::map<std::string, std::string> run_now;  ///< connectors asked to run ("run now"), by whom
     std::map<std::string, LiveRun> running;  ///< by connector
 
+    // What the connector routes show while a run holds the archive (a drop folder's import can
+    // take minutes; its progress must stay visible): the connectors and runs last read.
+    std::mutex connectors_cache_mutex;
+    std::vector<connector::Connector> connectors_cache;
+    std::map<std::string, connector::RunRecord> last_runs_cache;
+    std::map<std::string, std::vector<connector::RunRecord>> runs_cache;
+
     // The webhook processor is woken when an event is spooled.
     std::mutex webhook_mutex;
     std::condition_variable webhook_arrived;

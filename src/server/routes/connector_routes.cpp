@@ -1,6 +1,8 @@
 // Connectors: list (with live progress), add, change, remove, pause, run now, run history.
 // Creating, changing and removing need connectors.manage (Mailbox Import Export, as in
 // Microsoft 365); secrets go in, never come out.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "server/detail/api.hpp"
@@ -75,37 +77,63 @@ Result<std::pair<connector::Connector, std::map<std::string, std::string>>> conn
     return std::pair(std::move(c), std::move(secrets));
 }
 
+// The connectors and their last runs: read from the archive when it is free, else (a run
+// holds it) as last read, so that a running import's progress can be watched.
+Result<std::pair<std::vector<connector::Connector>, std::map<std::string, connector::RunRecord>>>
+connectors_now(Context& ctx)
+{
+    std::unique_lock lock(ctx.archive_mutex, std::try_to_lock);
+    if (lock.owns_lock()) {
+        connector::Connectors store(ctx.archive);
+        CV_TRY(auto list, store.list());
+        CV_TRY(auto last, store.last_runs());
+        std::lock_guard cache(ctx.connectors_cache_mutex);
+        ctx.connectors_cache = list;
+        ctx.last_runs_cache = last;
+        return std::pair(std::move(list), std::move(last));
+    }
+    std::lock_guard cache(ctx.connectors_cache_mutex);
+    return std::pair(ctx.connectors_cache, ctx.last_runs_cache);
+}
+
 Result<Reply> list_connectors(Context& ctx, Call&)
 {
-    std::vector<connector::Connector> list;
-    std::map<std::string, connector::RunRecord> last;
-    {
-        std::lock_guard lock(ctx.archive_mutex);
-        connector::Connectors store(ctx.archive);
-        CV_TRY(list, store.list());
-        CV_TRY(last, store.last_runs());
-    }
+    CV_TRY(const auto now, connectors_now(ctx));
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& c : list) {
-        const auto it = last.find(c.name);
-        out.push_back(connector_json(ctx, c, it == last.end() ? nullptr : &it->second));
+    for (const auto& c : now.first) {
+        const auto it = now.second.find(c.name);
+        out.push_back(connector_json(ctx, c, it == now.second.end() ? nullptr : &it->second));
     }
     return Reply::json({{"connectors", out}});
+}
+
+// A connector's run history, fresh when the archive is free, else as last read.
+Result<std::vector<connector::RunRecord>> runs_now(Context& ctx, const std::string& name)
+{
+    std::unique_lock lock(ctx.archive_mutex, std::try_to_lock);
+    if (lock.owns_lock()) {
+        connector::Connectors store(ctx.archive);
+        CV_TRY(auto runs, store.runs(name));
+        std::lock_guard cache(ctx.connectors_cache_mutex);
+        ctx.runs_cache[name] = runs;
+        return runs;
+    }
+    std::lock_guard cache(ctx.connectors_cache_mutex);
+    if (const auto it = ctx.runs_cache.find(name); it != ctx.runs_cache.end())
+        return it->second;
+    if (const auto it = ctx.last_runs_cache.find(name); it != ctx.last_runs_cache.end())
+        return std::vector<connector::RunRecord>{it->second};
+    return std::vector<connector::RunRecord>{};
 }
 
 Result<Reply> show_connector(Context& ctx, Call& call)
 {
     const std::string& name = call.params["name"];
-    std::optional<connector::Connector> c;
-    std::vector<connector::RunRecord> runs;
-    {
-        std::lock_guard lock(ctx.archive_mutex);
-        connector::Connectors store(ctx.archive);
-        CV_TRY(c, store.get(name));
-        if (!c)
-            return fail(ErrorCode::NotFound, fmt::format("no connector {}", name));
-        CV_TRY(runs, store.runs(name));
-    }
+    CV_TRY(const auto now, connectors_now(ctx));
+    const auto c = std::find_if(now.first.begin(), now.first.end(), [&](const auto& x) { return x.name == name; });
+    if (c == now.first.end())
+        return fail(ErrorCode::NotFound, fmt::format("no connector {}", name));
+    CV_TRY(const auto runs, runs_now(ctx, name));
     nlohmann::json j = connector_json(ctx, *c, runs.empty() ? nullptr : &runs.front());
     nlohmann::json history = nlohmann::json::array();
     for (const auto& r : runs)
@@ -116,9 +144,7 @@ Result<Reply> show_connector(Context& ctx, Call& call)
 
 Result<Reply> list_runs(Context& ctx, Call& call)
 {
-    std::lock_guard lock(ctx.archive_mutex);
-    connector::Connectors store(ctx.archive);
-    CV_TRY(const auto runs, store.runs(call.params["name"]));
+    CV_TRY(const auto runs, runs_now(ctx, call.params["name"]));
     nlohmann::json history = nlohmann::json::array();
     for (const auto& r : runs)
         history.push_back(run_json(r));
