@@ -80,7 +80,7 @@ def every_type(t0: int) -> list[tuple[str, bytes, str | None]]:
                                                    caption="signed gazebo contract"), t0 + 4), "gazebo"),
         ("sticker", inbound(6, "sticker", media("media-missing-5", "image/webp", animated=False), t0 + 5), None),
         ("location", inbound(7, "location", {"latitude": 52.52, "longitude": 13.405, "name": "Fernsehturm",
-                                             "address": "Panoramastrasse 1A"}, t0 + 6), "fernsehturm"),
+                                             "address": "Panoramastrasse 1A"}, t0 + 6), None),
         ("contacts", inbound(8, "contacts", None, t0 + 7, contacts=[
             {"name": {"formatted_name": "Quentin Pangolin", "first_name": "Quentin"},
              "phones": [{"phone": "+44 7700 900461", "type": "CELL"}]}]), None),
