@@ -356,6 +356,31 @@ Result<Connector> parse_connector(std::string_view text)
     return c;
 }
 
+Result<ConnectorRequest> parse_connector_request(std::string_view text)
+{
+    CV_TRY(json j, parse_json(text));
+    ConnectorRequest out;
+    if (j.is_object() && j.contains("secrets")) {
+        const json secrets = std::move(j["secrets"]);
+        j.erase("secrets");
+        if (!secrets.is_object())
+            return fail(ErrorCode::InvalidArgument, "secrets: expected an object of field: value");
+        for (const auto& item : secrets.items()) {
+            if (!item.value().is_string())
+                return fail(ErrorCode::InvalidArgument,
+                            fmt::format("secrets: {}: expected a string", item.key()));
+            out.secrets[item.key()] = item.value().get<std::string>();
+        }
+    }
+    CV_TRY(out.connector, parse_connector(j.dump()));
+    const auto fields = secret_fields(out.connector);
+    for (const auto& [field, value] : out.secrets)
+        if (std::find(fields.begin(), fields.end(), field) == fields.end())
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("secrets: '{}' is not a secret of this connector", field));
+    return out;
+}
+
 std::string to_json(const Connector& c)
 {
     json j{{"name", c.name}, {"kind", std::string(to_string(c.kind))}};
@@ -413,6 +438,7 @@ std::string to_json(const RunRecord& run)
            {"state", std::string(to_string(p.state))},
            {"files", p.files},
            {"files_done", p.files_done},
+           {"waiting", p.waiting},
            {"seen", p.seen},
            {"imported", p.imported},
            {"duplicates", p.duplicates},
@@ -452,6 +478,7 @@ Result<RunRecord> parse_run(std::string_view text)
     RunProgress& p = run.progress;
     p.files = r.count("files");
     p.files_done = r.count("files_done");
+    p.waiting = r.count("waiting");
     p.seen = r.count("seen");
     p.imported = r.count("imported");
     p.duplicates = r.count("duplicates");

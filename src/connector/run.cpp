@@ -36,7 +36,6 @@ namespace {
 
 constexpr std::size_t kMaxErrors = 100;
 constexpr std::size_t kMaxIndexBytes = 16u << 20;
-constexpr auto kMaxSettleWait = std::chrono::hours(1);
 constexpr auto kPoll = std::chrono::milliseconds(200);
 
 std::int64_t wall_now()
@@ -230,7 +229,7 @@ Result<fs::path> move_into(const fs::path& dir, std::string_view sub, const std:
 }
 
 void run_drop_folder(archive::Archive& archive, const Connector& c, const Mapping& m, Reporter& reporter,
-                     const std::atomic<bool>& stop)
+                     const std::atomic<bool>& stop, const RunOptions& options)
 {
     const fs::path dir = c.folder;
     std::error_code ec;
@@ -241,7 +240,8 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
     const auto settle = std::chrono::seconds(c.settle_seconds);
     std::map<std::string, FileState> watch;
     std::set<std::string> handled;
-    const auto give_up = Clock::now() + kMaxSettleWait;
+    const auto give_up =
+        Clock::now() + std::chrono::seconds(std::max<std::int64_t>(0, options.max_settle_wait_seconds));
     while (true) {
         std::vector<std::string> ready;
         std::vector<std::string> waiting;
@@ -304,13 +304,9 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
             reporter.p().current.clear();
             reporter.report();
         }
-        if (stop || waiting.empty())
+        reporter.p().waiting = waiting.size();
+        if (stop || waiting.empty() || Clock::now() >= give_up)
             return;
-        if (Clock::now() > give_up) {
-            for (const auto& name : waiting)
-                reporter.error(fmt::format("{}: still changing after an hour: left for the next run", name));
-            return;
-        }
         reporter.p().current = fmt::format("waiting for {} to settle", waiting.front());
         reporter.report(true);
         std::this_thread::sleep_for(kPoll);
@@ -492,7 +488,7 @@ std::optional<std::int64_t> run_http_pull(archive::Archive& archive, Connectors&
 Result<RunRecord> run_connector(archive::Archive& archive, Connectors& store, const Connector& c,
                                 std::string_view trigger, std::string_view actor, std::int64_t now,
                                 const std::function<void(const RunProgress&)>& on_progress,
-                                const std::atomic<bool>& stop)
+                                const std::atomic<bool>& stop, const RunOptions& options)
 {
     if (c.kind == Kind::CloudApi)
         return fail(ErrorCode::Unsupported,
@@ -525,7 +521,7 @@ Result<RunRecord> run_connector(archive::Archive& archive, Connectors& store, co
     if (auto loaded = m.load(c); !loaded) {
         reporter.error(loaded.error().describe());
     } else if (c.kind == Kind::DropFolder) {
-        run_drop_folder(archive, c, m, reporter, stop);
+        run_drop_folder(archive, c, m, reporter, stop, options);
     } else {
         run.checkpoint = run_http_pull(archive, store, c, m, reporter, stop);
     }

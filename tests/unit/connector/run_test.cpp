@@ -220,6 +220,25 @@ TEST(DropFolder, FileStillBeingWrittenWaitsUntilItSettles)
     EXPECT_TRUE(fs::exists(f.folder / "done" / kChatName));
 }
 
+TEST(DropFolder, WithoutWaitingAnUnsettledFileIsLeftForALaterRun)
+{
+    Fixture f;
+    const auto c = f.add_drop(30);
+    write_file(f.folder / kChatName, chat_text(2), false);  // just written
+    write_file(f.folder / "old.txt", chat_text(2, 10));     // settled long ago
+    const auto started = Clock::now();
+    RunOptions no_wait;
+    no_wait.max_settle_wait_seconds = 0;
+    auto r = run_connector(f.archive, f.store, c, "schedule", "scheduler", kT0, {}, f.stop, no_wait);
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(10));
+    EXPECT_EQ(r->progress.state, RunState::Succeeded);
+    EXPECT_EQ(r->progress.files, 1u);
+    EXPECT_EQ(r->progress.waiting, 1u);
+    EXPECT_TRUE(fs::exists(f.folder / kChatName));
+    EXPECT_TRUE(fs::exists(f.folder / "done" / "old.txt"));
+}
+
 TEST(DropFolder, StopFlagHonouredBetweenFiles)
 {
     Fixture f;

@@ -229,6 +229,24 @@ TEST(ConnectorJson, RoundTrips)
     EXPECT_NE(to_json(cloud).find(R"("access_token":"unset")"), std::string::npos);
 }
 
+TEST(ConnectorJson, RequestCarriesSecretsApart)
+{
+    auto r = parse_connector_request(
+        R"({"name":"p","kind":"http-pull","url":"https://x/i.json","auth":"bearer","secrets":{"token":"t0k"}})");
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(r->connector.auth, "bearer");
+    EXPECT_EQ(r->secrets, (std::map<std::string, std::string>{{"token", "t0k"}}));
+    EXPECT_TRUE(r->connector.secrets_set.empty());
+    auto wrong = parse_connector_request(
+        R"({"name":"p","kind":"http-pull","url":"https://x/i.json","secrets":{"password":"hunter2"}})");
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().message(), "secrets: 'password' is not a secret of this connector");
+    auto bad =
+        parse_connector_request(R"({"name":"p","kind":"drop-folder","folder":"/d","secrets":{"x":1}})");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message(), "secrets: x: expected a string");
+}
+
 TEST(RunJson, RoundTrips)
 {
     RunRecord r;
