@@ -216,7 +216,10 @@ public:
 
     /// The connector's runs, newest first (kept for ever, even after the connector is removed).
     Result<std::vector<RunRecord>> runs(std::string_view connector);
-    /// The newest run of each connector, by name.
+    /// The newest run of a connector: one record read (its number is kept beside the history),
+    /// so a scheduler may ask on every poll.
+    Result<std::optional<RunRecord>> last_run(std::string_view connector);
+    /// last_run() of every connector there is, by name.
     Result<std::map<std::string, RunRecord>> last_runs();
     /// Stores a run record (new or an update of the same number). A finished run that carries a
     /// checkpoint newer than the connector's advances it, in the same audited step.

@@ -495,19 +495,19 @@ Result<RunRecord> run_connector(archive::Archive& archive, Connectors& store, co
                     fmt::format("connector '{}' is a cloud-api connector: its items arrive by webhook "
                                 "(chatvault serve)",
                                 c.name));
-    // A run this process's predecessor left "running" died with it.
-    CV_TRY(auto previous, store.runs(c.name));
-    for (auto& old : previous)
-        if (old.progress.state == RunState::Running || old.progress.state == RunState::Queued) {
-            old.progress.state = RunState::Failed;
-            old.progress.ended = now;
-            old.progress.current.clear();
-            old.progress.errors.push_back("interrupted: the process ended during the run");
-            CV_TRY_VOID(store.record_run(old, actor));
-        }
+    // A run this process's predecessor left "running" died with it (only the newest can be).
+    CV_TRY(auto previous, store.last_run(c.name));
+    if (previous &&
+        (previous->progress.state == RunState::Running || previous->progress.state == RunState::Queued)) {
+        previous->progress.state = RunState::Failed;
+        previous->progress.ended = now;
+        previous->progress.current.clear();
+        previous->progress.errors.push_back("interrupted: the process ended during the run");
+        CV_TRY_VOID(store.record_run(*previous, actor));
+    }
     RunRecord run;
     run.connector = c.name;
-    run.number = previous.empty() ? 1 : previous.front().number + 1;
+    run.number = previous ? previous->number + 1 : 1;
     run.trigger = std::string(trigger);
     run.actor = std::string(actor);
     run.progress.state = RunState::Running;

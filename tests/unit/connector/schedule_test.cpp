@@ -172,7 +172,9 @@ TEST(ConnectorJson, ErrorsNameTheField)
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"ftp://x/i.json"})"),
               "url: 'ftp://x/i.json' is not an http:// or https:// URL");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://u:p@x/i.json"})"),
-              "url: 'https://u:p@x/i.json' is not an http:// or https:// URL");
+              "url: no user:password@ in a URL: credentials are secrets");
+    EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://x y/i.json?token=abc"})"),
+              "url: 'https://x y/i.json' is not an http:// or https:// URL");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://x/i","auth":"basic"})"),
               "username: required for basic auth");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://x/i","auth":"digest"})"),
@@ -183,7 +185,7 @@ TEST(ConnectorJson, ErrorsNameTheField)
     EXPECT_EQ(
         connector_error(
             R"({"name":"a","kind":"cloud-api","phone_number_id":"1","secrets":{"app_secret":"hunter2"}})")
-            .rfind("secrets: app_secret: expected \"set\" or \"unset\"", 0),
+            .rfind("secrets: 'app_secret': expected \"set\" or \"unset\"", 0),
         0u);
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","secrets":{"token":"set"}})"),
               "secrets: 'token' is not a secret of this connector");
@@ -244,7 +246,12 @@ TEST(ConnectorJson, RequestCarriesSecretsApart)
     auto bad =
         parse_connector_request(R"({"name":"p","kind":"drop-folder","folder":"/d","secrets":{"x":1}})");
     ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error().message(), "secrets: x: expected a string");
+    EXPECT_EQ(bad.error().message(), "secrets: 'x': expected a string");
+    // A key that may be a pasted secret is never repeated.
+    auto pasted = parse_connector_request(
+        R"({"name":"p","kind":"http-pull","url":"https://x/i.json","auth":"bearer","secrets":{"c2VjcmV0X3Rva2Vu":"="}})");
+    ASSERT_FALSE(pasted);
+    EXPECT_EQ(pasted.error().message().find("c2VjcmV0"), std::string::npos) << pasted.error().message();
 }
 
 TEST(RunJson, RoundTrips)
