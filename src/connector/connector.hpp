@@ -238,7 +238,8 @@ private:
 ///
 /// drop-folder: every regular file directly in the folder — not hidden, not partial (.part,
 /// .tmp, .crdownload), `done/` and `failed/` being folders are never looked at — is imported
-/// once its size and mtime stayed unchanged for `settle_seconds` (the run waits for files
+/// once its size and mtime stayed unchanged for `settle_seconds` — watched by the run, or by
+/// an mtime that old and a moment's watch (one second at most) — (the run waits for files
 /// still changing, up to `options.max_settle_wait_seconds`, checking `stop`; what still
 /// changes then is counted in `waiting` and left for a later run), then moved to `done/`, or to `failed/`
 /// with `<file>.reason.txt` beside it. Phone databases go through import_database, the rest

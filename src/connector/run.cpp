@@ -240,6 +240,10 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
     const auto settle = std::chrono::seconds(c.settle_seconds);
     std::map<std::string, FileState> watch;
     std::set<std::string> handled;
+    // Without waiting (a service's lock), a file whose mtime is old enough is taken at once.
+    const auto confirm = options.max_settle_wait_seconds > 0
+                             ? std::min<Clock::duration>(settle, std::chrono::seconds(1))
+                             : Clock::duration::zero();
     const auto give_up =
         Clock::now() + std::chrono::seconds(std::max<std::int64_t>(0, options.max_settle_wait_seconds));
     while (true) {
@@ -254,17 +258,18 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
                 continue;  // a folder (done/, failed/, anything else) or gone
             const auto t = Clock::now();
             auto found = watch.find(name);
-            const bool first = found == watch.end();
-            if (first || found->second.size != now_state->size ||
+            if (found == watch.end() || found->second.size != now_state->size ||
                 found->second.mtime_ns != now_state->mtime_ns) {
                 now_state->since = t;
                 found = watch.insert_or_assign(name, *now_state).first;
             }
-            // Settled: unchanged for the settle period while we watched, or, when first seen,
-            // last written that long ago by the file's own clock.
+            // Settled: unchanged for the settle period while we watched, or last written that
+            // long ago by the file's own clock and unchanged for a moment while we watched (a
+            // copy that preserves timestamps may carry an old mtime while it still grows).
             const std::int64_t age_ns = wall_now() * 1'000'000'000 - found->second.mtime_ns;
-            const bool settled = t - found->second.since >= settle ||
-                                 (first && age_ns >= std::chrono::nanoseconds(settle).count());
+            const bool settled =
+                t - found->second.since >= settle ||
+                (age_ns >= std::chrono::nanoseconds(settle).count() && t - found->second.since >= confirm);
             (settled ? ready : waiting).push_back(name);
         }
         if (ec) {

@@ -220,6 +220,27 @@ TEST(DropFolder, FileStillBeingWrittenWaitsUntilItSettles)
     EXPECT_TRUE(fs::exists(f.folder / "done" / kChatName));
 }
 
+TEST(DropFolder, GrowingFileWithAnOldMtimeIsWatchedBeforeImport)
+{
+    // A copy that preserves timestamps: the file carries an old mtime while it still grows.
+    Fixture f;
+    const auto c = f.add_drop(10);
+    const fs::path path = f.folder / kChatName;
+    write_file(path, chat_text(1));
+    const auto old = fs::last_write_time(path);
+    std::thread writer([&] {
+        for (int i = 1; i < 4; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            std::ofstream(path, std::ios::binary | std::ios::app) << chat_text(1, i);
+            fs::last_write_time(path, old);
+        }
+    });
+    const auto r = f.run(c);
+    writer.join();
+    EXPECT_EQ(r.progress.state, RunState::Succeeded);
+    EXPECT_EQ(r.progress.imported, 4u);  // all of it, not the first line
+}
+
 TEST(DropFolder, WithoutWaitingAnUnsettledFileIsLeftForALaterRun)
 {
     Fixture f;
