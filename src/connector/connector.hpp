@@ -222,7 +222,8 @@ public:
     /// last_run() of every connector there is, by name.
     Result<std::map<std::string, RunRecord>> last_runs();
     /// Stores a run record (new or an update of the same number). A finished run that carries a
-    /// checkpoint newer than the connector's advances it, in the same audited step.
+    /// checkpoint newer than the connector's advances it (journaled as "connector.checkpoint",
+    /// right after the record). Audited as "connector.run.start" (running) or "connector.run".
     Result<void> record_run(const RunRecord& run, std::string_view actor);
     /// The number the connector's next run gets.
     Result<std::uint64_t> next_run_number(std::string_view connector);
