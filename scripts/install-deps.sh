@@ -18,7 +18,7 @@ packages=(
   libmagic-dev             # attachment Content-Type from the bytes themselves
   libphonenumber-dev libprotobuf-dev   # user mapping: phone numbers to E.164
   libcsv-dev               # user mapping: the RFC 4180 CSV parser
-  libcurl4-openssl-dev     # IMAP delivery: connection, TLS/STARTTLS, SASL login (src/deliver)
+  libcurl4-openssl-dev     # IMAP delivery (src/deliver); connector http-pull (src/connector)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers
   clang-format-14          # make format-check (part of make test)

@@ -389,6 +389,8 @@ void add_connector_commands(CLI::App& app, int& status)
                         "run #{} {}: files {}  seen {}  new {}  duplicate {}  quarantined {}  failed {}\n",
                         record.number, con::to_string(p.state), p.files_done, p.seen, p.imported,
                         p.duplicates, p.quarantined, p.failed);
+                    if (p.waiting)
+                        fmt::print("{} file(s) still changing: left for the next run\n", p.waiting);
                     for (const auto& w : p.warnings)
                         fmt::print(stderr, "chatvault: warning: {}: {}\n", c->name, w);
                     for (const auto& e : p.errors)

@@ -129,6 +129,16 @@ std::vector<std::string> secret_fields(const Connector& c);
 /// Parse, naming the field: "schedule: …", "mapping_csv line 4: Mobile: …", "owners[1]: …".
 Result<Connector> parse_connector(std::string_view json);
 
+/// A REST API's create/update body: the connector's fields, and `secrets` as an object of
+/// field → value (an empty value removes an optional secret on update).
+struct ConnectorRequest {
+    Connector connector;
+    std::map<std::string, std::string> secrets;
+};
+/// Reads a ConnectorRequest: `secrets` is taken out and checked against secret_fields() (a
+/// message names the field, never the value), the rest read as parse_connector reads it.
+Result<ConnectorRequest> parse_connector_request(std::string_view json);
+
 /// The connector as JSON (every field, secrets only as "set"/"unset"). parse_connector reads it
 /// back as the same value.
 std::string to_json(const Connector& c);
@@ -148,6 +158,7 @@ struct RunProgress {
     RunState state = RunState::Queued;
     std::uint64_t files = 0;              ///< files found to import (settled, new)
     std::uint64_t files_done = 0;         ///< of which finished (imported or failed)
+    std::uint64_t waiting = 0;            ///< drop-folder: files still changing, left for a later run
     std::uint64_t seen = 0;               ///< items read
     std::uint64_t imported = 0;           ///< new items archived
     std::uint64_t duplicates = 0;         ///< already archived
@@ -205,10 +216,14 @@ public:
 
     /// The connector's runs, newest first (kept for ever, even after the connector is removed).
     Result<std::vector<RunRecord>> runs(std::string_view connector);
-    /// The newest run of each connector, by name.
+    /// The newest run of a connector: one record read (its number is kept beside the history),
+    /// so a scheduler may ask on every poll.
+    Result<std::optional<RunRecord>> last_run(std::string_view connector);
+    /// last_run() of every connector there is, by name.
     Result<std::map<std::string, RunRecord>> last_runs();
     /// Stores a run record (new or an update of the same number). A finished run that carries a
-    /// checkpoint newer than the connector's advances it, in the same audited step.
+    /// checkpoint newer than the connector's advances it (journaled as "connector.checkpoint",
+    /// right after the record). Audited as "connector.run.start" (running) or "connector.run".
     Result<void> record_run(const RunRecord& run, std::string_view actor);
     /// The number the connector's next run gets.
     Result<std::uint64_t> next_run_number(std::string_view connector);
@@ -224,8 +239,10 @@ private:
 ///
 /// drop-folder: every regular file directly in the folder — not hidden, not partial (.part,
 /// .tmp, .crdownload), `done/` and `failed/` being folders are never looked at — is imported
-/// once its size and mtime stayed unchanged for `settle_seconds` (the run waits for files
-/// still changing, up to an hour, checking `stop`), then moved to `done/`, or to `failed/`
+/// once its size and mtime stayed unchanged for `settle_seconds` — watched by the run, or by
+/// an mtime that old and a moment's watch (one second at most) — (the run waits for files
+/// still changing, up to `options.max_settle_wait_seconds`, checking `stop`; what still
+/// changes then is counted in `waiting` and left for a later run), then moved to `done/`, or to `failed/`
 /// with `<file>.reason.txt` beside it. Phone databases go through import_database, the rest
 /// through import_export (a .zip export carries its media).
 ///
@@ -236,9 +253,16 @@ private:
 /// current file finishes, the run ends "cancelled". Items of a half-imported file are safe:
 /// import is idempotent. Returns an error only when the archive could not record the run;
 /// a failed import is a run that ended "failed", with its errors.
+struct RunOptions {
+    /// drop-folder: how long a run waits for files still changing. The CLI waits; a service
+    /// that holds a lock around the run may pass 0 and run the connector again `settle_seconds`
+    /// later when the record's `waiting` is not 0.
+    std::int64_t max_settle_wait_seconds = 3600;
+};
+
 Result<RunRecord> run_connector(archive::Archive& archive, Connectors& store, const Connector& c,
                                 std::string_view trigger, std::string_view actor, std::int64_t now,
                                 const std::function<void(const RunProgress&)>& on_progress,
-                                const std::atomic<bool>& stop);
+                                const std::atomic<bool>& stop, const RunOptions& options = {});
 
 }  // namespace cv::connector

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connector/connector.hpp"
+#include "connector/detail/shown_field.hpp"
 #include "core/time.hpp"
 #include "mapping/mapping.hpp"
 
@@ -153,15 +154,20 @@ bool has_control(std::string_view s)
                        [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
 }
 
-bool http_url(std::string_view url)
+/// Why `url` is not an http(s) URL we accept, or empty. The URL is shown without its query
+/// (a token may be there), and not at all when it carries user:password@.
+std::string url_problem(std::string_view field, std::string_view url)
 {
     const auto rest = url.rfind("https://", 0) == 0  ? url.substr(8)
                       : url.rfind("http://", 0) == 0 ? url.substr(7)
                                                      : std::string_view{};
-    // No user:password@ in the URL: credentials are secrets, kept apart from the settings.
     const auto authority = rest.substr(0, rest.find_first_of("/?#"));
-    return !authority.empty() && authority.find('@') == std::string_view::npos && !has_control(url) &&
-           url.find(' ') == std::string_view::npos;
+    if (authority.find('@') != std::string_view::npos)
+        return fmt::format("{}: no user:password@ in a URL: credentials are secrets", field);
+    if (authority.empty() || has_control(url) || url.find(' ') != std::string_view::npos)
+        return fmt::format("{}: '{}' is not an http:// or https:// URL", field,
+                           url.substr(0, url.find_first_of("?#")));
+    return {};
 }
 
 /// Checks what parse_connector cannot tell from types alone. Returns the first problem.
@@ -192,8 +198,8 @@ std::string validate(const Connector& c)
     case Kind::HttpPull:
         if (c.url.empty())
             return "url: missing";
-        if (!http_url(c.url))
-            return fmt::format("url: '{}' is not an http:// or https:// URL", c.url);
+        if (auto problem = url_problem("url", c.url); !problem.empty())
+            return problem;
         if (c.auth != "none" && c.auth != "basic" && c.auth != "bearer")
             return fmt::format("auth: '{}': expected none, basic or bearer", c.auth);
         if (c.auth == "basic" && c.username.empty())
@@ -209,8 +215,8 @@ std::string validate(const Connector& c)
         if (c.phone_number_id.size() > 32 || !std::all_of(c.phone_number_id.begin(), c.phone_number_id.end(),
                                                           [](char ch) { return ch >= '0' && ch <= '9'; }))
             return fmt::format("phone_number_id: '{}': expected the number's id (digits)", c.phone_number_id);
-        if (!http_url(c.graph_base_url))
-            return fmt::format("graph_base_url: '{}' is not an http:// or https:// URL", c.graph_base_url);
+        if (auto problem = url_problem("graph_base_url", c.graph_base_url); !problem.empty())
+            return problem;
         break;
     }
     if (auto zone = TimeZone::locate(c.time_zone); !zone)
@@ -237,7 +243,7 @@ std::string validate(const Connector& c)
     const auto fields = secret_fields(c);
     for (const auto& [field, set] : c.secrets_set)
         if (std::find(fields.begin(), fields.end(), field) == fields.end())
-            return fmt::format("secrets: '{}' is not a secret of this connector", field);
+            return fmt::format("secrets: {} is not a secret of this connector", detail::shown_field(field));
     return {};
 }
 
@@ -345,7 +351,7 @@ Result<Connector> parse_connector(std::string_view text)
             else
                 r.problem("secrets", fmt::format("{}: expected \"set\" or \"unset\" (secret values are "
                                                  "never part of a connector)",
-                                                 item.key()));
+                                                 detail::shown_field(item.key())));
         }
     }
     r.refuse_unknown();
@@ -354,6 +360,32 @@ Result<Connector> parse_connector(std::string_view text)
     if (auto problem = validate(c); !problem.empty())
         return fail(ErrorCode::InvalidArgument, std::move(problem));
     return c;
+}
+
+Result<ConnectorRequest> parse_connector_request(std::string_view text)
+{
+    CV_TRY(json j, parse_json(text));
+    ConnectorRequest out;
+    if (j.is_object() && j.contains("secrets")) {
+        const json secrets = std::move(j["secrets"]);
+        j.erase("secrets");
+        if (!secrets.is_object())
+            return fail(ErrorCode::InvalidArgument, "secrets: expected an object of field: value");
+        for (const auto& item : secrets.items()) {
+            if (!item.value().is_string())
+                return fail(ErrorCode::InvalidArgument,
+                            fmt::format("secrets: {}: expected a string", detail::shown_field(item.key())));
+            out.secrets[item.key()] = item.value().get<std::string>();
+        }
+    }
+    CV_TRY(out.connector, parse_connector(j.dump()));
+    const auto fields = secret_fields(out.connector);
+    for (const auto& [field, value] : out.secrets)
+        if (std::find(fields.begin(), fields.end(), field) == fields.end())
+            return fail(
+                ErrorCode::InvalidArgument,
+                fmt::format("secrets: {} is not a secret of this connector", detail::shown_field(field)));
+    return out;
 }
 
 std::string to_json(const Connector& c)
@@ -413,6 +445,7 @@ std::string to_json(const RunRecord& run)
            {"state", std::string(to_string(p.state))},
            {"files", p.files},
            {"files_done", p.files_done},
+           {"waiting", p.waiting},
            {"seen", p.seen},
            {"imported", p.imported},
            {"duplicates", p.duplicates},
@@ -452,6 +485,7 @@ Result<RunRecord> parse_run(std::string_view text)
     RunProgress& p = run.progress;
     p.files = r.count("files");
     p.files_done = r.count("files_done");
+    p.waiting = r.count("waiting");
     p.seen = r.count("seen");
     p.imported = r.count("imported");
     p.duplicates = r.count("duplicates");

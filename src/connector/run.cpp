@@ -36,7 +36,6 @@ namespace {
 
 constexpr std::size_t kMaxErrors = 100;
 constexpr std::size_t kMaxIndexBytes = 16u << 20;
-constexpr auto kMaxSettleWait = std::chrono::hours(1);
 constexpr auto kPoll = std::chrono::milliseconds(200);
 
 std::int64_t wall_now()
@@ -230,7 +229,7 @@ Result<fs::path> move_into(const fs::path& dir, std::string_view sub, const std:
 }
 
 void run_drop_folder(archive::Archive& archive, const Connector& c, const Mapping& m, Reporter& reporter,
-                     const std::atomic<bool>& stop)
+                     const std::atomic<bool>& stop, const RunOptions& options)
 {
     const fs::path dir = c.folder;
     std::error_code ec;
@@ -241,7 +240,12 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
     const auto settle = std::chrono::seconds(c.settle_seconds);
     std::map<std::string, FileState> watch;
     std::set<std::string> handled;
-    const auto give_up = Clock::now() + kMaxSettleWait;
+    // Without waiting (a service's lock), a file whose mtime is old enough is taken at once.
+    const auto confirm = options.max_settle_wait_seconds > 0
+                             ? std::min<Clock::duration>(settle, std::chrono::seconds(1))
+                             : Clock::duration::zero();
+    const auto give_up =
+        Clock::now() + std::chrono::seconds(std::max<std::int64_t>(0, options.max_settle_wait_seconds));
     while (true) {
         std::vector<std::string> ready;
         std::vector<std::string> waiting;
@@ -254,17 +258,18 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
                 continue;  // a folder (done/, failed/, anything else) or gone
             const auto t = Clock::now();
             auto found = watch.find(name);
-            const bool first = found == watch.end();
-            if (first || found->second.size != now_state->size ||
+            if (found == watch.end() || found->second.size != now_state->size ||
                 found->second.mtime_ns != now_state->mtime_ns) {
                 now_state->since = t;
                 found = watch.insert_or_assign(name, *now_state).first;
             }
-            // Settled: unchanged for the settle period while we watched, or, when first seen,
-            // last written that long ago by the file's own clock.
+            // Settled: unchanged for the settle period while we watched, or last written that
+            // long ago by the file's own clock and unchanged for a moment while we watched (a
+            // copy that preserves timestamps may carry an old mtime while it still grows).
             const std::int64_t age_ns = wall_now() * 1'000'000'000 - found->second.mtime_ns;
-            const bool settled = t - found->second.since >= settle ||
-                                 (first && age_ns >= std::chrono::nanoseconds(settle).count());
+            const bool settled =
+                t - found->second.since >= settle ||
+                (age_ns >= std::chrono::nanoseconds(settle).count() && t - found->second.since >= confirm);
             (settled ? ready : waiting).push_back(name);
         }
         if (ec) {
@@ -304,13 +309,9 @@ void run_drop_folder(archive::Archive& archive, const Connector& c, const Mappin
             reporter.p().current.clear();
             reporter.report();
         }
-        if (stop || waiting.empty())
+        reporter.p().waiting = waiting.size();
+        if (stop || waiting.empty() || Clock::now() >= give_up)
             return;
-        if (Clock::now() > give_up) {
-            for (const auto& name : waiting)
-                reporter.error(fmt::format("{}: still changing after an hour: left for the next run", name));
-            return;
-        }
         reporter.p().current = fmt::format("waiting for {} to settle", waiting.front());
         reporter.report(true);
         std::this_thread::sleep_for(kPoll);
@@ -492,26 +493,26 @@ std::optional<std::int64_t> run_http_pull(archive::Archive& archive, Connectors&
 Result<RunRecord> run_connector(archive::Archive& archive, Connectors& store, const Connector& c,
                                 std::string_view trigger, std::string_view actor, std::int64_t now,
                                 const std::function<void(const RunProgress&)>& on_progress,
-                                const std::atomic<bool>& stop)
+                                const std::atomic<bool>& stop, const RunOptions& options)
 {
     if (c.kind == Kind::CloudApi)
         return fail(ErrorCode::Unsupported,
                     fmt::format("connector '{}' is a cloud-api connector: its items arrive by webhook "
                                 "(chatvault serve)",
                                 c.name));
-    // A run this process's predecessor left "running" died with it.
-    CV_TRY(auto previous, store.runs(c.name));
-    for (auto& old : previous)
-        if (old.progress.state == RunState::Running || old.progress.state == RunState::Queued) {
-            old.progress.state = RunState::Failed;
-            old.progress.ended = now;
-            old.progress.current.clear();
-            old.progress.errors.push_back("interrupted: the process ended during the run");
-            CV_TRY_VOID(store.record_run(old, actor));
-        }
+    // A run this process's predecessor left "running" died with it (only the newest can be).
+    CV_TRY(auto previous, store.last_run(c.name));
+    if (previous &&
+        (previous->progress.state == RunState::Running || previous->progress.state == RunState::Queued)) {
+        previous->progress.state = RunState::Failed;
+        previous->progress.ended = now;
+        previous->progress.current.clear();
+        previous->progress.errors.push_back("interrupted: the process ended during the run");
+        CV_TRY_VOID(store.record_run(*previous, actor));
+    }
     RunRecord run;
     run.connector = c.name;
-    run.number = previous.empty() ? 1 : previous.front().number + 1;
+    run.number = previous ? previous->number + 1 : 1;
     run.trigger = std::string(trigger);
     run.actor = std::string(actor);
     run.progress.state = RunState::Running;
@@ -525,7 +526,7 @@ Result<RunRecord> run_connector(archive::Archive& archive, Connectors& store, co
     if (auto loaded = m.load(c); !loaded) {
         reporter.error(loaded.error().describe());
     } else if (c.kind == Kind::DropFolder) {
-        run_drop_folder(archive, c, m, reporter, stop);
+        run_drop_folder(archive, c, m, reporter, stop, options);
     } else {
         run.checkpoint = run_http_pull(archive, store, c, m, reporter, stop);
     }

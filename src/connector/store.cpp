@@ -4,11 +4,13 @@
 // changed, never their values.
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "connector/connector.hpp"
+#include "connector/detail/shown_field.hpp"
 #include "core/digest.hpp"
 
 namespace cv::connector {
@@ -29,6 +31,11 @@ std::string run_id(std::string_view connector, std::uint64_t number)
 {
     // Zero-padded so that the archive's id order is the run order.
     return fmt::format("{}/{:012}", connector, number);
+}
+
+std::string last_run_setting(std::string_view connector)
+{
+    return fmt::format("connector.last_run.{}", connector);
 }
 
 std::string audit_parameters(const Connector& c, const std::vector<std::string>& secrets_changed)
@@ -70,7 +77,8 @@ Result<void> Connectors::add(Connector c, const std::map<std::string, std::strin
     for (const auto& [field, value] : secrets)
         if (std::find(fields.begin(), fields.end(), field) == fields.end())
             return fail(ErrorCode::InvalidArgument,
-                        fmt::format("secret '{}' is not one a {} connector{} uses", field, to_string(c.kind),
+                        fmt::format("secret {} is not one a {} connector{} uses", detail::shown_field(field),
+                                    to_string(c.kind),
                                     c.kind == Kind::HttpPull ? fmt::format(" with auth {}", c.auth) : ""));
     // The required ones: every field but cloud-api's access_token (media downloads only).
     for (const auto& field : fields) {
@@ -108,7 +116,7 @@ Result<void> Connectors::update(Connector c, const std::map<std::string, std::st
     for (const auto& [field, value] : secrets)
         if (std::find(fields.begin(), fields.end(), field) == fields.end())
             return fail(ErrorCode::InvalidArgument,
-                        fmt::format("secret '{}' is not one this connector uses", field));
+                        fmt::format("secret {} is not one this connector uses", detail::shown_field(field)));
     for (const auto& field : fields) {
         const auto it = secrets.find(field);
         const bool given = it != secrets.end() && !it->second.empty();
@@ -213,24 +221,42 @@ Result<std::vector<RunRecord>> Connectors::runs(std::string_view connector)
     return out;
 }
 
+Result<std::optional<RunRecord>> Connectors::last_run(std::string_view connector)
+{
+    // The number only, in the clear: the record itself (file names, errors) stays sealed.
+    CV_TRY(const auto number, archive_.setting(last_run_setting(connector)));
+    if (number) {
+        CV_TRY(const auto doc,
+               archive_.document(kRunDoc, run_id(connector, std::strtoull(number->c_str(), nullptr, 10))));
+        if (doc) {
+            auto run = parse_run(doc->json);
+            if (!run)
+                return fail(std::move(run).error().with_context(fmt::format("run document '{}'", doc->id)));
+            return std::optional<RunRecord>(std::move(*run));
+        }
+    }
+    CV_TRY(auto all, runs(connector));
+    if (all.empty())
+        return std::optional<RunRecord>{};
+    return std::optional<RunRecord>(std::move(all.front()));
+}
+
 Result<std::map<std::string, RunRecord>> Connectors::last_runs()
 {
-    CV_TRY(const auto docs, archive_.documents(kRunDoc));
+    CV_TRY(const auto docs, archive_.documents(kConnectorDoc));
     std::map<std::string, RunRecord> out;
-    // Ids sort by connector, then number: the last of each name wins.
     for (const auto& d : docs) {
-        auto run = parse_run(d.json);
-        if (!run)
-            return fail(std::move(run).error().with_context(fmt::format("run document '{}'", d.id)));
-        out[run->connector] = std::move(*run);
+        CV_TRY(auto last, last_run(d.id));
+        if (last)
+            out[d.id] = std::move(*last);
     }
     return out;
 }
 
 Result<std::uint64_t> Connectors::next_run_number(std::string_view connector)
 {
-    CV_TRY(const auto all, runs(connector));
-    return all.empty() ? 1 : all.front().number + 1;
+    CV_TRY(const auto last, last_run(connector));
+    return last ? last->number + 1 : 1;
 }
 
 Result<void> Connectors::record_run(const RunRecord& run, std::string_view actor)
@@ -251,6 +277,10 @@ Result<void> Connectors::record_run(const RunRecord& run, std::string_view actor
     if (finished)
         e.results = p.imported;
     CV_TRY_VOID(archive_.put_document(kRunDoc, run_id(run.connector, run.number), to_json(run), e));
+    CV_TRY(const auto last, archive_.setting(last_run_setting(run.connector)));
+    if (!last || std::strtoull(last->c_str(), nullptr, 10) < run.number) {
+        CV_TRY_VOID(archive_.put_setting(last_run_setting(run.connector), std::to_string(run.number)));
+    }
     if (!finished || !run.checkpoint)
         return {};
     CV_TRY(auto c, get(run.connector));

@@ -220,6 +220,46 @@ TEST(DropFolder, FileStillBeingWrittenWaitsUntilItSettles)
     EXPECT_TRUE(fs::exists(f.folder / "done" / kChatName));
 }
 
+TEST(DropFolder, GrowingFileWithAnOldMtimeIsWatchedBeforeImport)
+{
+    // A copy that preserves timestamps: the file carries an old mtime while it still grows.
+    Fixture f;
+    const auto c = f.add_drop(10);
+    const fs::path path = f.folder / kChatName;
+    write_file(path, chat_text(1));
+    const auto old = fs::last_write_time(path);
+    std::thread writer([&] {
+        for (int i = 1; i < 4; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            std::ofstream(path, std::ios::binary | std::ios::app) << chat_text(1, i);
+            fs::last_write_time(path, old);
+        }
+    });
+    const auto r = f.run(c);
+    writer.join();
+    EXPECT_EQ(r.progress.state, RunState::Succeeded);
+    EXPECT_EQ(r.progress.imported, 4u);  // all of it, not the first line
+}
+
+TEST(DropFolder, WithoutWaitingAnUnsettledFileIsLeftForALaterRun)
+{
+    Fixture f;
+    const auto c = f.add_drop(30);
+    write_file(f.folder / kChatName, chat_text(2), false);  // just written
+    write_file(f.folder / "old.txt", chat_text(2, 10));     // settled long ago
+    const auto started = Clock::now();
+    RunOptions no_wait;
+    no_wait.max_settle_wait_seconds = 0;
+    auto r = run_connector(f.archive, f.store, c, "schedule", "scheduler", kT0, {}, f.stop, no_wait);
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(10));
+    EXPECT_EQ(r->progress.state, RunState::Succeeded);
+    EXPECT_EQ(r->progress.files, 1u);
+    EXPECT_EQ(r->progress.waiting, 1u);
+    EXPECT_TRUE(fs::exists(f.folder / kChatName));
+    EXPECT_TRUE(fs::exists(f.folder / "done" / "old.txt"));
+}
+
 TEST(DropFolder, StopFlagHonouredBetweenFiles)
 {
     Fixture f;

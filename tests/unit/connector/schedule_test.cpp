@@ -172,7 +172,9 @@ TEST(ConnectorJson, ErrorsNameTheField)
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"ftp://x/i.json"})"),
               "url: 'ftp://x/i.json' is not an http:// or https:// URL");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://u:p@x/i.json"})"),
-              "url: 'https://u:p@x/i.json' is not an http:// or https:// URL");
+              "url: no user:password@ in a URL: credentials are secrets");
+    EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://x y/i.json?token=abc"})"),
+              "url: 'https://x y/i.json' is not an http:// or https:// URL");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://x/i","auth":"basic"})"),
               "username: required for basic auth");
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"http-pull","url":"https://x/i","auth":"digest"})"),
@@ -183,7 +185,7 @@ TEST(ConnectorJson, ErrorsNameTheField)
     EXPECT_EQ(
         connector_error(
             R"({"name":"a","kind":"cloud-api","phone_number_id":"1","secrets":{"app_secret":"hunter2"}})")
-            .rfind("secrets: app_secret: expected \"set\" or \"unset\"", 0),
+            .rfind("secrets: 'app_secret': expected \"set\" or \"unset\"", 0),
         0u);
     EXPECT_EQ(connector_error(R"({"name":"a","kind":"drop-folder","folder":"/d","secrets":{"token":"set"}})"),
               "secrets: 'token' is not a secret of this connector");
@@ -227,6 +229,29 @@ TEST(ConnectorJson, RoundTrips)
     cloud.secrets_set = {{"app_secret", true}, {"verify_token", true}, {"access_token", false}};
     EXPECT_EQ(parse_connector(to_json(cloud)), cloud);
     EXPECT_NE(to_json(cloud).find(R"("access_token":"unset")"), std::string::npos);
+}
+
+TEST(ConnectorJson, RequestCarriesSecretsApart)
+{
+    auto r = parse_connector_request(
+        R"({"name":"p","kind":"http-pull","url":"https://x/i.json","auth":"bearer","secrets":{"token":"t0k"}})");
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(r->connector.auth, "bearer");
+    EXPECT_EQ(r->secrets, (std::map<std::string, std::string>{{"token", "t0k"}}));
+    EXPECT_TRUE(r->connector.secrets_set.empty());
+    auto wrong = parse_connector_request(
+        R"({"name":"p","kind":"http-pull","url":"https://x/i.json","secrets":{"password":"hunter2"}})");
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().message(), "secrets: 'password' is not a secret of this connector");
+    auto bad =
+        parse_connector_request(R"({"name":"p","kind":"drop-folder","folder":"/d","secrets":{"x":1}})");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message(), "secrets: 'x': expected a string");
+    // A key that may be a pasted secret is never repeated.
+    auto pasted = parse_connector_request(
+        R"({"name":"p","kind":"http-pull","url":"https://x/i.json","auth":"bearer","secrets":{"c2VjcmV0X3Rva2Vu":"="}})");
+    ASSERT_FALSE(pasted);
+    EXPECT_EQ(pasted.error().message().find("c2VjcmV0"), std::string::npos) << pasted.error().message();
 }
 
 TEST(RunJson, RoundTrips)
