@@ -65,7 +65,8 @@ Result<std::vector<Due>> due_connectors(Context& ctx)
         if (const auto it = last.find(c.name); it != last.end())
             last_start = it->second.progress.started;
         const auto next = connector::next_run(c, last_start, now);
-        if (next && *next <= now)
+        const auto retry = ctx.settle_retry.find(c.name);
+        if ((next && *next <= now) || (retry != ctx.settle_retry.end() && retry->second <= now && !c.paused))
             due.push_back({c, "schedule", "scheduler"});
     }
     // Requests for connectors that are gone are dropped.
@@ -95,12 +96,19 @@ void run_one(Context& ctx, const Due& due)
         // folder's files, one at a time), webhooks do not (they only touch the spool).
         std::lock_guard lock(ctx.archive_mutex);
         connector::Connectors store(ctx.archive);
+        // Files still being written are not waited for under the lock: the run counts them
+        // as waiting, and the connector runs again once they can have settled.
+        connector::RunOptions options;
+        options.max_settle_wait_seconds = 0;
         return connector::run_connector(ctx.archive, store, due.connector, due.trigger, due.actor, now_utc(),
-                                        on_progress, ctx.stopping);
+                                        on_progress, ctx.stopping, options);
     }();
     {
         std::lock_guard lock(ctx.runs_mutex);
         ctx.running.erase(name);
+        ctx.settle_retry.erase(name);
+        if (record && record->progress.waiting > 0)
+            ctx.settle_retry[name] = now_utc() + std::max<std::int64_t>(1, due.connector.settle_seconds);
     }
     if (!record) {
         if (ctx.log)
@@ -134,7 +142,7 @@ void run_scheduler(Context& ctx)
         std::unique_lock lock(ctx.runs_mutex);
         // Woken by "run now", a changed connector or SIGTERM; else a look every few seconds
         // (schedules have minute precision).
-        ctx.runs_changed.wait_for(lock, std::chrono::seconds(5),
+        ctx.runs_changed.wait_for(lock, std::chrono::seconds(ctx.settle_retry.empty() ? 5 : 1),
                                   [&] { return ctx.stopping.load() || !ctx.run_now.empty(); });
     }
 }

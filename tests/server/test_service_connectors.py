@@ -74,16 +74,17 @@ def main() -> int:
         def finished():
             j = imp.request("GET", "/api/v1/connectors/desk").json()
             states.add(j["status"])
-            last = j.get("last_run") or {}
-            return j if j["status"] not in ("running", "queued") and last.get("progress", {}).get("state") in (
-                "succeeded", "failed") else None
+            done = os.path.exists(os.path.join(drop, "done", os.path.basename(export)))
+            return j if done and j["status"] not in ("running", "queued", "settling") else None
 
-        shown = wait_for(finished, 120, 0.05, "the run to finish")
-        progress = shown["last_run"]["progress"]
-        c.check(progress["imported"] > 10, f"the run imported the export's items: {progress}")
-        c.check(progress["files"] == 2 and progress["failed"] == 1, f"two files taken, one failed: {progress}")
-        c.check(bool(states & {"queued", "running"}), f"the run was seen queued or running: {states}")
-        c.check(os.path.exists(os.path.join(drop, "done", os.path.basename(export))), "the export moved to done/")
+        # The first run finds the files still settling and comes back for them by itself.
+        shown = wait_for(finished, 120, 0.05, "the export to be imported")
+        importing = [r for r in shown["runs"] if r["progress"]["imported"] > 0]
+        c.check(len(importing) == 1, f"one run imported the export: {shown['runs']}")
+        progress = importing[0]["progress"] if importing else {"imported": -1}
+        c.check(progress["imported"] == 18, f"the run imported the export's 18 items: {progress}")
+        c.check(progress.get("files") == 2 and progress.get("failed") == 1, f"two files taken, one failed: {progress}")
+        c.check(bool(states & {"queued", "running", "settling"}), f"the run was seen queued, running or settling: {states}")
         failed = os.path.join(drop, "failed")
         c.check(os.path.exists(os.path.join(failed, "notes.zip")) and
                 any(n.startswith("notes.zip") and n.endswith(".reason.txt") for n in os.listdir(failed)),
@@ -95,7 +96,7 @@ def main() -> int:
         boxes = {m["address"]: m["items"] for m in ops.request("GET", "/api/v1/mailboxes").json()["mailboxes"]}
         # The group chat's member known by number is mapped by the CSV and gets every item (a
         # recipient of each); the others are names only, and the owner's name is not configured.
-        c.check(boxes.get("m.okafor@bank.example", 0) == progress["imported"] == 18,
+        c.check(boxes.get("m.okafor@bank.example", 0) == 18,
                 f"the export's 18 items are filed in the mapped member's mailbox: {boxes}, {progress}")
         metrics = imp.request("GET", "/metrics")
         c.check(metrics.status == 200 and f'chatvault_items_imported_total{{connector="desk"}} {progress["imported"]}'
@@ -103,12 +104,13 @@ def main() -> int:
         c.check('chatvault_last_success_timestamp_seconds{connector="desk"}' in metrics.body.decode(),
                 "/metrics has the last success per connector")
 
+        before = len(imp.request("GET", "/api/v1/connectors/desk/runs").json()["runs"])
         r = imp.request("POST", "/api/v1/connectors/desk/run")
-        wait_for(lambda: len(imp.request("GET", "/api/v1/connectors/desk/runs").json()["runs"]) >= 2 and finished(),
+        wait_for(lambda: len(imp.request("GET", "/api/v1/connectors/desk/runs").json()["runs"]) > before and finished(),
                  120, 0.1, "the second run")
         runs = imp.request("GET", "/api/v1/connectors/desk/runs").json()["runs"]
-        c.check(len(runs) == 2 and runs[0]["progress"]["imported"] == 0,
-                f"the second run finds nothing new, and both runs are in the history: {runs}")
+        c.check(runs[0]["progress"]["imported"] == 0 and runs[0]["progress"]["state"] == "succeeded",
+                f"a later run finds nothing new, and every run is in the history: {runs}")
         audit = ops.request("GET", "/api/v1/audit?action=connector.").json()["events"]
         actions = [(e["actor"], e["action"]) for e in audit]
         c.check(("importer", "connector.add") in actions, f"adding the connector is audited with its actor: {actions}")

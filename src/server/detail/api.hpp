@@ -87,6 +87,8 @@ struct Context {
     std::condition_variable runs_changed;
     std::map<std::string, std::string> run_now;  ///< connectors asked to run ("run now"), by whom
     std::map<std::string, LiveRun> running;  ///< by connector
+    /// Drop folders whose last run left files still changing: run again at this instant.
+    std::map<std::string, std::int64_t> settle_retry;
 
     // What the connector routes show while a run holds the archive (a drop folder's import can
     // take minutes; its progress must stay visible): the connectors and runs last read.

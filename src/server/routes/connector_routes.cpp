@@ -21,6 +21,7 @@ nlohmann::json progress_json(const connector::RunProgress& p)
             {"duplicates", p.duplicates},
             {"quarantined", p.quarantined},
             {"failed", p.failed},
+            {"waiting", p.waiting},
             {"bytes", p.bytes},
             {"started", p.started ? nlohmann::json(format_utc(p.started)) : nlohmann::json()},
             {"ended", p.ended ? nlohmann::json(format_utc(p.ended)) : nlohmann::json()},
@@ -53,28 +54,19 @@ nlohmann::json connector_json(Context& ctx, const connector::Connector& c, const
         j["live"] = {{"trigger", it->second.trigger}, {"progress", progress_json(it->second.progress)}};
     } else if (ctx.run_now.contains(c.name)) {
         j["status"] = "queued";
+    } else if (const auto retry = ctx.settle_retry.find(c.name); retry != ctx.settle_retry.end()) {
+        j["status"] = "settling";  // files still being written: run again once they can have settled
+        j["next_run"] = format_utc(retry->second);
     }
     return j;
 }
 
-// The request body: a connector as parse_connector reads it, except that `secrets` holds the
-// secret values to set (the stored form only says "set"/"unset").
+// The request body: a connector with its secrets' values in `secrets` (the stored form only
+// says "set"/"unset").
 Result<std::pair<connector::Connector, std::map<std::string, std::string>>> connector_body(const Call& call)
 {
-    CV_TRY(auto body, call.json_body());
-    std::map<std::string, std::string> secrets;
-    if (body.contains("secrets")) {
-        if (!body["secrets"].is_object())
-            return fail(ErrorCode::InvalidArgument, "secrets: expected an object of field: value");
-        for (const auto& [k, v] : body["secrets"].items()) {
-            if (!v.is_string())
-                return fail(ErrorCode::InvalidArgument, fmt::format("secrets.{}: expected a string", k));
-            secrets[k] = v.get<std::string>();
-        }
-        body.erase("secrets");
-    }
-    CV_TRY(auto c, connector::parse_connector(body.dump()));
-    return std::pair(std::move(c), std::move(secrets));
+    CV_TRY(auto request, connector::parse_connector_request(call.body));
+    return std::pair(std::move(request.connector), std::move(request.secrets));
 }
 
 // The connectors and their last runs: read from the archive when it is free, else (a run
