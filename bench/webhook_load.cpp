@@ -70,7 +70,9 @@ int main(int argc, char** argv)
             threads = std::strtoull(argv[i + 1], nullptr, 10);
     }
     if (port <= 0 || secret.empty() || threads == 0) {
-        std::fprintf(stderr, "usage: webhook_load --port P --secret S [--connector NAME] [--events N] [--threads T]\n");
+        std::fprintf(
+            stderr,
+            "usage: webhook_load --port P --secret S [--connector NAME] [--events N] [--threads T]\n");
         return 64;
     }
     const auto ts = static_cast<std::int64_t>(std::time(nullptr)) - 86400;
@@ -115,7 +117,7 @@ int main(int argc, char** argv)
     fmt::print(R"({{"events":{},"threads":{},"seconds":{:.3f},"events_per_second":{:.0f},"p50_ms":{:.2f},)"
                R"("p95_ms":{:.2f},"p99_ms":{:.2f},"max_ms":{:.2f},"failed":{}}})"
                "\n",
-               events, threads, seconds, static_cast<double>(events) / seconds, pct(0.50), pct(0.95), pct(0.99),
-               all.empty() ? 0.0 : all.back(), failed.load());
+               events, threads, seconds, static_cast<double>(events) / seconds, pct(0.50), pct(0.95),
+               pct(0.99), all.empty() ? 0.0 : all.back(), failed.load());
     return failed ? 1 : 0;
 }

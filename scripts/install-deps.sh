@@ -18,6 +18,7 @@ packages=(
   libmagic-dev             # attachment Content-Type from the bytes themselves
   libphonenumber-dev libprotobuf-dev   # user mapping: phone numbers to E.164
   libcsv-dev               # user mapping: the RFC 4180 CSV parser
+  libcpp-httplib-dev       # chatvault serve: HTTP/1.1 server with OpenSSL (TLS), and the webhook load generator
   libcurl4-openssl-dev     # IMAP delivery (src/deliver); connector http-pull (src/connector)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers

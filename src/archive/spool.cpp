@@ -144,8 +144,9 @@ Result<std::uint64_t> Spool::append(std::string_view channel, std::int64_t recei
     waiter.channel = channel;
     waiter.received = received;
     // Sealed on the caller's thread: the writer only writes.
-    waiter.sealed = impl_->key.seal(
-        std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()), seal_context(channel, received));
+    waiter.sealed =
+        impl_->key.seal(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()),
+                        seal_context(channel, received));
     std::unique_lock lock(impl_->queue_mutex);
     if (impl_->stopping)
         return fail(ErrorCode::Io, "the spool is closing");
@@ -196,10 +197,12 @@ Result<void> Spool::done(std::string_view channel, std::uint64_t seq)
 Result<void> Spool::put_media(std::string_view channel, std::string_view media_id, std::uint64_t seq,
                               std::string_view bytes)
 {
-    const auto sealed = impl_->key.seal(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()),
-                                        fmt::format("spool media {} {}", channel, media_id));
+    const auto sealed =
+        impl_->key.seal(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()),
+                        fmt::format("spool media {} {}", channel, media_id));
     std::lock_guard db_lock(impl_->db_mutex);
-    CV_TRY(auto st, impl_->db.prepare("INSERT OR REPLACE INTO media(channel, id, seq, sealed) VALUES(?1, ?2, ?3, ?4)"));
+    CV_TRY(auto st, impl_->db.prepare(
+                        "INSERT OR REPLACE INTO media(channel, id, seq, sealed) VALUES(?1, ?2, ?3, ?4)"));
     st.bind(1, channel).bind(2, media_id).bind(3, static_cast<std::int64_t>(seq)).bind_blob(4, sealed);
     return st.run();
 }
@@ -214,7 +217,8 @@ Result<std::optional<std::string>> Spool::media(std::string_view channel, std::s
         return std::optional<std::string>();
     auto plain = impl_->key.open(st.column_blob(0), fmt::format("spool media {} {}", channel, media_id));
     if (!plain)
-        return fail(std::move(plain).error().with_context(fmt::format("spool.db media {} of {}", media_id, channel)));
+        return fail(
+            std::move(plain).error().with_context(fmt::format("spool.db media {} of {}", media_id, channel)));
     return std::optional<std::string>(std::string(plain->begin(), plain->end()));
 }
 

@@ -22,10 +22,10 @@ namespace cv::archive {
 
 /// One spooled event, opened.
 struct SpooledEvent {
-    std::uint64_t seq = 0;     ///< increasing, never reused
-    std::string channel;       ///< which connector it arrived for
-    std::int64_t received = 0; ///< UTC seconds
-    std::string body;          ///< the exact bytes received
+    std::uint64_t seq = 0;      ///< increasing, never reused
+    std::string channel;        ///< which connector it arrived for
+    std::int64_t received = 0;  ///< UTC seconds
+    std::string body;           ///< the exact bytes received
 };
 
 class Spool {

@@ -31,7 +31,8 @@ void add_serve_command(CLI::App& app, int& status)
     auto args = std::make_shared<ServeArgs>();
     auto* cmd = app.add_subcommand("serve", "Run the connector service and the REST API (until SIGTERM)");
     cmd->add_option("--archive", args->archive, "The archive (default $CHATVAULT_ARCHIVE, else ./archive)");
-    cmd->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0: any free)");
+    cmd->add_option("--listen", args->listen,
+                    "HOST:PORT to listen on (default 127.0.0.1:8080; port 0: any free)");
     cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate chain: serve HTTPS (TLS 1.2 or later)");
     cmd->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert");
     cmd->add_option("--threads", args->threads, "Request threads (default 64)");
@@ -52,7 +53,8 @@ void add_serve_command(CLI::App& app, int& status)
             options.tls_key = args->tls_key;
         options.threads = args->threads;
         options.log = [](std::string_view line) {
-            fmt::print(stderr, "{} chatvault: {}\n", format_utc(static_cast<std::int64_t>(std::time(nullptr))), line);
+            fmt::print(stderr, "{} chatvault: {}\n",
+                       format_utc(static_cast<std::int64_t>(std::time(nullptr))), line);
             std::fflush(stderr);
         };
         auto served = server::serve(options);

@@ -277,5 +277,4 @@ Result<std::int64_t> parse_instant(std::string_view text, std::string_view what)
     return days * 86400 + h * 3600 + mi * 60 + sec;
 }
 
-
 }  // namespace cv

@@ -112,15 +112,17 @@ void run_one(Context& ctx, const Due& due)
     }
     if (!record) {
         if (ctx.log)
-            ctx.log(fmt::format("connector {}: run could not be recorded: {}", name, record.error().describe()));
+            ctx.log(
+                fmt::format("connector {}: run could not be recorded: {}", name, record.error().describe()));
         ctx.metrics.record_run(name, Metrics::RunOutcome{});
         return;
     }
     ctx.metrics.record_run(name, outcome_of(record->progress));
     if (ctx.log)
         ctx.log(fmt::format("connector {}: run {} {}: {} new, {} duplicate, {} quarantined, {} failed", name,
-                            record->number, connector::to_string(record->progress.state), record->progress.imported,
-                            record->progress.duplicates, record->progress.quarantined, record->progress.failed));
+                            record->number, connector::to_string(record->progress.state),
+                            record->progress.imported, record->progress.duplicates,
+                            record->progress.quarantined, record->progress.failed));
 }
 
 }  // namespace
@@ -176,8 +178,8 @@ Result<WebhookMapping> webhook_mapping(const connector::Connector& c)
 
 // Downloads the media the events refer to that the spool does not hold yet. A failure leaves
 // the attachment "not retrieved" in the item; the item itself is archived regardless.
-void fetch_media(Context& ctx, const connector::Connector& c, const std::vector<archive::SpooledEvent>& events,
-                 const std::string& access_token)
+void fetch_media(Context& ctx, const connector::Connector& c,
+                 const std::vector<archive::SpooledEvent>& events, const std::string& access_token)
 {
     if (access_token.empty())
         return;
@@ -249,7 +251,8 @@ Result<std::size_t> import_batch(Context& ctx, const std::string& name)
         return ingest::import_database(ctx.archive, "cloud-api:" + name, *source, options, mapping);
     }();
     if (!report)
-        return fail(std::move(report).error().with_context(fmt::format("importing {}'s webhook events", name)));
+        return fail(
+            std::move(report).error().with_context(fmt::format("importing {}'s webhook events", name)));
     // Only now are the events done: a crash before this imports them again, which adds nothing.
     CV_TRY_VOID(ctx.spool.done(name, events.back().seq));
     Metrics::RunOutcome o;

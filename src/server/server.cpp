@@ -50,7 +50,8 @@ Result<Endpoint> parse_listen(std::string_view text)
     int value = 0;
     for (const char ch : port) {
         if (ch < '0' || ch > '9' || value > 65535)
-            return fail(ErrorCode::InvalidArgument, fmt::format("--listen {}: the port is not a number", text));
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("--listen {}: the port is not a number", text));
         value = value * 10 + (ch - '0');
     }
     if (value > 65535 || e.host.empty())
@@ -128,7 +129,8 @@ bool authenticate(Context& ctx, const httplib::Request& req, httplib::Response& 
         }
         if (!found) {
             res.set_header("WWW-Authenticate", "Bearer realm=\"chatvault\"");
-            send_error(res, 401, "unauthenticated", "the API token is not valid (unknown, expired or revoked)");
+            send_error(res, 401, "unauthenticated",
+                       "the API token is not valid (unknown, expired or revoked)");
             return false;
         }
         principal = std::move(found);
@@ -183,8 +185,8 @@ void dispatch(Context& ctx, const Route& route, const std::vector<std::string>& 
         }
         if (route.access == Access::Permission && !principal->may(route.permission)) {
             send_error(res, 403, "forbidden",
-                       fmt::format("{} needs the permission {}, which none of your roles grants",
-                                   route.path, auth::to_string(route.permission)));
+                       fmt::format("{} needs the permission {}, which none of your roles grants", route.path,
+                                   auth::to_string(route.permission)));
             return;
         }
         call.principal = &*principal;
@@ -221,7 +223,8 @@ void dispatch(Context& ctx, const Route& route, const std::vector<std::string>& 
 httplib::Headers security_headers(bool tls)
 {
     httplib::Headers h{
-        {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
+        {"Content-Security-Policy",
+         "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
         {"X-Content-Type-Options", "nosniff"},
         {"X-Frame-Options", "DENY"},
         {"Referrer-Policy", "no-referrer"},
@@ -240,9 +243,10 @@ std::vector<RouteInfo> routes()
 {
     std::vector<RouteInfo> out;
     for (const Route& r : all_routes()) {
-        std::string permission = r.access == Access::Public          ? "public"
-                                 : r.access == Access::Authenticated ? "authenticated"
-                                                                     : std::string(auth::to_string(r.permission));
+        std::string permission = r.access == Access::Public ? "public"
+                                 : r.access == Access::Authenticated
+                                     ? "authenticated"
+                                     : std::string(auth::to_string(r.permission));
         out.push_back({r.method, r.path, std::move(permission)});
     }
     return out;
@@ -275,8 +279,8 @@ Result<void> serve(const ServeOptions& options)
         auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert->c_str(), options.tls_key->c_str());
         if (!tls->is_valid())
             return fail(ErrorCode::InvalidArgument,
-                        fmt::format("cannot use the certificate {} with the key {}", options.tls_cert->string(),
-                                    options.tls_key->string()));
+                        fmt::format("cannot use the certificate {} with the key {}",
+                                    options.tls_cert->string(), options.tls_key->string()));
         SSL_CTX_set_min_proto_version(tls->ssl_context(), TLS1_2_VERSION);
         http = std::move(tls);
     } else {
@@ -295,17 +299,18 @@ Result<void> serve(const ServeOptions& options)
                                        res.status == 404 ? "no such route" : "request refused"),
                             "application/json");
     });
-    http->set_exception_handler([&ctx](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-        if (ctx.log)
-            ctx.log(fmt::format("error: {} {}: unexpected exception", req.method, req.path));
-        send_error(res, 500, "internal", "internal error");
-    });
+    http->set_exception_handler(
+        [&ctx](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+            if (ctx.log)
+                ctx.log(fmt::format("error: {} {}: unexpected exception", req.method, req.path));
+            send_error(res, 500, "internal", "internal error");
+        });
 
     static const std::vector<Route> table = all_routes();
     for (const Route& route : table) {
         auto [pattern, names] = route_pattern(route.path);
         httplib::Server::Handler h = [&ctx, &route, names = names](const httplib::Request& req,
-                                                                    httplib::Response& res) {
+                                                                   httplib::Response& res) {
             dispatch(ctx, route, names, req, res);
         };
         if (route.method == "GET")
@@ -327,7 +332,8 @@ Result<void> serve(const ServeOptions& options)
         port = -1;
     if (port < 0)
         return fail(ErrorCode::Io, fmt::format("cannot listen on {}", options.listen));
-    const std::string shown_host = endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
+    const std::string shown_host =
+        endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
     if (ctx.log)
         ctx.log(fmt::format("listening on {}://{}:{}", ctx.tls ? "https" : "http", shown_host, port));
 
@@ -337,15 +343,17 @@ Result<void> serve(const ServeOptions& options)
         int sig = 0;
         sigwait(&signals, &sig);
         if (ctx.log)
-            ctx.log(fmt::format("{}: finishing the batch in hand, then stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+            ctx.log(fmt::format("{}: finishing the batch in hand, then stopping",
+                                sig == SIGTERM ? "SIGTERM" : "SIGINT"));
         ctx.stopping = true;
         ctx.runs_changed.notify_all();
         ctx.webhook_arrived.notify_all();
         http->stop();
     });
-    const bool listened = http->listen_after_bind();
-    if (!ctx.stopping) {
-        // The listener failed by itself: stop the rest and the signal thread with it.
+    http->listen_after_bind();          // returns once stop() is called, or when accepting fails
+    const bool failed = !ctx.stopping;  // the listener stopped by itself, not by a signal
+    if (failed) {
+        // Stop the rest, and wake the signal thread with the signal it waits for.
         ctx.stopping = true;
         ctx.runs_changed.notify_all();
         ctx.webhook_arrived.notify_all();
@@ -356,8 +364,8 @@ Result<void> serve(const ServeOptions& options)
     webhooks.join();
     if (ctx.log)
         ctx.log("stopped");
-    if (!listened && !ctx.stopping)
-        return fail(ErrorCode::Io, "the listener stopped");
+    if (failed)
+        return fail(ErrorCode::Io, fmt::format("the listener on {} stopped", options.listen));
     return {};
 }
 

@@ -86,7 +86,7 @@ struct Context {
     std::mutex runs_mutex;
     std::condition_variable runs_changed;
     std::map<std::string, std::string> run_now;  ///< connectors asked to run ("run now"), by whom
-    std::map<std::string, LiveRun> running;  ///< by connector
+    std::map<std::string, LiveRun> running;      ///< by connector
     /// Drop folders whose last run left files still changing: run again at this instant.
     std::map<std::string, std::int64_t> settle_retry;
 

@@ -64,21 +64,28 @@ std::string Metrics::exposition() const
         out += fmt::format("{}{{connector=\"{}\"}} {}\n", name, label(connector), v);
     };
     family("chatvault_items_imported_total", "counter", "Items archived by a connector's runs.",
-           [&](const std::string& n, const PerConnector& c) { sample("chatvault_items_imported_total", n, c.imported); });
+           [&](const std::string& n, const PerConnector& c) {
+               sample("chatvault_items_imported_total", n, c.imported);
+           });
     family("chatvault_items_duplicate_total", "counter", "Items a connector found archived already.",
            [&](const std::string& n, const PerConnector& c) {
                sample("chatvault_items_duplicate_total", n, c.duplicates);
            });
-    family("chatvault_items_quarantined_total", "counter", "Items kept in quarantine (no mapped participant).",
+    family("chatvault_items_quarantined_total", "counter",
+           "Items kept in quarantine (no mapped participant).",
            [&](const std::string& n, const PerConnector& c) {
                sample("chatvault_items_quarantined_total", n, c.quarantined);
            });
     family("chatvault_items_failed_total", "counter", "Items a connector could not archive.",
-           [&](const std::string& n, const PerConnector& c) { sample("chatvault_items_failed_total", n, c.failed); });
+           [&](const std::string& n, const PerConnector& c) {
+               sample("chatvault_items_failed_total", n, c.failed);
+           });
     out += "# HELP chatvault_runs_total Connector runs by outcome.\n# TYPE chatvault_runs_total counter\n";
     for (const auto& [n, c] : connectors_) {
-        out += fmt::format("chatvault_runs_total{{connector=\"{}\",outcome=\"succeeded\"}} {}\n", label(n), c.runs_ok);
-        out += fmt::format("chatvault_runs_total{{connector=\"{}\",outcome=\"failed\"}} {}\n", label(n), c.runs_failed);
+        out += fmt::format("chatvault_runs_total{{connector=\"{}\",outcome=\"succeeded\"}} {}\n", label(n),
+                           c.runs_ok);
+        out += fmt::format("chatvault_runs_total{{connector=\"{}\",outcome=\"failed\"}} {}\n", label(n),
+                           c.runs_failed);
     }
     family("chatvault_run_duration_seconds", "gauge", "How long the connector's last run took.",
            [&](const std::string& n, const PerConnector& c) {
@@ -97,8 +104,8 @@ std::string Metrics::exposition() const
            "# TYPE chatvault_webhook_refused_total counter\n";
     for (const auto& [n, c] : connectors_)
         for (const auto& [reason, count] : c.webhooks_refused)
-            out += fmt::format("chatvault_webhook_refused_total{{connector=\"{}\",reason=\"{}\"}} {}\n", label(n),
-                               label(reason), count);
+            out += fmt::format("chatvault_webhook_refused_total{{connector=\"{}\",reason=\"{}\"}} {}\n",
+                               label(n), label(reason), count);
     return out;
 }
 

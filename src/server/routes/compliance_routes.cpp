@@ -15,7 +15,8 @@ namespace {
 namespace gov = compliance::governance;
 namespace ret = compliance::retention;
 
-Result<std::uint64_t> count_param(const Call& call, std::string_view name, std::uint64_t fallback, std::uint64_t max)
+Result<std::uint64_t> count_param(const Call& call, std::string_view name, std::uint64_t fallback,
+                                  std::uint64_t max)
 {
     const auto v = call.query_value(name);
     if (!v)
@@ -62,7 +63,8 @@ Result<Reply> search(Context& ctx, Call& call)
                                     {"limit", options.limit},
                                     {"offset", options.offset},
                                     {"via", "api"}};
-    CV_TRY_VOID(ctx.archive.audit(archive::AuditEvent{call.actor(), now, "search", parameters.dump(), result.total}));
+    CV_TRY_VOID(
+        ctx.archive.audit(archive::AuditEvent{call.actor(), now, "search", parameters.dump(), result.total}));
     nlohmann::json hits = nlohmann::json::array();
     for (const auto& h : result.hits)
         hits.push_back({{"item", h.item},
@@ -83,19 +85,25 @@ Result<Reply> item(Context& ctx, Call& call)
     // A Reviewer's items.read reaches only the cases they are assigned to, and case
     // assignments are not kept yet: until they are, only those who may search see items.
     if (!call.principal->may(auth::Permission::Search))
-        return Reply::json({{"error", {{"code", "forbidden"}, {"message", "reviewers see the items of the cases they are assigned to"}}}},
+        return Reply::json({{"error",
+                             {{"code", "forbidden"},
+                              {"message", "reviewers see the items of the cases they are assigned to"}}}},
                            403);
     const std::string& id_text = call.params["id"];
-    if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos)
+    if (id_text.empty() || id_text.size() > 18 ||
+        id_text.find_first_not_of("0123456789") != std::string::npos)
         return fail(ErrorCode::InvalidArgument, "id: expected an item number");
     const std::int64_t id = std::stoll(id_text);
     std::lock_guard lock(ctx.archive_mutex);
     CV_TRY(const auto stored, ctx.archive.item(id));
     const nlohmann::json parameters{{"item", id}, {"via", "api"}};
-    CV_TRY_VOID(ctx.archive.audit(archive::AuditEvent{call.actor(), now_utc(), "item.view", parameters.dump(), 1}));
+    CV_TRY_VOID(
+        ctx.archive.audit(archive::AuditEvent{call.actor(), now_utc(), "item.view", parameters.dump(), 1}));
     nlohmann::json attachments = nlohmann::json::array();
     for (const auto& a : stored.item.attachments)
-        attachments.push_back({{"name", a.name}, {"present", a.present}, {"size", a.size ? nlohmann::json(*a.size) : nlohmann::json()}});
+        attachments.push_back({{"name", a.name},
+                               {"present", a.present},
+                               {"size", a.size ? nlohmann::json(*a.size) : nlohmann::json()}});
     return Reply::json({{"item", stored.id},
                         {"message_id", stored.message_id},
                         {"mailboxes", stored.mailboxes},
@@ -140,7 +148,8 @@ Result<Reply> list_holds(Context& ctx, Call& call)
 Result<Reply> add_hold(Context& ctx, Call& call)
 {
     CV_TRY(const auto body, call.json_body());
-    if (!body.contains("mailbox") || !body["mailbox"].is_string() || body["mailbox"].get<std::string>().empty())
+    if (!body.contains("mailbox") || !body["mailbox"].is_string() ||
+        body["mailbox"].get<std::string>().empty())
         return fail(ErrorCode::InvalidArgument, "mailbox: expected the mailbox's address");
     if (!body.contains("reason") || !body["reason"].is_string() || body["reason"].get<std::string>().empty())
         return fail(ErrorCode::InvalidArgument, "reason: say why (it is kept with the hold)");
@@ -191,13 +200,14 @@ Result<Reply> audit_log(Context& ctx, Call& call)
     for (std::size_t i = first; i < records.size(); ++i) {
         const auto& r = records[i];
         nlohmann::json parameters = nlohmann::json::parse(r.event.parameters, nullptr, false);
-        out.push_back({{"seq", r.seq},
-                       {"hash", r.hash},
-                       {"time", format_utc(r.event.time)},
-                       {"actor", r.event.actor},
-                       {"action", r.event.action},
-                       {"parameters", parameters.is_discarded() ? nlohmann::json(r.event.parameters) : parameters},
-                       {"results", r.event.results ? nlohmann::json(*r.event.results) : nlohmann::json()}});
+        out.push_back(
+            {{"seq", r.seq},
+             {"hash", r.hash},
+             {"time", format_utc(r.event.time)},
+             {"actor", r.event.actor},
+             {"action", r.event.action},
+             {"parameters", parameters.is_discarded() ? nlohmann::json(r.event.parameters) : parameters},
+             {"results", r.event.results ? nlohmann::json(*r.event.results) : nlohmann::json()}});
     }
     return Reply::json({{"events", out}, {"total", records.size()}});
 }
@@ -208,7 +218,10 @@ Result<Reply> quarantine(Context& ctx, Call&)
     CV_TRY(const auto entries, ctx.archive.quarantine());
     nlohmann::json out = nlohmann::json::array();
     for (const auto& q : entries)
-        out.push_back({{"item", q.id}, {"message_id", q.message_id}, {"reason", q.reason}, {"since", format_utc(q.since)}});
+        out.push_back({{"item", q.id},
+                       {"message_id", q.message_id},
+                       {"reason", q.reason},
+                       {"since", format_utc(q.since)}});
     return Reply::json({{"items", out}});
 }
 
@@ -222,7 +235,8 @@ void add_compliance_routes(std::vector<Route>& routes)
     routes.push_back({"GET", "/api/v1/items/{id}", Access::Permission, P::ItemsRead, item});
     routes.push_back({"GET", "/api/v1/holds", Access::Permission, P::HoldsRead, list_holds});
     routes.push_back({"POST", "/api/v1/holds", Access::Permission, P::HoldsManage, add_hold});
-    routes.push_back({"POST", "/api/v1/holds/{id}/release", Access::Permission, P::HoldsManage, release_hold});
+    routes.push_back(
+        {"POST", "/api/v1/holds/{id}/release", Access::Permission, P::HoldsManage, release_hold});
     routes.push_back({"GET", "/api/v1/audit", Access::Permission, P::AuditRead, audit_log});
     routes.push_back({"GET", "/api/v1/quarantine", Access::Permission, P::QuarantineRead, quarantine});
 }

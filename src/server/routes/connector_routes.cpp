@@ -31,7 +31,10 @@ nlohmann::json progress_json(const connector::RunProgress& p)
 
 nlohmann::json run_json(const connector::RunRecord& r)
 {
-    return {{"number", r.number}, {"trigger", r.trigger}, {"actor", r.actor}, {"progress", progress_json(r.progress)}};
+    return {{"number", r.number},
+            {"trigger", r.trigger},
+            {"actor", r.actor},
+            {"progress", progress_json(r.progress)}};
 }
 
 // The connector as stored (secrets as set/unset), its last and next run, and what it is doing.
@@ -122,7 +125,8 @@ Result<Reply> show_connector(Context& ctx, Call& call)
 {
     const std::string& name = call.params["name"];
     CV_TRY(const auto now, connectors_now(ctx));
-    const auto c = std::find_if(now.first.begin(), now.first.end(), [&](const auto& x) { return x.name == name; });
+    const auto c =
+        std::find_if(now.first.begin(), now.first.end(), [&](const auto& x) { return x.name == name; });
     if (c == now.first.end())
         return fail(ErrorCode::NotFound, fmt::format("no connector {}", name));
     CV_TRY(const auto runs, runs_now(ctx, name));
@@ -163,7 +167,8 @@ Result<Reply> update_connector(Context& ctx, Call& call)
 {
     CV_TRY(auto parsed, connector_body(call));
     if (parsed.first.name != call.params["name"])
-        return fail(ErrorCode::InvalidArgument, "name: a connector cannot be renamed (remove it and add another)");
+        return fail(ErrorCode::InvalidArgument,
+                    "name: a connector cannot be renamed (remove it and add another)");
     {
         std::lock_guard lock(ctx.archive_mutex);
         connector::Connectors store(ctx.archive);
@@ -206,8 +211,9 @@ Result<Reply> run_now(Context& ctx, Call& call)
         if (!c)
             return fail(ErrorCode::NotFound, fmt::format("no connector {}", name));
         if (c->kind == connector::Kind::CloudApi)
-            return fail(ErrorCode::InvalidArgument,
-                        fmt::format("{} is a Cloud API connector: its events are imported as they arrive", name));
+            return fail(
+                ErrorCode::InvalidArgument,
+                fmt::format("{} is a Cloud API connector: its events are imported as they arrive", name));
         archive::AuditEvent event;
         event.actor = call.actor();
         event.time = now_utc();
@@ -230,16 +236,20 @@ void add_connector_routes(std::vector<Route>& routes)
     using P = auth::Permission;
     routes.push_back({"GET", "/api/v1/connectors", Access::Permission, P::ConnectorsRead, list_connectors});
     routes.push_back({"POST", "/api/v1/connectors", Access::Permission, P::ConnectorsManage, add_connector});
-    routes.push_back({"GET", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsRead, show_connector});
-    routes.push_back({"PUT", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsManage, update_connector});
+    routes.push_back(
+        {"GET", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsRead, show_connector});
+    routes.push_back(
+        {"PUT", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsManage, update_connector});
     routes.push_back(
         {"DELETE", "/api/v1/connectors/{name}", Access::Permission, P::ConnectorsManage, remove_connector});
     routes.push_back({"POST", "/api/v1/connectors/{name}/pause", Access::Permission, P::ConnectorsManage,
                       [](Context& c, Call& call) { return pause_connector(c, call, true); }});
     routes.push_back({"POST", "/api/v1/connectors/{name}/resume", Access::Permission, P::ConnectorsManage,
                       [](Context& c, Call& call) { return pause_connector(c, call, false); }});
-    routes.push_back({"POST", "/api/v1/connectors/{name}/run", Access::Permission, P::ConnectorsRun, run_now});
-    routes.push_back({"GET", "/api/v1/connectors/{name}/runs", Access::Permission, P::ConnectorsRead, list_runs});
+    routes.push_back(
+        {"POST", "/api/v1/connectors/{name}/run", Access::Permission, P::ConnectorsRun, run_now});
+    routes.push_back(
+        {"GET", "/api/v1/connectors/{name}/runs", Access::Permission, P::ConnectorsRead, list_runs});
 }
 
 }  // namespace cv::server::detail

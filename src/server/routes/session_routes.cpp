@@ -31,8 +31,10 @@ Result<Reply> login(Context& ctx, Call& call)
 {
     const std::int64_t now = now_utc();
     if (const auto wait = ctx.throttle.retry_after(call.remote, now)) {
-        Reply r = Reply::json({{"error", {{"code", "throttled"}, {"message", "too many sign-in attempts from this "
-                                                                             "address; try again later"}}}},
+        Reply r = Reply::json({{"error",
+                                {{"code", "throttled"},
+                                 {"message", "too many sign-in attempts from this "
+                                             "address; try again later"}}}},
                               429);
         r.headers.emplace_back("Retry-After", std::to_string(*wait));
         return r;
@@ -64,8 +66,10 @@ Result<Reply> login(Context& ctx, Call& call)
         // Locked and wrong look alike: telling them apart would tell which names exist.
         if (ctx.log)
             ctx.log(fmt::format("sign-in refused from {}", call.remote));
-        return Reply::json({{"error", {{"code", "unauthenticated"}, {"message", "wrong user name or password, or "
-                                                                               "the account is locked"}}}},
+        return Reply::json({{"error",
+                             {{"code", "unauthenticated"},
+                              {"message", "wrong user name or password, or "
+                                          "the account is locked"}}}},
                            401);
     }
     auto session = ctx.sessions.create(*outcome.principal, now);

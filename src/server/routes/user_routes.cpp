@@ -14,8 +14,12 @@ nlohmann::json user_json(const auth::User& u)
         roles.push_back(auth::to_string(r));
     // Never the hash, never the failure count (it would tell someone guessing how close to the
     // lock they are): whether it is locked is enough for an administrator.
-    return {{"name", u.name},       {"roles", roles}, {"created", format_utc(u.created)}, {"created_by", u.created_by},
-            {"disabled", u.disabled}, {"locked", u.locked_until > now_utc()}};
+    return {{"name", u.name},
+            {"roles", roles},
+            {"created", format_utc(u.created)},
+            {"created_by", u.created_by},
+            {"disabled", u.disabled},
+            {"locked", u.locked_until > now_utc()}};
 }
 
 nlohmann::json token_json(const auth::TokenInfo& t)
@@ -23,9 +27,12 @@ nlohmann::json token_json(const auth::TokenInfo& t)
     nlohmann::json scopes = nlohmann::json::array();
     for (const auth::Permission p : t.scopes)
         scopes.push_back(auth::to_string(p));
-    nlohmann::json j = {{"id", t.id},           {"owner", t.owner},
-                        {"label", t.label},     {"scopes", scopes},
-                        {"created", format_utc(t.created)}, {"expires", format_utc(t.expires)},
+    nlohmann::json j = {{"id", t.id},
+                        {"owner", t.owner},
+                        {"label", t.label},
+                        {"scopes", scopes},
+                        {"created", format_utc(t.created)},
+                        {"expires", format_utc(t.expires)},
                         {"revoked", t.revoked ? nlohmann::json(format_utc(*t.revoked)) : nlohmann::json()}};
     return j;
 }
@@ -172,7 +179,8 @@ Result<Reply> create_token(Context& ctx, Call& call)
     const std::int64_t days = body["expires_in_days"].get<std::int64_t>();
     if (days < 1 || days > 366)
         return fail(ErrorCode::InvalidArgument, "expires_in_days: expected 1–366");
-    const std::string label = body.contains("label") && body["label"].is_string() ? body["label"].get<std::string>() : "";
+    const std::string label =
+        body.contains("label") && body["label"].is_string() ? body["label"].get<std::string>() : "";
     const std::int64_t now = now_utc();
     std::lock_guard lock(ctx.archive_mutex);
     auth::Accounts accounts(ctx.archive);
@@ -190,7 +198,8 @@ Result<Reply> revoke_token(Context& ctx, Call& call)
     auth::Accounts accounts(ctx.archive);
     CV_TRY(const auto token, accounts.token(id));
     // Someone else's token is "not found", not "forbidden": ids are not to be probed.
-    if (!token || (token->owner != call.principal->user && !call.principal->may(auth::Permission::UsersManage)))
+    if (!token ||
+        (token->owner != call.principal->user && !call.principal->may(auth::Permission::UsersManage)))
         return fail(ErrorCode::NotFound, fmt::format("no token {}", id));
     CV_TRY_VOID(accounts.revoke_token(id, call.actor(), now_utc()));
     return Reply::no_content();
@@ -205,7 +214,8 @@ void add_user_routes(std::vector<Route>& routes)
     routes.push_back({"POST", "/api/v1/users", Access::Permission, P::UsersManage, add_user});
     routes.push_back({"DELETE", "/api/v1/users/{name}", Access::Permission, P::UsersManage, remove_user});
     routes.push_back({"PUT", "/api/v1/users/{name}/roles", Access::Permission, P::UsersManage, set_roles});
-    routes.push_back({"PUT", "/api/v1/users/{name}/password", Access::Permission, P::UsersManage, set_password});
+    routes.push_back(
+        {"PUT", "/api/v1/users/{name}/password", Access::Permission, P::UsersManage, set_password});
     routes.push_back({"POST", "/api/v1/users/{name}/disable", Access::Permission, P::UsersManage,
                       [](Context& c, Call& call) { return set_disabled(c, call, true); }});
     routes.push_back({"POST", "/api/v1/users/{name}/enable", Access::Permission, P::UsersManage,

@@ -53,9 +53,10 @@ Result<Reply> notify(Context& ctx, Call& call)
     // The signature covers the exact bytes received: checked before anything reads them.
     if (!cloud_api::verify_signature(secrets->app_secret, call.body, call.header("x-hub-signature-256"))) {
         ctx.metrics.webhook_refused(name, call.header("x-hub-signature-256").empty() ? "no_signature"
-                                                                                       : "bad_signature");
-        return Reply::json({{"error", {{"code", "unauthenticated"}, {"message", "missing or wrong X-Hub-Signature-256"}}}},
-                           401);
+                                                                                     : "bad_signature");
+        return Reply::json(
+            {{"error", {{"code", "unauthenticated"}, {"message", "missing or wrong X-Hub-Signature-256"}}}},
+            401);
     }
     // A redelivery (same body, same signature) is stored again and counted once at import:
     // deliveries are at least once, and a 200 must mean "kept".
@@ -64,7 +65,8 @@ Result<Reply> notify(Context& ctx, Call& call)
         if (ctx.log)
             ctx.log(fmt::format("error: webhook {}: {}", name, seq.error().describe()));
         // Not 200: Meta delivers it again later.
-        return Reply::json({{"error", {{"code", "unavailable"}, {"message", "could not store the event"}}}}, 503);
+        return Reply::json({{"error", {{"code", "unavailable"}, {"message", "could not store the event"}}}},
+                           503);
     }
     ctx.metrics.webhook_accepted(name);
     {

@@ -54,7 +54,8 @@ TEST_F(SpoolTest, ConcurrentAppendsGetDistinctNumbersAndTheirBytes)
     for (int t = 0; t < kThreads; ++t)
         threads.emplace_back([&, t] {
             for (int i = 0; i < kEach; ++i) {
-                auto seq = spool->append("waba", 1000 + t, "{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}");
+                auto seq = spool->append("waba", 1000 + t,
+                                         "{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}");
                 ASSERT_TRUE(seq) << seq.error().describe();
                 seqs[t].push_back(*seq);
             }
@@ -118,9 +119,11 @@ TEST_F(SpoolTest, NothingIsStoredInTheClearAndAlterationsAreNamed)
         ASSERT_TRUE(spool->append("waba", 5, "{\"text\":\"" + canary + "\"}"));
         ASSERT_TRUE(spool->put_media("waba", "media-1", 1, canary + "-media"));
     }
-    for (const auto& e : fs::directory_iterator(dir_))
-        if (e.path().filename().string().starts_with("spool"))
+    for (const auto& e : fs::directory_iterator(dir_)) {
+        if (e.path().filename().string().starts_with("spool")) {
             EXPECT_EQ(file_bytes(e.path()).find(canary), std::string::npos) << e.path();
+        }
+    }
     {
         auto db = sqlite::Database::open((dir_ / "spool.db").string(), false);
         ASSERT_TRUE(db);
@@ -130,7 +133,8 @@ TEST_F(SpoolTest, NothingIsStoredInTheClearAndAlterationsAreNamed)
     ASSERT_TRUE(spool);
     auto pending = spool->pending("other", 10);
     ASSERT_FALSE(pending);
-    EXPECT_NE(pending.error().describe().find("event 1 of other"), std::string::npos) << pending.error().describe();
+    EXPECT_NE(pending.error().describe().find("event 1 of other"), std::string::npos)
+        << pending.error().describe();
 }
 
 TEST_F(SpoolTest, MediaWaitForTheirEvent)
