@@ -289,7 +289,8 @@ Result<void> serve(const ServeOptions& options)
     const unsigned threads = std::max(4u, options.threads);
     http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http->set_default_headers(security_headers(ctx.tls));
-    http->set_payload_max_length(64u << 20);  // a history webhook can carry thousands of messages
+    http->set_payload_max_length(
+        16u << 20);  // Meta: up to ~3 MB; a history webhook can carry thousands of messages
     http->set_read_timeout(30, 0);
     http->set_write_timeout(30, 0);
     http->set_tcp_nodelay(true);

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
+
 #include "compliance/governance/governance.hpp"
 
 namespace cv::compliance::governance {
@@ -25,121 +27,6 @@ json strings(const std::vector<std::string>& v)
 json optional_time(const std::optional<std::int64_t>& t)
 {
     return t ? json(*t) : json(nullptr);
-}
-
-/// Reads fields of one JSON object; the first problem is kept, naming `what` and the field.
-class Reader {
-public:
-    Reader(const json& j, std::string what) : j_(j), what_(std::move(what))
-    {
-        if (!j_.is_object())
-            problem("", "expected a JSON object");
-    }
-
-    std::string text(const char* key, bool required = true)
-    {
-        if (!has(key, required))
-            return {};
-        if (!j_[key].is_string()) {
-            problem(key, "expected a string");
-            return {};
-        }
-        return j_[key].get<std::string>();
-    }
-    std::int64_t integer(const char* key, bool required = true)
-    {
-        if (!has(key, required))
-            return 0;
-        if (!j_[key].is_number_integer()) {
-            problem(key, "expected a whole number");
-            return 0;
-        }
-        return j_[key].get<std::int64_t>();
-    }
-    std::optional<std::int64_t> maybe_integer(const char* key)
-    {
-        if (!j_.is_object() || !j_.contains(key) || j_[key].is_null())
-            return std::nullopt;
-        return integer(key);
-    }
-    bool boolean(const char* key)
-    {
-        if (!has(key, false))
-            return false;
-        if (!j_[key].is_boolean()) {
-            problem(key, "expected true or false");
-            return false;
-        }
-        return j_[key].get<bool>();
-    }
-    std::vector<std::string> texts(const char* key)
-    {
-        std::vector<std::string> out;
-        if (!has(key, false))
-            return out;
-        if (!j_[key].is_array()) {
-            problem(key, "expected a list of strings");
-            return out;
-        }
-        for (const auto& v : j_[key]) {
-            if (!v.is_string()) {
-                problem(key, "expected a list of strings");
-                return {};
-            }
-            out.push_back(v.get<std::string>());
-        }
-        return out;
-    }
-    const json* object(const char* key)
-    {
-        if (!has(key, false) || j_[key].is_null())
-            return nullptr;
-        return &j_[key];
-    }
-    const json* list(const char* key)
-    {
-        if (!has(key, false))
-            return nullptr;
-        if (!j_[key].is_array()) {
-            problem(key, "expected a list");
-            return nullptr;
-        }
-        return &j_[key];
-    }
-    void problem(std::string_view key, std::string_view what)
-    {
-        if (error_.empty())
-            error_ = key.empty() ? fmt::format("{}: {}", what_, what)
-                                 : fmt::format("{}: {}: {}", what_, key, what);
-    }
-    /// A nested reader's problem: its message names the field path already.
-    void adopt(const std::string& nested)
-    {
-        if (error_.empty())
-            error_ = nested;
-    }
-    const std::string& error() const { return error_; }
-
-private:
-    bool has(const char* key, bool required)
-    {
-        if (j_.is_object() && j_.contains(key))
-            return true;
-        if (required)
-            problem(key, "missing");
-        return false;
-    }
-    const json& j_;
-    std::string what_;
-    std::string error_;
-};
-
-Result<json> parse_json(std::string_view text, std::string_view what)
-{
-    auto j = json::parse(text, nullptr, false);
-    if (j.is_discarded())
-        return fail(ErrorCode::Parse, fmt::format("{}: not valid JSON", what));
-    return j;
 }
 
 std::string_view unit_name(Unit u)
@@ -246,8 +133,8 @@ std::string to_json(const Hold& h)
 
 Result<Hold> hold_from_json(std::string_view text)
 {
-    CV_TRY(const json j, parse_json(text, "hold"));
-    Reader r(j, "hold");
+    CV_TRY(const json j, parse_json_document(text, "hold"));
+    JsonFields r(j, "hold");
     Hold h;
     h.id = r.text("id");
     const std::string kind = r.text("kind");
@@ -293,8 +180,8 @@ std::string to_json(const Policy& p)
 
 Result<Policy> policy_from_json(std::string_view text)
 {
-    CV_TRY(const json j, parse_json(text, "policy"));
-    Reader r(j, "policy");
+    CV_TRY(const json j, parse_json_document(text, "policy"));
+    JsonFields r(j, "policy");
     Policy p;
     p.id = r.text("id");
     p.name = r.text("name", false);
@@ -304,7 +191,7 @@ Result<Policy> policy_from_json(std::string_view text)
     else if (r.error().empty())
         r.problem("action", "expected retain, delete or retain-then-delete");
     if (const json* period = r.object("period")) {
-        Reader pr(*period, "policy: period");
+        JsonFields pr(*period, "policy: period");
         const std::int64_t count = pr.integer("count");
         const auto unit = unit_from(pr.text("unit"));
         if (!pr.error().empty())
@@ -322,7 +209,7 @@ Result<Policy> policy_from_json(std::string_view text)
     else
         r.problem("basis", "expected sent or imported");
     if (const json* scope = r.object("scope")) {
-        Reader sr(*scope, "policy: scope");
+        JsonFields sr(*scope, "policy: scope");
         p.scope.mailboxes = sr.texts("mailboxes");
         p.scope.folders = sr.texts("folders");
         for (const auto& k : sr.texts("kinds")) {
@@ -366,8 +253,8 @@ std::string to_json(const Case& c)
 
 Result<Case> case_from_json(std::string_view text)
 {
-    CV_TRY(const json j, parse_json(text, "case"));
-    Reader r(j, "case");
+    CV_TRY(const json j, parse_json_document(text, "case"));
+    JsonFields r(j, "case");
     Case c;
     c.id = r.text("id");
     c.name = r.text("name", false);
@@ -378,7 +265,7 @@ Result<Case> case_from_json(std::string_view text)
     c.closed_by = r.text("closed_by", false);
     if (const json* list = r.list("custodians")) {
         for (const auto& x : *list) {
-            Reader xr(x, "case: custodians");
+            JsonFields xr(x, "case: custodians");
             Custodian cu{xr.text("name"), xr.texts("mailboxes")};
             if (!xr.error().empty())
                 r.adopt(xr.error());
@@ -387,7 +274,7 @@ Result<Case> case_from_json(std::string_view text)
     }
     if (const json* list = r.list("searches")) {
         for (const auto& x : *list) {
-            Reader sr(x, "case: searches");
+            JsonFields sr(x, "case: searches");
             SavedSearch s{sr.text("name"), sr.text("query"), sr.text("zone", false),
                           sr.text("saved_by", false), sr.integer("saved_at", false)};
             if (s.zone.empty())

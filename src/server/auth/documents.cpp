@@ -5,110 +5,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
+
 namespace cv::auth::detail {
 
 using json = nlohmann::json;
 
 namespace {
-
-/// Reads the fields of one JSON object; keeps the first problem, naming `what` and the field.
-class Reader {
-public:
-    Reader(const json& j, std::string what) : j_(j), what_(std::move(what))
-    {
-        if (!j_.is_object())
-            problem("", "expected a JSON object");
-    }
-
-    std::string text(const char* key, bool required = true)
-    {
-        if (!has(key, required))
-            return {};
-        if (!j_[key].is_string()) {
-            problem(key, "expected a string");
-            return {};
-        }
-        return j_[key].get<std::string>();
-    }
-    std::int64_t integer(const char* key, bool required = true)
-    {
-        if (!has(key, required))
-            return 0;
-        if (!j_[key].is_number_integer()) {
-            problem(key, "expected a whole number");
-            return 0;
-        }
-        return j_[key].get<std::int64_t>();
-    }
-    std::optional<std::int64_t> maybe_integer(const char* key)
-    {
-        if (!j_.is_object() || !j_.contains(key) || j_[key].is_null())
-            return std::nullopt;
-        return integer(key);
-    }
-    bool boolean(const char* key)
-    {
-        if (!has(key, false))
-            return false;
-        if (!j_[key].is_boolean()) {
-            problem(key, "expected true or false");
-            return false;
-        }
-        return j_[key].get<bool>();
-    }
-    /// A list of names, each read by `parse` (parse_role, parse_permission).
-    template <class T, class Parse> std::vector<T> names(const char* key, Parse parse, std::string_view noun)
-    {
-        std::vector<T> out;
-        if (!has(key, true))
-            return out;
-        if (!j_[key].is_array()) {
-            problem(key, "expected a list of strings");
-            return out;
-        }
-        for (const auto& v : j_[key]) {
-            if (!v.is_string()) {
-                problem(key, "expected a list of strings");
-                return {};
-            }
-            const auto x = parse(v.get<std::string>());
-            if (!x) {
-                problem(key, fmt::format("unknown {} '{}'", noun, v.get<std::string>()));
-                return {};
-            }
-            out.push_back(*x);
-        }
-        return out;
-    }
-    void problem(std::string_view key, std::string_view what)
-    {
-        if (error_.empty())
-            error_ = key.empty() ? fmt::format("{}: {}", what_, what)
-                                 : fmt::format("{}: {}: {}", what_, key, what);
-    }
-    const std::string& error() const { return error_; }
-
-private:
-    bool has(const char* key, bool required)
-    {
-        if (j_.is_object() && j_.contains(key))
-            return true;
-        if (required)
-            problem(key, "missing");
-        return false;
-    }
-    const json& j_;
-    std::string what_;
-    std::string error_;
-};
-
-Result<json> parse_json(std::string_view text, std::string_view what)
-{
-    auto j = json::parse(text, nullptr, false);
-    if (j.is_discarded())
-        return fail(ErrorCode::Parse, fmt::format("{}: not valid JSON", what));
-    return j;
-}
 
 bool is_lower_hex(std::string_view s, std::size_t size)
 {
@@ -162,8 +65,8 @@ std::string to_json(const User& u)
 
 Result<User> user_from_json(std::string_view text)
 {
-    CV_TRY(const json j, parse_json(text, "user document"));
-    Reader r(j, fmt::format("user '{}'", label_of(j, "name")));
+    CV_TRY(const json j, parse_json_document(text, "user document"));
+    JsonFields r(j, fmt::format("user '{}'", label_of(j, "name")));
     User u;
     u.name = r.text("name");
     if (r.error().empty())
@@ -207,8 +110,8 @@ std::string to_json(const StoredToken& t)
 
 Result<StoredToken> token_from_json(std::string_view text)
 {
-    CV_TRY(const json j, parse_json(text, "token document"));
-    Reader r(j, fmt::format("token '{}'", label_of(j, "id")));
+    CV_TRY(const json j, parse_json_document(text, "token document"));
+    JsonFields r(j, fmt::format("token '{}'", label_of(j, "id")));
     StoredToken t;
     TokenInfo& i = t.info;
     i.id = r.text("id");
