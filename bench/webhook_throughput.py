@@ -84,7 +84,8 @@ def main() -> int:
         results.append(r)
         print(f"run {i + 1}: {r['events_per_second']:.0f} events/s, p50 {r['p50_ms']:.1f} ms, "
               f"p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
-              f"({r['events']} events, {r['threads']} connections); imported {r['import_drain_seconds']} s later",
+              f"({r['events']} events, {r['threads']} connections, {r['resent']} sent again after a closed "
+              f"keep-alive connection); imported {r['import_drain_seconds']} s later",
               flush=True)
     best = max(results, key=lambda r: r["events_per_second"])
     median = sorted(results, key=lambda r: r["events_per_second"])[len(results) // 2]
