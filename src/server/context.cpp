@@ -114,6 +114,7 @@ std::vector<Route> all_routes()
     add_connector_routes(routes);
     add_webhook_routes(routes);
     add_compliance_routes(routes);
+    add_case_routes(routes);
     return routes;
 }
 

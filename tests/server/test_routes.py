@@ -61,7 +61,8 @@ def concrete(path: str) -> str:
     """A path to call: parameters filled with names that exist nowhere (a delete then finds
     nothing, which is still "allowed": the answer is 404, not 401/403)."""
     return (path.replace("{name}", "nobody-here").replace("{id}", "999999")
-            .replace("{connector}", "no-such-connector"))
+            .replace("{connector}", "no-such-connector").replace("{user}", "nobody-here")
+            .replace("{search}", "no-such-search").replace("{item}", "999999"))
 
 
 def body_for(method: str, path: str):

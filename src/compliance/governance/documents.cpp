@@ -247,7 +247,8 @@ std::string to_json(const Case& c)
                 {"closed_at", optional_time(c.closed_at)},
                 {"closed_by", c.closed_by},
                 {"custodians", custodians},
-                {"searches", searches}}
+                {"searches", searches},
+                {"reviewers", strings(c.reviewers)}}
         .dump();
 }
 
@@ -284,6 +285,7 @@ Result<Case> case_from_json(std::string_view text)
             c.searches.push_back(std::move(s));
         }
     }
+    c.reviewers = r.texts("reviewers");  // absent in cases saved before reviewers existed
     if (!r.error().empty())
         return fail(ErrorCode::Parse, r.error());
     return c;

@@ -50,6 +50,8 @@ struct Case {
     std::string closed_by;
     std::vector<Custodian> custodians;
     std::vector<SavedSearch> searches;
+    /// Users who review the case's results (the Reviewer role sees these cases only).
+    std::vector<std::string> reviewers;
     friend bool operator==(const Case&, const Case&) = default;
 
     /// Every custodian's mailboxes, sorted, once each.
