@@ -15,6 +15,7 @@
 #include "compliance/governance/governance.hpp"
 #include "core/byte_sink.hpp"
 #include "ingest/ingest.hpp"
+#include "server/auth/auth.hpp"
 
 namespace cv::cli {
 
@@ -550,6 +551,8 @@ void add_case_commands(CLI::App& app, int& status)
                                h.query.empty() ? "(everything)" : h.query);
             for (const auto& s : c.searches)
                 fmt::print("search: {}\t{}\t(tz {}, saved by {})\n", s.name, s.query, s.zone, s.saved_by);
+            for (const auto& r : c.reviewers)
+                fmt::print("reviewer: {}\n", r);
             return {};
         });
     });
@@ -593,6 +596,33 @@ void add_case_commands(CLI::App& app, int& status)
             return {};
         });
     });
+
+    auto* reviewer =
+        cs->add_subcommand("reviewer", "Who reviews the case's results (users of the Reviewer role)");
+    reviewer->require_subcommand(1);
+    for (const bool reviews : {true, false}) {
+        auto* sub = reviewer->add_subcommand(reviews ? "add" : "rm",
+                                             reviews ? "Add a reviewer" : "Remove a reviewer");
+        sub->add_option("case", args->id, "The case")->required();
+        sub->add_option("user", args->custodian, "The user (see `chatvault user ls`)")->required();
+        add_common(sub, args->common, false);
+        sub->callback([args, &status, reviews] {
+            status =
+                with_governance(args->common, [&](archive::Archive& a, gov::Governance& g) -> Result<void> {
+                    if (reviews) {
+                        CV_TRY(const auto known, auth::Accounts(a).user(args->custodian));
+                        if (!known)
+                            return fail(ErrorCode::InvalidArgument,
+                                        fmt::format("no user '{}' (add one with `chatvault user add`)",
+                                                    args->custodian));
+                    }
+                    CV_TRY_VOID(g.set_reviewer(args->id, args->custodian, reviews, actor_of(args->common)));
+                    fmt::print("{} {} case {}\n", args->custodian,
+                               reviews ? "now reviews" : "no longer reviews", args->id);
+                    return {};
+                });
+        });
+    }
 
     auto* hold =
         cs->add_subcommand("hold", "Hold the custodians' mailboxes, optionally only what a query finds");

@@ -158,6 +158,15 @@ def body(tmp, f, args):
     r = v.run("token", "rm", "0123456789abcdef")
     f.check(r.rc == 66, "an unknown token: 66", r.describe())
 
+    # ---- a case's reviewers are users
+    v.must("case", "create", "inq-1", "--name", "Inquiry")
+    r = v.run("case", "reviewer", "add", "inq-1", "no-such-user")
+    f.check(r.rc == 64 and "no user" in r.err, "a reviewer must be a user: 64", r.describe())
+    v.must("case", "reviewer", "add", "inq-1", "bo")
+    f.equal(v.must("case", "show", "inq-1", "--json").json()["reviewers"], ["bo"], "bo reviews the case")
+    v.must("case", "reviewer", "rm", "inq-1", "bo")
+    f.equal(v.must("case", "show", "inq-1", "--json").json()["reviewers"], [], "and no longer")
+
     f.check(v.run("user", "rm", "bo").rc == 0, "user rm")
     f.equal([u["name"] for u in v.must("user", "ls", "--json").json()], ["ana@bank.example", "root-admin"], "bo is gone")
     f.equal({t["id"]: t for t in v.must("token", "ls", "--json").json()}[id_b]["state"], "revoked", "bo's token was revoked with bo")

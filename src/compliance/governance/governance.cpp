@@ -166,6 +166,27 @@ Result<Case> Governance::get_case(std::string_view id)
     return case_from_json(doc->json);
 }
 
+Result<Case> Governance::set_reviewer(std::string_view case_id, std::string_view user, bool reviews,
+                                      const Actor& actor)
+{
+    CV_TRY(auto c, get_case(case_id));
+    const bool present = std::find(c.reviewers.begin(), c.reviewers.end(), user) != c.reviewers.end();
+    if (reviews) {
+        if (c.closed_at)
+            return fail(ErrorCode::InvalidArgument, fmt::format("case '{}' is closed", c.id));
+        if (present)
+            return c;
+        c.reviewers.emplace_back(user);
+    } else {
+        if (!present)
+            return fail(ErrorCode::NotFound, fmt::format("{} does not review case '{}'", user, c.id));
+        std::erase(c.reviewers, user);
+    }
+    CV_TRY_VOID(put_case(c, reviews ? "case.reviewer.add" : "case.reviewer.remove",
+                         nlohmann::json{{"reviewer", user}}.dump(), actor));
+    return c;
+}
+
 Result<void> Governance::put_case(const Case& c, std::string_view action, std::string_view detail,
                                   const Actor& actor)
 {

@@ -133,6 +133,11 @@ public:
     /// widen to the new mailboxes at once (audited as "hold.widen"). Returns the holds widened.
     Result<std::vector<std::string>> add_custodian(std::string_view case_id, const Custodian& custodian,
                                                    const Actor& actor);
+    /// Adds (or removes) a reviewer of an open case. Audited as "case.reviewer.add" / ".remove";
+    /// adding one already there changes nothing. Errors: NotFound (case; a reviewer to remove),
+    /// InvalidArgument (closed).
+    Result<Case> set_reviewer(std::string_view case_id, std::string_view user, bool reviews,
+                              const Actor& actor);
     /// Closes a case and releases its holds. Audited as "case.close".
     Result<void> close_case(std::string_view id, const Actor& actor);
 

@@ -138,24 +138,16 @@ Result<Reply> add_reviewer(Context& ctx, Call& call)
     if (!known)
         return fail(ErrorCode::InvalidArgument, fmt::format("user: no user '{}'", user));
     gov::Governance g(ctx.archive);
-    CV_TRY(auto c, open_case(g, call.params["id"]));
-    if (std::find(c.reviewers.begin(), c.reviewers.end(), user) == c.reviewers.end()) {
-        c.reviewers.push_back(user);
-        CV_TRY_VOID(g.put_case(c, "case.reviewer.add", nlohmann::json{{"reviewer", user}}.dump(), actor));
-    }
+    CV_TRY(const auto c, g.set_reviewer(call.params["id"], user, true, actor));
     return Reply::json(case_json(c));
 }
 
 Result<Reply> remove_reviewer(Context& ctx, Call& call)
 {
-    const std::string& user = call.params["user"];
     std::lock_guard lock(ctx.archive_mutex);
     gov::Governance g(ctx.archive);
-    CV_TRY(auto c, g.get_case(call.params["id"]));
-    if (std::erase(c.reviewers, user) == 0)
-        return fail(ErrorCode::NotFound, fmt::format("{} does not review case '{}'", user, c.id));
-    CV_TRY_VOID(g.put_case(c, "case.reviewer.remove", nlohmann::json{{"reviewer", user}}.dump(),
-                           gov::Actor{call.actor(), now_utc()}));
+    CV_TRY_VOID(
+        g.set_reviewer(call.params["id"], call.params["user"], false, gov::Actor{call.actor(), now_utc()}));
     return Reply::no_content();
 }
 
