@@ -13,6 +13,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
+#include "core/digest.hpp"
 #include "server/detail/api.hpp"
 
 namespace cv::server {
@@ -105,6 +106,32 @@ void send_error(httplib::Response& res, int status, std::string_view code, std::
     res.set_content(error_body(code, message), "application/json");
 }
 
+// The principal a token stands for. The archive is asked whenever it is free, so a revoked token
+// stops working at once; while an import holds it, an answer up to a minute old is used, so that
+// a monitoring scrape of /metrics or a script polling a run does not wait for the import.
+Result<std::optional<auth::Principal>> token_principal(Context& ctx, std::string_view token, std::int64_t now)
+{
+    constexpr std::int64_t kStaleSeconds = 60;
+    const std::string key = to_hex(sha256(token));  // tokens are not kept in memory as such
+    std::unique_lock lock(ctx.archive_mutex, std::try_to_lock);
+    if (!lock.owns_lock()) {
+        {
+            std::lock_guard cache(ctx.token_cache_mutex);
+            const auto it = ctx.token_cache.find(key);
+            if (it != ctx.token_cache.end() && now - it->second.checked < kStaleSeconds)
+                return it->second.principal;
+        }
+        lock.lock();
+    }
+    auth::Accounts accounts(ctx.archive);
+    CV_TRY(auto principal, accounts.authenticate_token(token, now));
+    std::lock_guard cache(ctx.token_cache_mutex);
+    if (ctx.token_cache.size() > 10000)
+        ctx.token_cache.clear();  // bounded: a flood of made-up tokens must not grow it
+    ctx.token_cache[key] = {principal, now};
+    return principal;
+}
+
 // Who is calling: an API token (Authorization: Bearer), else the session cookie. A request
 // with a bad credential is refused even on a route that would not need one: a client with a
 // stale token should learn so. Returns false when `res` holds the refusal.
@@ -118,9 +145,7 @@ bool authenticate(Context& ctx, const httplib::Request& req, httplib::Response& 
         const auto token = auth::bearer_token(header);
         std::optional<auth::Principal> found;
         if (token) {
-            std::lock_guard lock(ctx.archive_mutex);
-            auth::Accounts accounts(ctx.archive);
-            auto r = accounts.authenticate_token(*token, now);
+            auto r = token_principal(ctx, *token, now);
             if (!r) {
                 send_error(res, 500, "internal", "could not check the token");
                 return false;

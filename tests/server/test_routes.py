@@ -144,6 +144,10 @@ def main() -> int:
         tok.token = r.json()["token"] if r.status == 201 else "cvt_x"
         c.check(tok.request("GET", "/api/v1/audit").status == 200, "the token reads the audit trail")
         c.check(tok.request("GET", "/api/v1/users").status == 403, "the token does not reach beyond its scope")
+        if r.status == 201:
+            revoked = admin.request("DELETE", f"/api/v1/tokens/{r.json()['id']}")
+            c.check(revoked.status == 204, f"the token is revoked: {revoked}")
+            c.check(tok.request("GET", "/api/v1/audit").status == 401, "a revoked token stops working at once")
         bogus = svc.client()
         bogus.token = "cvt_0000000000000000_" + "0" * 64
         c.check(bogus.request("GET", "/healthz").status == 200, "health needs no credentials")

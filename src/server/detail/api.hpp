@@ -97,6 +97,14 @@ struct Context {
     std::map<std::string, connector::RunRecord> last_runs_cache;
     std::map<std::string, std::vector<connector::RunRecord>> runs_cache;
 
+    // API tokens checked lately (by SHA-256 of the token), for while an import holds the archive.
+    struct CheckedToken {
+        std::optional<auth::Principal> principal;
+        std::int64_t checked = 0;
+    };
+    std::mutex token_cache_mutex;
+    std::map<std::string, CheckedToken> token_cache;
+
     // The webhook processor is woken when an event is spooled.
     std::mutex webhook_mutex;
     std::condition_variable webhook_arrived;
