@@ -111,3 +111,24 @@ export const connectors = {
   resume: (name: string) => call<unknown>("POST", `/api/v1/connectors/${enc(name)}/resume`),
   remove: (name: string) => call<void>("DELETE", `/api/v1/connectors/${enc(name)}`),
 };
+
+// A new connector: its fields as the API reads them, secrets' values apart (sent once, sealed
+// by the server, never returned).
+export interface NewConnector {
+  name: string;
+  kind: "drop-folder" | "http-pull";
+  folder?: string;
+  settle_seconds?: number;
+  url?: string;
+  auth?: "none" | "basic" | "bearer";
+  username?: string;
+  schedule: string;
+  time_zone: string;
+  automatic_mapping: boolean;
+  mapping_csv?: string;
+  default_region?: string;
+  owners?: string[];
+  secrets?: Record<string, string>;
+}
+
+export const addConnector = (c: NewConnector) => call<unknown>("POST", "/api/v1/connectors", c);

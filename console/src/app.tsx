@@ -3,6 +3,7 @@ import { Session, setSignedOutHandler, signOut } from "./api";
 import { SignIn } from "./signin";
 import { ConnectorDetail, ConnectorsPage } from "./connectors";
 import { linkHandler, navigate, usePath } from "./router";
+import { AddConnector } from "./wizard";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -34,7 +35,10 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
   const path = usePath();
   const may = (p: string | null) => p === null || session.permissions.includes(p);
   const areas = AREAS.filter((a) => may(a.permission));
-  const current = AREAS.find((a) => (a.path === "/" ? path === "/" : path.startsWith(a.path)));
+  const adding = path === "/add-connector";
+  const current = adding
+    ? AREAS[1]
+    : AREAS.find((a) => (a.path === "/" ? path === "/" : path === a.path || path.startsWith(a.path + "/")));
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -57,6 +61,8 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
   let page;
   if (!current) page = <Missing />;
   else if (!may(current.permission)) page = <NoAccess label={current.label} />;
+  else if (adding)
+    page = may("connectors.manage") ? <AddConnector /> : <NoAccess label="Add a connector" />;
   else if (current.path === "/") page = <Overview session={session} areas={areas} />;
   else if (current.path === "/connectors") {
     const name = path.split("/")[2];

@@ -222,6 +222,13 @@ export function ConnectorsPage({ session }: { session: Session }) {
         </section>
       ) : (
         <section role="tabpanel" id="panel-connectors" aria-labelledby="tab-connectors">
+          {session.permissions.includes("connectors.manage") && (
+            <div class="toolbar">
+              <a class="button" href="/add-connector" onClick={linkHandler("/add-connector")}>
+                Add connector
+              </a>
+            </div>
+          )}
           {error && (
             <p class="error" role="alert">
               {error}

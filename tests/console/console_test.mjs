@@ -316,6 +316,60 @@ async function main() {
       expect(r.status() === 200 && (r.headers()["content-security-policy"] || "").startsWith(CONSOLE_CSP), "a deep link is the console's page under its CSP");
     });
 
+    await step("add a drop-folder connector through the wizard, its CSV checked line by line", async () => {
+      const drop2 = path.join(work, "drop2");
+      fs.mkdirSync(drop2);
+      await nav().getByRole("link", { name: "Data connectors" }).click();
+      await page.getByRole("link", { name: "Add connector" }).click();
+      await page.getByRole("heading", { name: /Add a WhatsApp Archiver connector: Terms/ }).waitFor();
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("alert").filter({ hasText: "Accept the terms to go on" }).waitFor();
+      await page.getByLabel("I accept these terms").check();
+      await page.getByRole("button", { name: "Next" }).click();
+
+      await page.getByRole("heading", { name: /: Source$/ }).waitFor();
+      await page.getByLabel("Name", { exact: true }).fill("wizard-desk");
+      await page.getByLabel("Folder", { exact: true }).fill(drop2);
+      await page.getByLabel(/^Settle time/).fill("1");
+      await page.getByLabel("Schedule", { exact: true }).fill("manual");
+      await page.getByLabel(/^Time zone/).fill("Europe/Berlin");
+      await page.getByRole("button", { name: "Next" }).click();
+
+      await page.getByRole("heading", { name: /: User mapping$/ }).waitFor();
+      const bad = "phone,email\n+44 7700 900461,m.okafor@bank.example\n0151 23456789,jonas.weber@bank.example\n+49 1,not-an-email\n";
+      await page.getByLabel(/^Mapping CSV/).setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+      const csvCheck = page.getByTestId("csv-check");
+      await csvCheck.getByText("bad.csv: 3 problems").waitFor();
+      const lines = await csvCheck.getByRole("listitem").allTextContents();
+      expect(lines.some((l) => l.startsWith("Line 3:") && l.includes("default region")), `line 3: a national number needs a region: ${lines}`);
+      expect(lines.some((l) => l.startsWith("Line 4:") && l.includes("digits")), `line 4: too few digits: ${lines}`);
+      expect(lines.some((l) => l.startsWith("Line 4:") && l.includes("not-an-email")), `line 4: a bad address: ${lines}`);
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("heading", { name: /: User mapping$/ }).waitFor();  // refused with problems
+      await page.getByLabel(/^Default region/).fill("DE");
+      await csvCheck.getByText("bad.csv: 2 problems").waitFor();
+      await page.getByLabel(/^Mapping CSV/).setInputFiles(path.join(EXAMPLES, "demo-mapping.csv"));
+      await csvCheck.getByText(/demo-mapping\.csv: \d+ rows, no problem/).waitFor();
+      await page.getByRole("button", { name: "Next" }).click();
+
+      await page.getByRole("heading", { name: /: Review$/ }).waitFor();
+      const review = await page.getByTestId("review").textContent();
+      expect(review.includes("wizard-desk") && review.includes(drop2) && review.includes("demo-mapping.csv"), `the review shows the settings: ${review}`);
+      await page.getByRole("button", { name: "Finish" }).click();
+      await page.getByRole("heading", { name: "Connector wizard-desk added" }).waitFor();
+      const stored = await (await api("GET", "/api/v1/connectors/wizard-desk")).json();
+      expect(stored.folder === drop2 && stored.default_region === "DE" && stored.mapping_csv === fs.readFileSync(path.join(EXAMPLES, "demo-mapping.csv"), "utf8"),
+        `the server has the wizard's connector with its mapping: ${JSON.stringify(stored).slice(0, 400)}`);
+
+      await page.getByRole("link", { name: "Back to the connectors" }).click();
+      const added = page.locator('tr[data-connector="wizard-desk"]');
+      await added.waitFor();
+      await added.getByRole("button", { name: "Delete…" }).click();
+      await added.getByRole("button", { name: "Delete", exact: true }).click();
+      await added.waitFor({ state: "detached" });
+      await page.getByTestId("notice").filter({ hasText: "wizard-desk deleted" }).waitFor();
+    });
+
     await step("sign out", async () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
