@@ -27,18 +27,21 @@ struct ServeArgs {
     bool routes = false;
 };
 
-// The console `make` builds lands beside the binary (build/console next to build/chatvault):
-// served by default when it is there, so that the binary one runs serves the console one built.
+// The console `make` builds lands beside the binary (build/console next to build/chatvault);
+// an installed binary finds it in ../share/chatvault/console (/usr/local/bin/chatvault →
+// /usr/local/share/chatvault/console). Served by default when there, so that the binary one
+// runs serves the console built with it.
 std::optional<std::filesystem::path> default_console()
 {
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec)
         return std::nullopt;
-    auto dir = exe.parent_path() / "console";
-    if (!std::filesystem::is_regular_file(dir / "index.html", ec))
-        return std::nullopt;
-    return dir;
+    for (auto dir :
+         {exe.parent_path() / "console", exe.parent_path().parent_path() / "share/chatvault/console"})
+        if (std::filesystem::is_regular_file(dir / "index.html", ec))
+            return dir;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -55,7 +58,7 @@ void add_serve_command(CLI::App& app, int& status)
     cmd->add_option("--threads", args->threads, "Request threads (default 64)");
     cmd->add_option("--console", args->console,
                     "The web console's built files, served at / (default: console/ beside the binary, "
-                    "when built)");
+                    "else ../share/chatvault/console, when there)");
     cmd->add_flag("--routes", args->routes, "Print the API's routes and who may call them, and exit");
     cmd->callback([args, &status] {
         if (args->routes) {

@@ -452,8 +452,9 @@ Result<void> serve(const ServeOptions& options)
     const std::string shown_host =
         endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
     if (ctx.log) {
-        if (options.console_dir)
-            ctx.log(fmt::format("web console from {}", options.console_dir->string()));
+        ctx.log(options.console_dir
+                    ? fmt::format("web console from {}", options.console_dir->string())
+                    : std::string("no web console (not built beside the binary; --console DIR names one)"));
         ctx.log(fmt::format("listening on {}://{}:{}", ctx.tls ? "https" : "http", shown_host, port));
     }
 

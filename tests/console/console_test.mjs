@@ -12,6 +12,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -185,6 +186,46 @@ async function main() {
   };
   const made = await api("POST", "/api/v1/connectors", connector);
   check(made.status === 201, `the connector is added through the API: ${made.status} ${await made.text()}`);
+
+  // What the server sends for paths the console may or may not answer (raw paths: no client
+  // normalises them first).
+  const raw = (p, accept = "text/html") =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port, path: p, headers: { Accept: accept } }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  const index = fs.readFileSync(path.join(path.dirname(chatvault), "console", "index.html"), "utf8");
+  for (const [p, accept, want] of [
+    ["/", "text/html", "index"],
+    ["/connectors/desk", "text/html", "index"],
+    ["/add-connector", "*/*", "404"],
+    ["/assets/missing.js", "text/html", "404"],
+    ["/api/v1/nope", "text/html", "404"],
+    ["/api/v1/connectors", "text/html", "401"],
+    ["/webhooks/nope", "text/html", "404"],
+    ["/healthz", "text/html", "ok"],
+    ["/../../../etc/passwd", "text/html", "404"],
+    ["/assets/../../../../etc/passwd", "text/html", "404"],
+    ["/favicon.svg", "*/*", "file"],
+  ]) {
+    const r = await raw(p, accept);
+    const csp = r.headers["content-security-policy"] || "";
+    const ok =
+      want === "index" ? r.status === 200 && r.body === index && csp.startsWith(CONSOLE_CSP) && r.headers["content-type"].startsWith("text/html")
+      : want === "file" ? r.status === 200 && csp.startsWith(CONSOLE_CSP) && r.headers["content-type"] === "image/svg+xml"
+      : want === "ok" ? r.status === 200 && csp.startsWith("default-src 'none'")
+      : r.status === Number(want) && r.headers["content-type"] === "application/json" && csp.startsWith("default-src 'none'") && !r.body.includes("<html");
+    check(ok, `GET ${p} (Accept: ${accept}) → ${want}: got ${r.status} ${r.headers["content-type"]} ${csp.slice(0, 30)} ${r.body.slice(0, 80)}`);
+  }
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(index);
+  const a = asset ? await raw(asset[1], "*/*") : null;
+  check(a && a.status === 200 && a.headers["content-type"].startsWith("text/javascript") && a.headers["cache-control"].includes("immutable"),
+    `a hashed asset is served as JavaScript and cached for good: ${a && a.status} ${a && a.headers["cache-control"]}`);
 
   const browser = await chromium.launch({
     executablePath: chromiumPath,
