@@ -90,6 +90,11 @@ function Actions({ c, session, onDone }: { c: Connector; session: Session; onDon
   const canManage = session.permissions.includes("connectors.manage");
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const cancel = useRef<HTMLButtonElement>(null);
+  // The button that opened the question is gone: the focus goes to the safe answer.
+  useEffect(() => {
+    if (confirming) cancel.current?.focus();
+  }, [confirming]);
   if (!canRun && !canManage) return null;
 
   async function act(what: string, f: () => Promise<unknown>, done: string) {
@@ -117,7 +122,7 @@ function Actions({ c, session, onDone }: { c: Connector; session: Session; onDon
         >
           Delete
         </button>
-        <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+        <button type="button" class="secondary" ref={cancel} onClick={() => setConfirming(false)}>
           Cancel
         </button>
       </div>
