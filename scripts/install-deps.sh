@@ -28,7 +28,18 @@ packages=(
   time                     # GNU time: peak RSS in bench/parse_throughput.py
   notmuch                  # tests index rendered mail with an independent mail indexer
   dovecot-imapd openssl    # IMAP delivery tests run a throwaway Dovecot (tests/imap/dovecot.py)
+  chromium                 # the web console's browser tests (tests/console, Playwright drives it)
 )
+
+# The web console's build (console/, Vite): Node 18 or later and npm. Debian 12's nodejs is 18
+# and its npm a separate package; a machine with another Node (nodesource's bundles npm and
+# conflicts with Debian's npm package) keeps it: apt is asked only for what is not on PATH.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,9 @@
 #include "cli/serve_command.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -21,8 +23,26 @@ struct ServeArgs {
     std::string tls_cert;
     std::string tls_key;
     unsigned threads = 64;
+    std::string console;
     bool routes = false;
 };
+
+// The console `make` builds lands beside the binary (build/console next to build/chatvault);
+// an installed binary finds it in ../share/chatvault/console (/usr/local/bin/chatvault →
+// /usr/local/share/chatvault/console). Served by default when there, so that the binary one
+// runs serves the console built with it.
+std::optional<std::filesystem::path> default_console()
+{
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec)
+        return std::nullopt;
+    for (auto dir :
+         {exe.parent_path() / "console", exe.parent_path().parent_path() / "share/chatvault/console"})
+        if (std::filesystem::is_regular_file(dir / "index.html", ec))
+            return dir;
+    return std::nullopt;
+}
 
 }  // namespace
 
@@ -36,6 +56,9 @@ void add_serve_command(CLI::App& app, int& status)
     cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate chain: serve HTTPS (TLS 1.2 or later)");
     cmd->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert");
     cmd->add_option("--threads", args->threads, "Request threads (default 64)");
+    cmd->add_option("--console", args->console,
+                    "The web console's built files, served at / (default: console/ beside the binary, "
+                    "else ../share/chatvault/console, when there)");
     cmd->add_flag("--routes", args->routes, "Print the API's routes and who may call them, and exit");
     cmd->callback([args, &status] {
         if (args->routes) {
@@ -52,6 +75,8 @@ void add_serve_command(CLI::App& app, int& status)
         if (!args->tls_key.empty())
             options.tls_key = args->tls_key;
         options.threads = args->threads;
+        options.console_dir =
+            args->console.empty() ? default_console() : std::optional<std::filesystem::path>(args->console);
         options.log = [](std::string_view line) {
             fmt::print(stderr, "{} chatvault: {}\n",
                        format_utc(static_cast<std::int64_t>(std::time(nullptr))), line);

@@ -2,7 +2,9 @@
 
 #include <csignal>
 #include <exception>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <pthread.h>
@@ -262,6 +264,104 @@ httplib::Headers security_headers(bool tls)
     return h;
 }
 
+// The console's pages may load their own scripts, styles and images and call the API of this
+// origin, nothing else: no inline script, no framing, no other site.
+constexpr const char* kConsolePolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+std::string_view content_type_for(std::string_view path)
+{
+    static const std::pair<std::string_view, std::string_view> types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
+        {".json", "application/json"},
+        {".txt", "text/plain; charset=utf-8"},
+    };
+    for (const auto& [ext, type] : types)
+        if (path.ends_with(ext))
+            return type;
+    return "application/octet-stream";
+}
+
+// The request's path as a file under the console's folder, or nothing when it names none (or
+// tries to leave the folder: "..", a backslash, a NUL).
+std::optional<fs::path> console_file(const fs::path& root, std::string_view path)
+{
+    if (path.empty() || path.front() != '/' || path.find('\\') != std::string_view::npos ||
+        path.find('\0') != std::string_view::npos)
+        return std::nullopt;
+    fs::path file = root;
+    std::string_view rest = path.substr(1);
+    while (!rest.empty()) {
+        const auto slash = rest.find('/');
+        const std::string_view part = rest.substr(0, slash);
+        if (part == "..")
+            return std::nullopt;
+        if (!part.empty() && part != ".")
+            file /= std::string(part);
+        if (slash == std::string_view::npos)
+            break;
+        rest = rest.substr(slash + 1);
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec))
+        return std::nullopt;
+    return file;
+}
+
+std::optional<std::string> read_file(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    std::ostringstream out;
+    out << in.rdbuf();
+    return std::move(out).str();
+}
+
+// GET of a path no API route took: the console's file, else index.html for a page of the
+// console's own (client-side routing: /connectors/desk is the app's), else 404. The API's and
+// the webhooks' paths are never the console's: a wrong one there is the API's JSON 404.
+void serve_console(const fs::path& root, const httplib::Request& req, httplib::Response& res)
+{
+    const std::string& path = req.path;
+    // A path that tries to climb out of the folder gets no page either.
+    const bool api = path.starts_with("/api/") || path == "/api" || path.starts_with("/webhooks/") ||
+                     path == "/healthz" || path == "/metrics" || path.find("/..") != std::string::npos;
+    std::optional<fs::path> file =
+        api ? std::nullopt : console_file(root, path == "/" ? "/index.html" : path);
+    if (!file && !api) {
+        // Only a browser asking for a page gets the app; a missing script or image is a 404.
+        const auto last = path.substr(path.rfind('/') + 1);
+        const bool wants_html = req.get_header_value("Accept").find("text/html") != std::string::npos;
+        if (wants_html && last.find('.') == std::string::npos)
+            file = console_file(root, "/index.html");
+    }
+    std::optional<std::string> body;
+    if (file)
+        body = read_file(*file);
+    if (!body) {
+        send_error(res, 404, "not_found", "no such route");
+        return;
+    }
+    const std::string name = file->filename().string();
+    res.status = 200;
+    // The defaults are the API's: replace them, for a second policy would only add to the first.
+    res.headers.erase("Content-Security-Policy");
+    res.headers.erase("Cache-Control");
+    res.set_header("Content-Security-Policy", kConsolePolicy);
+    // Vite names what it builds under assets/ by its content's hash: those never change.
+    res.set_header("Cache-Control",
+                   path.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+    res.set_content(std::move(*body), std::string(content_type_for(name)).c_str());
+}
+
 }  // namespace
 
 std::vector<RouteInfo> routes()
@@ -354,6 +454,18 @@ Result<void> serve(const ServeOptions& options)
         else if (route.method == "DELETE")
             http->Delete(pattern, h);
     }
+    // After the API's routes, which cpp-httplib tries first, in the order they were added.
+    if (options.console_dir) {
+        const fs::path root = *options.console_dir;
+        std::error_code ec;
+        if (!fs::is_regular_file(root / "index.html", ec))
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("--console {}: no index.html there (build the console with make)",
+                                    root.string()));
+        http->Get(".*", [root](const httplib::Request& req, httplib::Response& res) {
+            serve_console(root, req, res);
+        });
+    }
 
     int port = endpoint.port;
     if (port == 0)
@@ -364,8 +476,12 @@ Result<void> serve(const ServeOptions& options)
         return fail(ErrorCode::Io, fmt::format("cannot listen on {}", options.listen));
     const std::string shown_host =
         endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
-    if (ctx.log)
+    if (ctx.log) {
+        ctx.log(options.console_dir
+                    ? fmt::format("web console from {}", options.console_dir->string())
+                    : std::string("no web console (not built beside the binary; --console DIR names one)"));
         ctx.log(fmt::format("listening on {}://{}:{}", ctx.tls ? "https" : "http", shown_host, port));
+    }
 
     std::thread scheduler([&ctx] { run_scheduler(ctx); });
     std::thread webhooks([&ctx] { run_webhook_processor(ctx); });

@@ -3,7 +3,8 @@
 /// Cloud API webhooks, and answers the REST API under /api/v1 (src/server/openapi.json
 /// describes it; a test checks the two agree). Every route denies unless a role of the caller
 /// allows it; nothing but /healthz and the webhooks (which prove themselves by signature) is
-/// reachable without credentials, and /healthz says nothing but "ok".
+/// reachable without credentials, and /healthz says nothing but "ok". The web console's files
+/// (console/, built by `make`) are public too: they hold no data, the API behind them does.
 
 #include <cstdint>
 #include <filesystem>
@@ -23,6 +24,8 @@ struct ServeOptions {
     std::optional<std::filesystem::path> tls_cert;
     std::optional<std::filesystem::path> tls_key;
     unsigned threads = 64;  ///< request threads: webhook senders wait for the spool's fsync
+    /// The web console's built files (index.html and assets/), served at "/"; none: no console.
+    std::optional<std::filesystem::path> console_dir;
     /// One line per event worth logging (startup, runs, refused logins); never a secret.
     std::function<void(std::string_view)> log;
 };

@@ -1,0 +1,166 @@
+import { useEffect, useState } from "preact/hooks";
+import { Session, setSignedOutHandler, signOut } from "./api";
+import { SignIn } from "./signin";
+import { ConnectorDetail, ConnectorsPage } from "./connectors";
+import { linkHandler, navigate, usePath } from "./router";
+import { AddConnector } from "./wizard";
+
+// The console's areas and the permission that shows each. The API refuses what a role does not
+// allow anyway; the navigation only leaves out what would be refused.
+interface Area {
+  path: string;
+  label: string;
+  permission: string | null;
+  api?: string;
+}
+
+const AREAS: Area[] = [
+  { path: "/", label: "Overview", permission: null },
+  { path: "/connectors", label: "Data connectors", permission: "connectors.read" },
+  { path: "/search", label: "Content search", permission: "search", api: "/api/v1/search" },
+  { path: "/holds", label: "Holds", permission: "holds.read", api: "/api/v1/holds" },
+  { path: "/quarantine", label: "Quarantine", permission: "quarantine.read", api: "/api/v1/quarantine" },
+  { path: "/audit", label: "Audit log", permission: "audit.read", api: "/api/v1/audit" },
+  { path: "/users", label: "Users and roles", permission: "users.read", api: "/api/v1/users" },
+];
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(null);
+  useEffect(() => setSignedOutHandler(() => setSession(null)), []);
+  if (!session) return <SignIn onSignedIn={setSession} />;
+  return <Shell session={session} onSignedOut={() => setSession(null)} />;
+}
+
+function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+  const path = usePath();
+  const may = (p: string | null) => p === null || session.permissions.includes(p);
+  const areas = AREAS.filter((a) => may(a.permission));
+  const adding = path === "/add-connector";
+  const current = adding
+    ? AREAS[1]
+    : AREAS.find((a) => (a.path === "/" ? path === "/" : path === a.path || path.startsWith(a.path + "/")));
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    document.title = `${current?.label ?? "Not found"} · chatvault`;
+    // Moving to another page moves the focus to its heading, as a page load would.
+    document.querySelector<HTMLElement>("main h1")?.focus();
+  }, [path]);
+
+  async function doSignOut() {
+    setBusy(true);
+    try {
+      await signOut();
+    } catch {
+      // Signed out or not, the page forgets the session.
+    }
+    navigate("/");
+    onSignedOut();
+  }
+
+  let page;
+  if (!current) page = <Missing />;
+  else if (!may(current.permission)) page = <NoAccess label={current.label} />;
+  else if (adding)
+    page = may("connectors.manage") ? <AddConnector /> : <NoAccess label="Add a connector" />;
+  else if (current.path === "/") page = <Overview session={session} areas={areas} />;
+  else if (current.path === "/connectors") {
+    const name = path.split("/")[2];
+    page = name ? (
+      <ConnectorDetail name={decodeURIComponent(name)} session={session} />
+    ) : (
+      <ConnectorsPage session={session} />
+    );
+  } else page = <Planned area={current} />;
+
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <span class="brand">chatvault</span>
+        <span class="who" data-testid="who">
+          {session.user}
+        </span>
+        <button type="button" class="secondary" onClick={doSignOut} disabled={busy}>
+          Sign out
+        </button>
+      </header>
+      <nav class="sidenav" aria-label="Console">
+        <ul>
+          {areas.map((a) => (
+            <li key={a.path}>
+              <a
+                href={a.path}
+                onClick={linkHandler(a.path)}
+                aria-current={current?.path === a.path ? "page" : undefined}
+              >
+                {a.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main">{page}</main>
+    </div>
+  );
+}
+
+function Overview({ session, areas }: { session: Session; areas: Area[] }) {
+  return (
+    <>
+      <h1 tabIndex={-1}>Overview</h1>
+      <p>
+        Signed in as <strong>{session.user}</strong> ({session.roles.join(", ") || "no role"}).
+      </p>
+      <h2>What you can open</h2>
+      <ul>
+        {areas
+          .filter((a) => a.path !== "/")
+          .map((a) => (
+            <li key={a.path}>
+              <a href={a.path} onClick={linkHandler(a.path)}>
+                {a.label}
+              </a>
+            </li>
+          ))}
+      </ul>
+      {areas.length === 1 && <p>None of your roles opens an area of the console.</p>}
+    </>
+  );
+}
+
+function Planned({ area }: { area: Area }) {
+  return (
+    <>
+      <h1 tabIndex={-1}>{area.label}</h1>
+      <p>
+        This page is not in the console yet. The REST API has it: <code>{area.api}</code> (see the README, “The
+        service”).
+      </p>
+    </>
+  );
+}
+
+function NoAccess({ label }: { label: string }) {
+  return (
+    <>
+      <h1 tabIndex={-1}>{label}</h1>
+      <p role="alert">None of your roles allows this page.</p>
+    </>
+  );
+}
+
+function Missing() {
+  return (
+    <>
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        <a href="/" onClick={linkHandler("/")}>
+          Back to the overview
+        </a>
+      </p>
+    </>
+  );
+}

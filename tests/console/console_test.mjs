@@ -1,0 +1,465 @@
+#!/usr/bin/env node
+// The web console in a real browser: Playwright (playwright-core, from console/node_modules)
+// drives Debian's chromium headless against a real `chatvault serve` on 127.0.0.1 at a free
+// port, over a fresh archive whose users the CLI made before the service started. A
+// drop-folder connector is added through the API; the importer signs in, sees it, runs it, and
+// watches the progress reach done after dropping the demo export; pauses and resumes it; opens
+// its run history; signs out. An auditor (no connector rights) sees neither the page nor an
+// action. Every step asserts what the page shows and saves a screenshot when it fails; no page
+// may log a console error, and every response must carry a Content-Security-Policy.
+//
+// Usage: console_test.mjs --chatvault BUILD/chatvault [--chromium /usr/bin/chromium] [--keep]
+
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..", "..");
+const EXAMPLES = path.join(ROOT, "examples");
+const require = createRequire(path.join(ROOT, "console", "package.json"));
+const { chromium } = require("playwright-core");
+
+const PASSWORD = "a long enough passphrase";
+const CONSOLE_CSP = "default-src 'self'; script-src 'self'";
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+const chatvault = path.resolve(arg("--chatvault", "build/chatvault"));
+const chromiumPath = arg("--chromium", "/usr/bin/chromium");
+const keep = process.argv.includes("--keep");
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "cv-console-"));
+const archive = path.join(work, "archive");
+const drop = path.join(work, "drop");
+fs.mkdirSync(drop);
+const env = { ...process.env, CHATVAULT_ACTOR: "test-setup" };
+
+function cli(args, input) {
+  const r = spawnSync(chatvault, args, { input, env, encoding: "utf8", timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`chatvault ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+// ---- the service ----------------------------------------------------------------------------
+
+cli(["init", "--archive", archive]);
+for (const [user, role] of [
+  ["importer", "mailbox-import-export"],
+  ["auditor", "auditor"],
+]) {
+  cli(["user", "add", user, "--archive", archive, "--password-stdin", "--role", role], PASSWORD + "\n");
+}
+
+const logPath = path.join(work, "serve.log");
+const logFd = fs.openSync(logPath, "a");
+// No --console: the console `make` built beside the binary is the default.
+const server = spawn(chatvault, ["serve", "--archive", archive, "--listen", "127.0.0.1:0"], {
+  env,
+  stdio: ["ignore", "ignore", logFd],
+});
+let exited = null;
+server.on("exit", (code, signal) => (exited = { code, signal }));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForPort() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(logPath, "utf8"));
+    if (m) return Number(m[1]);
+    if (exited) throw new Error(`chatvault serve exited: ${fs.readFileSync(logPath, "utf8")}`);
+    await sleep(50);
+  }
+  throw new Error("chatvault serve did not start");
+}
+
+async function stopServer() {
+  if (exited) return exited;
+  server.kill("SIGTERM");
+  const deadline = Date.now() + 60_000;
+  while (!exited && Date.now() < deadline) await sleep(50);
+  if (!exited) {
+    server.kill("SIGKILL");
+    throw new Error("chatvault serve did not stop within 60 s of SIGTERM");
+  }
+  return exited;
+}
+
+// ---- checks and steps -----------------------------------------------------------------------
+
+let failed = 0;
+let passed = 0;
+function check(ok, what) {
+  if (ok) passed++;
+  else {
+    failed++;
+    console.log(`FAIL: ${what}`);
+  }
+  return ok;
+}
+
+let page = null;
+let stepNo = 0;
+// A step either passes or fails the test: on failure its screenshot is saved and the rest,
+// which builds on it, is skipped.
+async function step(name, body) {
+  stepNo++;
+  try {
+    await body();
+    passed++;
+    console.log(`ok ${stepNo} ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL step ${stepNo} ${name}: ${e && e.stack ? e.stack : e}`);
+    if (page) {
+      const shot = path.join(work, `step-${stepNo}-${name.replace(/[^a-z0-9]+/gi, "-")}.png`);
+      try {
+        await page.screenshot({ path: shot, fullPage: true });
+        console.log(`  screenshot: ${shot}`);
+      } catch (err) {
+        console.log(`  no screenshot: ${err}`);
+      }
+    }
+    throw new StepFailed();
+  }
+}
+class StepFailed extends Error {}
+
+function expect(ok, what) {
+  if (!ok) throw new Error(what);
+}
+
+async function until(what, predicate, timeout = 30_000, interval = 100) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await predicate();
+    if (last) return last;
+    await sleep(interval);
+  }
+  throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}`);
+}
+
+// The API as a script would call it (the connector is made this way, not through the page).
+async function apiSession(base, user) {
+  const r = await fetch(`${base}/api/v1/session`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user, password: PASSWORD }),
+  });
+  if (r.status !== 200) throw new Error(`API sign-in of ${user}: ${r.status}`);
+  const cookie = /cv_session=[^;]*/.exec(r.headers.get("set-cookie"))[0];
+  const { csrf_token } = await r.json();
+  return (method, p, body) =>
+    fetch(`${base}${p}`, {
+      method,
+      headers: { Cookie: cookie, "X-CSRF-Token": csrf_token, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+}
+
+// ---- the test -------------------------------------------------------------------------------
+
+async function main() {
+  const port = await waitForPort();
+  const base = `http://127.0.0.1:${port}`;
+  check(/web console from .*console/.test(fs.readFileSync(logPath, "utf8")), "serve found the console beside the binary");
+
+  const api = await apiSession(base, "importer");
+  const connector = {
+    name: "desk",
+    kind: "drop-folder",
+    folder: drop,
+    settle_seconds: 1,
+    time_zone: "Europe/Berlin",
+    schedule: "manual",
+    default_region: "DE",
+    mapping_csv: fs.readFileSync(path.join(EXAMPLES, "demo-mapping.csv"), "utf8"),
+    owners: ["+49 151 12345678=helena.brandt@bank.example"],
+  };
+  const made = await api("POST", "/api/v1/connectors", connector);
+  check(made.status === 201, `the connector is added through the API: ${made.status} ${await made.text()}`);
+
+  // What the server sends for paths the console may or may not answer (raw paths: no client
+  // normalises them first).
+  const raw = (p, accept = "text/html") =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port, path: p, headers: { Accept: accept } }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  const index = fs.readFileSync(path.join(path.dirname(chatvault), "console", "index.html"), "utf8");
+  for (const [p, accept, want] of [
+    ["/", "text/html", "index"],
+    ["/connectors/desk", "text/html", "index"],
+    ["/add-connector", "*/*", "404"],
+    ["/assets/missing.js", "text/html", "404"],
+    ["/api/v1/nope", "text/html", "404"],
+    ["/api/v1/connectors", "text/html", "401"],
+    ["/webhooks/nope", "text/html", "404"],
+    ["/healthz", "text/html", "ok"],
+    ["/../../../etc/passwd", "text/html", "404"],
+    ["/assets/../../../../etc/passwd", "text/html", "404"],
+    ["/favicon.svg", "*/*", "file"],
+  ]) {
+    const r = await raw(p, accept);
+    const csp = r.headers["content-security-policy"] || "";
+    const ok =
+      want === "index" ? r.status === 200 && r.body === index && csp.startsWith(CONSOLE_CSP) && r.headers["content-type"].startsWith("text/html")
+      : want === "file" ? r.status === 200 && csp.startsWith(CONSOLE_CSP) && r.headers["content-type"] === "image/svg+xml"
+      : want === "ok" ? r.status === 200 && csp.startsWith("default-src 'none'")
+      : r.status === Number(want) && r.headers["content-type"] === "application/json" && csp.startsWith("default-src 'none'") && !r.body.includes("<html");
+    check(ok, `GET ${p} (Accept: ${accept}) → ${want}: got ${r.status} ${r.headers["content-type"]} ${csp.slice(0, 30)} ${r.body.slice(0, 80)}`);
+  }
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(index);
+  const a = asset ? await raw(asset[1], "*/*") : null;
+  check(a && a.status === 200 && a.headers["content-type"].startsWith("text/javascript") && a.headers["cache-control"].includes("immutable"),
+    `a hashed asset is served as JavaScript and cached for good: ${a && a.status} ${a && a.headers["cache-control"]}`);
+
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  const consoleErrors = [];
+  const missingCsp = [];
+  const wrongCsp = [];
+  let responses = 0;
+  try {
+    const context = await browser.newContext({ baseURL: base });
+    page = await context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`));
+    page.on("response", async (r) => {
+      if (!r.url().startsWith(base)) return;
+      responses++;
+      const csp = await r.headerValue("content-security-policy");
+      if (!csp) missingCsp.push(`${r.request().method()} ${r.url()} ${r.status()}`);
+      else if (r.url().includes("/api/") ? !csp.startsWith("default-src 'none'") : r.request().resourceType() === "document" && !csp.startsWith(CONSOLE_CSP))
+        wrongCsp.push(`${r.url()}: ${csp}`);
+    });
+
+    const nav = () => page.getByRole("navigation", { name: "Console" });
+    const row = () => page.locator('tr[data-connector="desk"]');
+
+    async function signIn(user) {
+      await page.getByLabel("User name").fill(user);
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Overview" }).waitFor({ timeout: 15_000 });
+      expect((await page.getByTestId("who").textContent()) === user, `the top bar names ${user}`);
+    }
+
+    await step("the sign-in page is served and keyboard usable", async () => {
+      const r = await page.goto("/");
+      expect(r.status() === 200, `GET / answers 200, not ${r.status()}`);
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+      // Tab order: the user field is reached by keyboard and shows its focus.
+      await page.keyboard.press("Tab");
+      const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+      expect(focused === "user", `Tab reaches the user name field first, not ${focused}`);
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+      expect(outline !== "none", "the focused field shows a visible focus outline");
+    });
+
+    await step("the importer signs in and sees only the areas the role allows", async () => {
+      await signIn("importer");
+      const links = await nav().getByRole("link").allTextContents();
+      expect(links.includes("Data connectors"), `Data connectors in the navigation: ${links}`);
+      expect(links.includes("Quarantine"), `Quarantine in the navigation: ${links}`);
+      for (const hidden of ["Audit log", "Users and roles", "Holds", "Content search"])
+        expect(!links.includes(hidden), `${hidden} is not in the importer's navigation: ${links}`);
+    });
+
+    await step("the connectors page lists the connector made through the API", async () => {
+      await nav().getByRole("link", { name: "Data connectors" }).click();
+      await page.getByRole("heading", { name: "Data connectors" }).waitFor();
+      expect(page.url() === `${base}/connectors`, `the address is /connectors: ${page.url()}`);
+      await row().waitFor();
+      expect((await row().locator(".status").textContent()) === "active", "desk is active");
+      expect((await row().textContent()).includes("never"), "desk never ran");
+      for (const action of ["Run now", "Pause", "Delete…"])
+        expect(await row().getByRole("button", { name: action }).isVisible(), `the importer may ${action}`);
+      await page.getByRole("tab", { name: "WhatsApp Archiver" }).click();
+      await page.getByTestId("product-card").getByRole("heading", { name: "WhatsApp Archiver" }).waitFor();
+      expect((await page.getByTestId("product-card").textContent()).includes("1 connector configured"), "the card counts the connector");
+      await page.getByRole("tab", { name: "WhatsApp Archiver" }).press("ArrowRight");
+      await row().waitFor();
+    });
+
+    await step("run now: the progress updates without a reload and reaches done", async () => {
+      spawnSync("zip", ["-q", "-j", path.join(work, "WhatsApp Chat with FX Desk.zip"), ...fs.readdirSync(path.join(EXAMPLES, "demo-export")).map((f) => path.join(EXAMPLES, "demo-export", f))]);
+      fs.copyFileSync(path.join(work, "WhatsApp Chat with FX Desk.zip"), path.join(drop, "WhatsApp Chat with FX Desk.zip"));
+      const loads = [];
+      page.on("framenavigated", (f) => f === page.mainFrame() && loads.push(f.url()));
+      await row().getByRole("button", { name: "Run now" }).click();
+      await page.getByTestId("notice").filter({ hasText: "desk: run queued" }).waitFor();
+      const seen = new Set();
+      let sawBar = false;
+      const last = await until(
+        "the run to end with the export imported",
+        async () => {
+          seen.add(await row().locator(".status").textContent());
+          if (await row().getByTestId("progress").count()) sawBar = true;
+          const text = await row().getByTestId("last-run").textContent().catch(() => "");
+          const done = fs.existsSync(path.join(drop, "done", "WhatsApp Chat with FX Desk.zip"));
+          return done && text.includes("18 imported") && (await row().locator(".status").textContent()) === "active" ? text : null;
+        },
+        120_000,
+        50,
+      );
+      expect([...seen].some((s) => ["queued", "running", "settling"].includes(s)), `the run was seen under way: ${[...seen]}`);
+      expect(last.includes("succeeded"), `the last run succeeded: ${last}`);
+      expect(loads.length === 0, `the page did not reload: ${loads}`);
+      console.log(`  statuses seen: ${[...seen].join(", ")}; progress bar seen: ${sawBar}`);
+    });
+
+    await step("pause and resume", async () => {
+      await row().getByRole("button", { name: "Pause" }).click();
+      await until("desk to be paused", async () => (await row().locator(".status").textContent()) === "paused");
+      await row().getByRole("button", { name: "Resume" }).click();
+      await until("desk to be active again", async () => (await row().locator(".status").textContent()) === "active");
+    });
+
+    await step("the detail view shows the run history", async () => {
+      await row().getByRole("link", { name: "desk" }).click();
+      await page.getByRole("heading", { name: "desk", level: 1 }).waitFor();
+      expect(page.url() === `${base}/connectors/desk`, `the address is /connectors/desk: ${page.url()}`);
+      const runs = page.getByTestId("runs").locator("tbody tr");
+      await runs.first().waitFor();
+      const texts = await runs.allTextContents();
+      // The importer's run found the export still settling; the scheduler's retry imported it.
+      expect(texts.some((t) => t.includes("manual") && t.includes("importer")), `the importer's run is in the history: ${texts}`);
+      expect(texts.some((t) => t.includes("succeeded") && t.includes("18 imported")), `a run imported the export's 18 items: ${texts}`);
+      // The server answers a deep link with the console, which starts at the sign-in page.
+      const r = await page.request.get("/connectors/desk", { headers: { Accept: "text/html" } });
+      expect(r.status() === 200 && (r.headers()["content-security-policy"] || "").startsWith(CONSOLE_CSP), "a deep link is the console's page under its CSP");
+    });
+
+    await step("add a drop-folder connector through the wizard, its CSV checked line by line", async () => {
+      const drop2 = path.join(work, "drop2");
+      fs.mkdirSync(drop2);
+      await nav().getByRole("link", { name: "Data connectors" }).click();
+      await page.getByRole("link", { name: "Add connector" }).click();
+      await page.getByRole("heading", { name: /Add a WhatsApp Archiver connector: Terms/ }).waitFor();
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("alert").filter({ hasText: "Accept the terms to go on" }).waitFor();
+      await page.getByLabel("I accept these terms").check();
+      await page.getByRole("button", { name: "Next" }).click();
+
+      await page.getByRole("heading", { name: /: Source$/ }).waitFor();
+      await page.getByLabel("Name", { exact: true }).fill("wizard-desk");
+      await page.getByLabel("Folder", { exact: true }).fill(drop2);
+      await page.getByLabel(/^Settle time/).fill("1");
+      await page.getByLabel("Schedule", { exact: true }).fill("manual");
+      await page.getByLabel(/^Time zone/).fill("Europe/Berlin");
+      await page.getByRole("button", { name: "Next" }).click();
+
+      await page.getByRole("heading", { name: /: User mapping$/ }).waitFor();
+      const bad = "phone,email\n+44 7700 900461,m.okafor@bank.example\n0151 23456789,jonas.weber@bank.example\n+49 1,not-an-email\n";
+      await page.getByLabel(/^Mapping CSV/).setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+      const csvCheck = page.getByTestId("csv-check");
+      await csvCheck.getByText("bad.csv: 3 problems").waitFor();
+      const lines = await csvCheck.getByRole("listitem").allTextContents();
+      expect(lines.some((l) => l.startsWith("Line 3:") && l.includes("default region")), `line 3: a national number needs a region: ${lines}`);
+      expect(lines.some((l) => l.startsWith("Line 4:") && l.includes("digits")), `line 4: too few digits: ${lines}`);
+      expect(lines.some((l) => l.startsWith("Line 4:") && l.includes("not-an-email")), `line 4: a bad address: ${lines}`);
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("heading", { name: /: User mapping$/ }).waitFor();  // refused with problems
+      await page.getByLabel(/^Default region/).fill("DE");
+      await csvCheck.getByText("bad.csv: 2 problems").waitFor();
+      await page.getByLabel(/^Mapping CSV/).setInputFiles(path.join(EXAMPLES, "demo-mapping.csv"));
+      await csvCheck.getByText(/demo-mapping\.csv: \d+ rows, no problem/).waitFor();
+      await page.getByRole("button", { name: "Next" }).click();
+
+      await page.getByRole("heading", { name: /: Review$/ }).waitFor();
+      const review = await page.getByTestId("review").textContent();
+      expect(review.includes("wizard-desk") && review.includes(drop2) && review.includes("demo-mapping.csv"), `the review shows the settings: ${review}`);
+      await page.getByRole("button", { name: "Finish" }).click();
+      await page.getByRole("heading", { name: "Connector wizard-desk added" }).waitFor();
+      const stored = await (await api("GET", "/api/v1/connectors/wizard-desk")).json();
+      expect(stored.folder === drop2 && stored.default_region === "DE" && stored.mapping_csv === fs.readFileSync(path.join(EXAMPLES, "demo-mapping.csv"), "utf8"),
+        `the server has the wizard's connector with its mapping: ${JSON.stringify(stored).slice(0, 400)}`);
+
+      await page.getByRole("link", { name: "Back to the connectors" }).click();
+      const added = page.locator('tr[data-connector="wizard-desk"]');
+      await added.waitFor();
+      await added.getByRole("button", { name: "Delete…" }).click();
+      await added.getByRole("button", { name: "Delete", exact: true }).click();
+      await added.waitFor({ state: "detached" });
+      await page.getByTestId("notice").filter({ hasText: "wizard-desk deleted" }).waitFor();
+    });
+
+    await step("sign out", async () => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+      const r = await page.request.get("/api/v1/connectors");
+      expect(r.status() === 401, `the session is gone after signing out: ${r.status()}`);
+    });
+
+    await step("an auditor sees no connector page and no connector action", async () => {
+      await signIn("auditor");
+      const links = await nav().getByRole("link").allTextContents();
+      expect(!links.includes("Data connectors"), `no Data connectors for the auditor: ${links}`);
+      expect(links.includes("Audit log"), `the auditor has the audit log: ${links}`);
+      // Straight to the page's address, as a bookmark would (in-page, the session is in memory).
+      await page.evaluate(() => {
+        history.pushState(null, "", "/connectors");
+        dispatchEvent(new PopStateEvent("popstate"));
+      });
+      await page.getByRole("heading", { name: "Data connectors" }).waitFor();
+      await page.getByText("None of your roles allows this page.").waitFor();
+      for (const action of ["Run now", "Pause", "Resume", "Delete…"])
+        expect((await page.getByRole("button", { name: action }).count()) === 0, `no ${action} for the auditor`);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+    });
+  } catch (e) {
+    if (!(e instanceof StepFailed)) {
+      failed++;
+      console.log(`FAIL: ${e && e.stack ? e.stack : e}`);
+    }
+  } finally {
+    await browser.close();
+  }
+  check(consoleErrors.length === 0, `no page logged a console error: ${JSON.stringify(consoleErrors)}`);
+  check(responses > 0 && missingCsp.length === 0, `every response carries a CSP (${responses} seen): ${JSON.stringify(missingCsp)}`);
+  check(wrongCsp.length === 0, `pages get the console's CSP and the API its own: ${JSON.stringify(wrongCsp)}`);
+}
+
+let code = 1;
+try {
+  await main();
+} catch (e) {
+  failed++;
+  console.log(`FAIL: ${e && e.stack ? e.stack : e}`);
+} finally {
+  const stopped = await stopServer().catch((e) => ({ code: -1, error: String(e) }));
+  check(stopped.code === 0, `SIGTERM stops the service cleanly: ${JSON.stringify(stopped)}`);
+  console.log(`console_test: ${passed} checks passed, ${failed} failed`);
+  code = failed ? 1 : 0;
+  if (failed || keep) console.log(`kept ${work} (serve.log, screenshots)`);
+  else fs.rmSync(work, { recursive: true, force: true });
+}
+process.exit(code);
