@@ -211,12 +211,19 @@ void fetch_media(Context& ctx, const connector::Connector& c,
     }
 }
 
-// One batch of one connector's spooled events into the archive. Returns how many.
-Result<std::size_t> import_batch(Context& ctx, const std::string& name)
+// What one batch of webhook events did.
+struct Batch {
+    std::uint64_t events = 0;
+    std::uint64_t bytes = 0;
+    ingest::ImportReport report;
+};
+
+// One batch of one connector's spooled events into the archive.
+Result<Batch> import_batch(Context& ctx, const std::string& name)
 {
     CV_TRY(const auto events, ctx.spool.pending(name, 5000));
     if (events.empty())
-        return std::size_t{0};
+        return Batch{};
     std::optional<connector::Connector> c;
     std::optional<std::string> access_token;
     {
@@ -224,7 +231,7 @@ Result<std::size_t> import_batch(Context& ctx, const std::string& name)
         connector::Connectors store(ctx.archive);
         CV_TRY(c, store.get(name));
         if (!c)
-            return std::size_t{0};  // removed: its events wait in the spool
+            return Batch{};  // removed: its events wait in the spool
         CV_TRY(access_token, store.secret(name, "access_token"));
     }
     fetch_media(ctx, *c, events, access_token.value_or(""));
@@ -264,13 +271,101 @@ Result<std::size_t> import_batch(Context& ctx, const std::string& name)
     o.ended = now_utc();
     o.seconds = static_cast<double>(o.ended - started);
     ctx.metrics.record_run(name, o);
-    return events.size();
+    Batch batch{events.size(), 0, std::move(*report)};
+    for (const auto& e : events)
+        batch.bytes += e.body.size();
+    return batch;
 }
+
+// A Cloud API connector's events are a run of their own per UTC day (trigger "webhook"), so the
+// connector has a history like the others: its record is written when the day's first batch is
+// imported, then at most every five minutes, and when the day ends or the service stops.
+class WebhookDays {
+public:
+    void add(Context& ctx, const std::string& name, const Batch& batch, std::int64_t now)
+    {
+        auto& d = days_[name];
+        if (d.day != now / 86400) {
+            if (d.day >= 0)
+                finish(ctx, name, d, d.day * 86400 + 86399);
+            d = Day{};
+            d.day = now / 86400;
+        }
+        auto& p = d.record.progress;
+        p.files += batch.events;  // the run's "files" are the notifications received
+        p.files_done += batch.events;
+        p.seen += batch.report.seen;
+        p.imported += batch.report.added;
+        p.duplicates += batch.report.duplicates;
+        p.quarantined += batch.report.quarantined;
+        p.failed += batch.report.failed;
+        p.bytes += batch.bytes;
+        if (d.written == 0 || now - d.written >= 300)
+            write(ctx, name, d, now);
+        else
+            d.dirty = true;
+    }
+
+    /// Writes what changed more than five minutes ago and was not written since.
+    void tick(Context& ctx, std::int64_t now)
+    {
+        for (auto& [name, d] : days_)
+            if (d.dirty && now - d.written >= 300)
+                write(ctx, name, d, now);
+    }
+
+    void finish_all(Context& ctx, std::int64_t now)
+    {
+        for (auto& [name, d] : days_)
+            if (d.day >= 0)
+                finish(ctx, name, d, now);
+        days_.clear();
+    }
+
+private:
+    struct Day {
+        std::int64_t day = -1;
+        std::int64_t written = 0;
+        bool dirty = false;
+        connector::RunRecord record;
+    };
+
+    void write(Context& ctx, const std::string& name, Day& d, std::int64_t now)
+    {
+        std::lock_guard lock(ctx.archive_mutex);
+        connector::Connectors store(ctx.archive);
+        if (d.record.number == 0) {
+            auto number = store.next_run_number(name);
+            if (!number)
+                return;
+            d.record.connector = name;
+            d.record.number = *number;
+            d.record.trigger = "webhook";
+            d.record.actor = "cloud-api";
+            d.record.progress.state = connector::RunState::Running;
+            d.record.progress.started = now;
+        }
+        if (auto r = store.record_run(d.record, "cloud-api"); !r && ctx.log)
+            ctx.log(fmt::format("connector {}: run record: {}", name, r.error().describe()));
+        d.written = now;
+        d.dirty = false;
+    }
+
+    void finish(Context& ctx, const std::string& name, Day& d, std::int64_t ended)
+    {
+        d.record.progress.state = connector::RunState::Succeeded;
+        d.record.progress.ended = ended;
+        write(ctx, name, d, ended);
+    }
+
+    std::map<std::string, Day> days_;
+};
 
 }  // namespace
 
 void run_webhook_processor(Context& ctx)
 {
+    WebhookDays days;
     std::uint64_t seen = 0;
     for (;;) {
         {
@@ -287,13 +382,20 @@ void run_webhook_processor(Context& ctx)
                 names.push_back(name);
         }
         for (const auto& name : names) {
-            auto done = import_batch(ctx, name);
-            if (!done && ctx.log)
-                ctx.log(fmt::format("connector {}: {}", name, done.error().describe()));
+            auto batch = import_batch(ctx, name);
+            if (!batch) {
+                if (ctx.log)
+                    ctx.log(fmt::format("connector {}: {}", name, batch.error().describe()));
+            } else if (batch->events > 0) {
+                days.add(ctx, name, *batch, now_utc());
+            }
         }
+        days.tick(ctx, now_utc());
         // Stopping: what was spooled and not imported is imported at the next start.
-        if (ctx.stopping)
+        if (ctx.stopping) {
+            days.finish_all(ctx, now_utc());
             return;
+        }
     }
 }
 

@@ -199,6 +199,10 @@ def main() -> int:
         c.check(boxes.get(COMPLIANCE, 0) >= 17, f"the business number's mailbox holds every content item: {boxes}")
         c.check(boxes.get(ERIKA, 0) >= 17, f"the customer's mapped mailbox too: {boxes}")
 
+        runs = admin.request("GET", "/api/v1/connectors/waba/runs").json()["runs"]
+        c.check(len(runs) >= 1 and runs[0]["trigger"] == "webhook" and runs[0]["progress"]["imported"] >= 1,
+                f"the day's webhook events are a run in the connector's history: {runs[:1]}")
+
         # --- media through the Graph stand-in -----------------------------------------------------
         hits = admin.request("GET", "/api/v1/search?q=lighthouse").json()["hits"]
         c.check(len(hits) == 1, f"the image message is found: {hits}")
