@@ -395,7 +395,7 @@ Result<void> Archive::create(const fs::path& dir)
     return tx.commit();
 }
 
-Result<Archive> Archive::open(const fs::path& dir)
+Result<Archive> Archive::open(const fs::path& dir, const std::function<void()>& waiting)
 {
     const fs::path db_path = dir / "chatvault.db";
     if (!fs::exists(db_path))
@@ -407,9 +407,15 @@ Result<Archive> Archive::open(const fs::path& dir)
     const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd < 0)
         return fail(io_error("open", lock_path));
-    if (::flock(lock_fd, LOCK_EX) != 0) {
-        ::close(lock_fd);
-        return fail(io_error("lock", lock_path));
+    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        const bool held = errno == EWOULDBLOCK;
+        if (held && waiting)
+            waiting();  // another process has it: say so before blocking
+        if (!held || ::flock(lock_fd, LOCK_EX) != 0) {
+            const auto error = io_error("lock", lock_path);
+            ::close(lock_fd);
+            return fail(error);
+        }
     }
     auto key = Key::load(key_file(dir));
     if (!key) {

@@ -250,9 +250,11 @@ public:
     /// Creates an archive in `dir` (created if missing; must be empty of an archive).
     /// Errors: InvalidArgument (already an archive), Io.
     static Result<void> create(const std::filesystem::path& dir);
-    /// Opens an archive; cuts uncommitted pack and journal tails. Errors: NotFound (no
-    /// archive), InvalidArgument (key file does not belong to it), Io.
-    static Result<Archive> open(const std::filesystem::path& dir);
+    /// Opens an archive; cuts uncommitted pack and journal tails. One process at a time: when
+    /// another has it open (an import, `chatvault serve`), `waiting` is called once and the
+    /// call blocks until it is free. Errors: NotFound (no archive), InvalidArgument (key file
+    /// does not belong to it), Io.
+    static Result<Archive> open(const std::filesystem::path& dir, const std::function<void()>& waiting = {});
     Archive(Archive&&) noexcept;
     Archive& operator=(Archive&&) noexcept;
     ~Archive();

@@ -45,7 +45,14 @@ std::string utc_text(std::int64_t t)
 
 Result<archive::Archive> open_archive(const std::string& flag)
 {
-    return archive::Archive::open(archive::default_location(flag));
+    const auto dir = archive::default_location(flag);
+    return archive::Archive::open(dir, [&dir] {
+        fmt::print(
+            stderr,
+            "chatvault: waiting for {}: another chatvault process has it open (`chatvault serve` holds it "
+            "while it runs; stop it, or use its API)\n",
+            dir.string());
+    });
 }
 
 }  // namespace cv::cli

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -99,6 +100,15 @@ def main() -> int:
 
     svc.start()
     try:
+        # A command on the same archive says why it waits instead of hanging silently.
+        waiter = subprocess.Popen([args.chatvault, "user", "ls", "--archive", svc.archive],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            line = waiter.stderr.readline()  # printed before it blocks
+        finally:
+            waiter.kill()
+            waiter.wait()
+        c.check("another chatvault process has it open" in line, f"a CLI command says it waits for the service: {line!r}")
         anon = svc.client()
         # --- /healthz and headers ---------------------------------------------------------------
         r = anon.request("GET", "/healthz")
