@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <ctime>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -31,6 +33,20 @@ std::string actor_name(const std::string& flag)
     if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name)
         return pw->pw_name;
     return fmt::format("uid {}", ::geteuid());
+}
+
+void add_common(CLI::App* cmd, Common& c, bool with_json)
+{
+    cmd->add_option("--archive", c.archive, "Archive folder (default $CHATVAULT_ARCHIVE, else ./archive)");
+    cmd->add_option("--actor", c.actor,
+                    "Who is acting, for the audit trail (default $CHATVAULT_ACTOR, else your login)");
+    if (with_json)
+        cmd->add_flag("--json", c.json, "JSON output");
+}
+
+std::int64_t now_utc()
+{
+    return static_cast<std::int64_t>(std::time(nullptr));
 }
 
 Result<std::int64_t> parse_instant(std::string_view text, std::string_view option)

@@ -2,6 +2,7 @@
 /// What every archive command does the same way: print an error and give its exit code,
 /// print JSON, open the archive the options name.
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -10,7 +11,24 @@
 #include "core/error.hpp"
 #include "core/result.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace cv::cli {
+
+/// What every command over an archive takes: --archive, --actor, and --json where it lists.
+struct Common {
+    std::string archive;
+    std::string actor;
+    bool json = false;
+};
+
+/// Registers --archive and --actor (and --json) on `cmd`.
+void add_common(CLI::App* cmd, Common& c, bool with_json = true);
+
+/// The wall clock in UTC seconds: the `now` of every audited change.
+std::int64_t now_utc();
 
 /// "chatvault: error: …" on stderr; returns the exit code for the error's kind.
 int report_error(const Error& e);

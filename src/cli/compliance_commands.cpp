@@ -25,24 +25,9 @@ namespace ret = compliance::retention;
 
 namespace {
 
-struct Common {
-    std::string archive;
-    std::string actor;
-    bool json = false;
-};
-
-void add_common(CLI::App* cmd, Common& c, bool with_json = true)
-{
-    cmd->add_option("--archive", c.archive, "Archive folder (default $CHATVAULT_ARCHIVE, else ./archive)");
-    cmd->add_option("--actor", c.actor,
-                    "Who is acting, for the audit trail (default $CHATVAULT_ACTOR, else your login)");
-    if (with_json)
-        cmd->add_flag("--json", c.json, "JSON output");
-}
-
 gov::Actor actor_of(const Common& c)
 {
-    return gov::Actor{actor_name(c.actor), static_cast<std::int64_t>(std::time(nullptr))};
+    return gov::Actor{actor_name(c.actor), now_utc()};
 }
 
 /// Opens the archive and runs `body` with a Governance over it; errors become exit codes.

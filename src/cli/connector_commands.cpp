@@ -36,26 +36,6 @@ extern "C" void on_stop_signal(int)
     g_stop = true;
 }
 
-struct Common {
-    std::string archive;
-    std::string actor;
-    bool json = false;
-};
-
-void add_common(CLI::App* cmd, Common& c, bool with_json)
-{
-    cmd->add_option("--archive", c.archive, "Archive folder (default $CHATVAULT_ARCHIVE, else ./archive)");
-    cmd->add_option("--actor", c.actor,
-                    "Who is acting, for the audit trail (default $CHATVAULT_ACTOR, else your login)");
-    if (with_json)
-        cmd->add_flag("--json", c.json, "JSON output");
-}
-
-std::int64_t now()
-{
-    return static_cast<std::int64_t>(std::time(nullptr));
-}
-
 /// Opens the archive and runs `body` with the store over it; errors become exit codes.
 template <class F> int with_store(const Common& c, F&& body)
 {
@@ -262,7 +242,7 @@ void add_connector_commands(CLI::App& app, int& status)
             return;
         }
         status = with_store(a.common, [&](archive::Archive&, con::Connectors& store) -> Result<int> {
-            const auto t = now();
+            const auto t = now_utc();
             CV_TRY_VOID(store.add(c, *secrets, actor_name(a.common.actor), t));
             CV_TRY(const auto added, store.get(c.name));
             if (a.common.json) {
@@ -288,7 +268,7 @@ void add_connector_commands(CLI::App& app, int& status)
         status = with_store(*ls_args, [&](archive::Archive&, con::Connectors& store) -> Result<int> {
             CV_TRY(const auto all, store.list());
             CV_TRY(const auto last, store.last_runs());
-            const auto t = now();
+            const auto t = now_utc();
             json out = json::array();
             for (const auto& c : all) {
                 const auto it = last.find(c.name);
@@ -326,7 +306,7 @@ void add_connector_commands(CLI::App& app, int& status)
             if (!c)
                 return fail(ErrorCode::NotFound, fmt::format("no connector '{}'", show_args->name));
             CV_TRY(const auto runs, store.runs(c->name));
-            json j = connector_json(*c, runs.empty() ? std::nullopt : std::optional(runs.front()), now());
+            json j = connector_json(*c, runs.empty() ? std::nullopt : std::optional(runs.front()), now_utc());
             j["runs"] = json::array();
             for (const auto& r : runs)
                 j["runs"].push_back(run_json(r));
@@ -377,8 +357,8 @@ void add_connector_commands(CLI::App& app, int& status)
                                p.files, p.seen, p.imported, p.current);
                 };
                 CV_TRY(const auto record,
-                       con::run_connector(a, store, *c, "manual", actor_name(run_args->common.actor), now(),
-                                          show_progress, g_stop));
+                       con::run_connector(a, store, *c, "manual", actor_name(run_args->common.actor),
+                                          now_utc(), show_progress, g_stop));
                 if (drawn)
                     fmt::print(stderr, "\n");
                 const auto& p = record.progress;
@@ -412,7 +392,7 @@ void add_connector_commands(CLI::App& app, int& status)
         add_common(cmd, args->common, false);
         cmd->callback([args, &status, action, done] {
             status = with_store(args->common, [&](archive::Archive&, con::Connectors& store) -> Result<int> {
-                CV_TRY_VOID(action(store, args->name, actor_name(args->common.actor), now()));
+                CV_TRY_VOID(action(store, args->name, actor_name(args->common.actor), now_utc()));
                 fmt::print("connector {} {}\n", args->name, done);
                 return 0;
             });

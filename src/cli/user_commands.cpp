@@ -23,26 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Common {
-    std::string archive;
-    std::string actor;
-    bool json = false;
-};
-
-void add_common(CLI::App* cmd, Common& c, bool with_json)
-{
-    cmd->add_option("--archive", c.archive, "Archive folder (default $CHATVAULT_ARCHIVE, else ./archive)");
-    cmd->add_option("--actor", c.actor,
-                    "Who is acting, for the audit trail (default $CHATVAULT_ACTOR, else your login)");
-    if (with_json)
-        cmd->add_flag("--json", c.json, "JSON output");
-}
-
-std::int64_t now()
-{
-    return static_cast<std::int64_t>(std::time(nullptr));
-}
-
 /// Opens the archive and runs `body` with Accounts over it; errors become exit codes.
 template <class F> int with_accounts(const Common& c, F&& body)
 {
@@ -209,7 +189,7 @@ void add_user_verbs(CLI::App& app, int& status)
                 password = auth::Accounts::generate_password();
             }
             CV_TRY_VOID(
-                accounts.add_user(args->name, roles, password, actor_name(args->common.actor), now()));
+                accounts.add_user(args->name, roles, password, actor_name(args->common.actor), now_utc()));
             CV_TRY(const auto u, accounts.user(args->name));
             fmt::print("user {} added with roles {}\n", args->name, u ? role_list(u->roles) : "");
             if (!args->password_stdin)
@@ -223,7 +203,7 @@ void add_user_verbs(CLI::App& app, int& status)
     ls->callback([args, &status] {
         status = with_accounts(args->common, [&](auth::Accounts& accounts) -> Result<void> {
             CV_TRY(const auto all, accounts.users());
-            const std::int64_t at = now();
+            const std::int64_t at = now_utc();
             json out = json::array();
             for (const auto& u : all) {
                 if (args->common.json) {
@@ -256,7 +236,8 @@ void add_user_verbs(CLI::App& app, int& status)
             } else {
                 password = auth::Accounts::generate_password();
             }
-            CV_TRY_VOID(accounts.set_password(args->name, password, actor_name(args->common.actor), now()));
+            CV_TRY_VOID(
+                accounts.set_password(args->name, password, actor_name(args->common.actor), now_utc()));
             fmt::print("password of {} changed\n", args->name);
             if (!args->password_stdin)
                 fmt::print("password (shown once, keep it safe): {}\n", password);
@@ -271,7 +252,7 @@ void add_user_verbs(CLI::App& app, int& status)
     role->callback([args, &status] {
         status = with_accounts(args->common, [&](auth::Accounts& accounts) -> Result<void> {
             CV_TRY(const auto roles, parse_roles(args->roles));
-            CV_TRY_VOID(accounts.set_roles(args->name, roles, actor_name(args->common.actor), now()));
+            CV_TRY_VOID(accounts.set_roles(args->name, roles, actor_name(args->common.actor), now_utc()));
             CV_TRY(const auto u, accounts.user(args->name));
             fmt::print("user {} now has roles {}\n", args->name, u ? role_list(u->roles) : "");
             return {};
@@ -287,7 +268,7 @@ void add_user_verbs(CLI::App& app, int& status)
         cmd->callback([args, disable, &status] {
             status = with_accounts(args->common, [&](auth::Accounts& accounts) -> Result<void> {
                 CV_TRY_VOID(
-                    accounts.set_disabled(args->name, disable, actor_name(args->common.actor), now()));
+                    accounts.set_disabled(args->name, disable, actor_name(args->common.actor), now_utc()));
                 fmt::print("user {} {}\n", args->name, disable ? "disabled" : "enabled");
                 return {};
             });
@@ -299,7 +280,7 @@ void add_user_verbs(CLI::App& app, int& status)
     add_common(rm, args->common, false);
     rm->callback([args, &status] {
         status = with_accounts(args->common, [&](auth::Accounts& accounts) -> Result<void> {
-            CV_TRY_VOID(accounts.remove_user(args->name, actor_name(args->common.actor), now()));
+            CV_TRY_VOID(accounts.remove_user(args->name, actor_name(args->common.actor), now_utc()));
             fmt::print("user {} removed\n", args->name);
             return {};
         });
@@ -333,7 +314,7 @@ void add_token_verbs(CLI::App& app, int& status)
     add_common(add, args->common, true);
     add->callback([args, &status] {
         status = with_accounts(args->common, [&](auth::Accounts& accounts) -> Result<void> {
-            const std::int64_t at = now();
+            const std::int64_t at = now_utc();
             CV_TRY(const auto scopes, parse_scopes(args->scopes));
             CV_TRY(const auto expires, parse_expiry(args->expires, at));
             CV_TRY(const auto issued, accounts.create_token(args->user, args->label, scopes, expires,
@@ -356,7 +337,7 @@ void add_token_verbs(CLI::App& app, int& status)
     add_common(ls, args->common, true);
     ls->callback([args, &status] {
         status = with_accounts(args->common, [&](auth::Accounts& accounts) -> Result<void> {
-            const std::int64_t at = now();
+            const std::int64_t at = now_utc();
             CV_TRY(
                 const auto all,
                 accounts.tokens(args->user.empty() ? std::nullopt : std::optional<std::string>(args->user)));
@@ -380,7 +361,7 @@ void add_token_verbs(CLI::App& app, int& status)
     add_common(rm, args->common, false);
     rm->callback([args, &status] {
         status = with_accounts(args->common, [&](auth::Accounts& accounts) -> Result<void> {
-            CV_TRY_VOID(accounts.revoke_token(args->id, actor_name(args->common.actor), now()));
+            CV_TRY_VOID(accounts.revoke_token(args->id, actor_name(args->common.actor), now_utc()));
             fmt::print("token {} revoked\n", args->id);
             return {};
         });
