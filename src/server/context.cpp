@@ -115,6 +115,7 @@ std::vector<Route> all_routes()
     add_webhook_routes(routes);
     add_compliance_routes(routes);
     add_case_routes(routes);
+    add_item_routes(routes);
     return routes;
 }
 

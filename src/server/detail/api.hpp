@@ -142,6 +142,7 @@ void add_connector_routes(std::vector<Route>& routes);
 void add_webhook_routes(std::vector<Route>& routes);
 void add_compliance_routes(std::vector<Route>& routes);
 void add_case_routes(std::vector<Route>& routes);
+void add_item_routes(std::vector<Route>& routes);
 void add_metrics_routes(std::vector<Route>& routes);
 std::vector<Route> all_routes();
 
