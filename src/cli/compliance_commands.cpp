@@ -633,24 +633,9 @@ void add_case_commands(CLI::App& app, int& status)
     add_common(hold, args->common, false);
     hold->callback([args, &status] {
         status = with_governance(args->common, [&](archive::Archive&, gov::Governance& g) -> Result<void> {
-            CV_TRY(const auto c, open_case(g, args->id));
-            const auto mailboxes = c.mailboxes();
-            if (mailboxes.empty())
-                return fail(ErrorCode::InvalidArgument,
-                            fmt::format("case {} has no custodian: add one with `case custodian add`", c.id));
-            CV_TRY(const auto existing, g.holds());
-            std::size_t n = 1;
-            for (const auto& h : existing)
-                n += h.case_id == c.id ? 1 : 0;
-            ret::Hold h;
-            h.id = args->hold_id.empty() ? fmt::format("{}-hold-{}", c.id, n) : args->hold_id;
-            h.kind = ret::HoldKind::Case;
-            h.case_id = c.id;
-            h.mailboxes = mailboxes;
-            h.query = args->query;
-            h.reason = args->reason.empty() ? fmt::format("case {}", c.id) : args->reason;
-            CV_TRY_VOID(g.add_hold(h, actor_of(args->common)));
-            fmt::print("hold {} placed on {} mailbox(es) of case {}{}\n", h.id, mailboxes.size(), c.id,
+            CV_TRY(const auto h, g.add_case_hold(args->id, args->query, args->reason, args->hold_id,
+                                                 actor_of(args->common)));
+            fmt::print("hold {} placed on {} mailbox(es) of case {}{}\n", h.id, h.mailboxes.size(), h.case_id,
                        h.query.empty() ? "" : " for: " + h.query);
             return {};
         });

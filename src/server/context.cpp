@@ -116,6 +116,7 @@ std::vector<Route> all_routes()
     add_compliance_routes(routes);
     add_case_routes(routes);
     add_item_routes(routes);
+    add_export_routes(routes);
     return routes;
 }
 

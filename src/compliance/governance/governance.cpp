@@ -93,6 +93,35 @@ Result<void> Governance::add_hold(Hold hold, const Actor& actor)
     return {};
 }
 
+Result<Hold> Governance::add_case_hold(std::string_view case_id, std::string_view query,
+                                       std::string_view reason, std::string_view id, const Actor& actor)
+{
+    CV_TRY(const auto c, get_case(case_id));
+    if (c.closed_at)
+        return fail(ErrorCode::InvalidArgument, fmt::format("case {} is closed", c.id));
+    const auto mailboxes = c.mailboxes();
+    if (mailboxes.empty())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("case {} has no custodian: add one with `case custodian add`", c.id));
+    CV_TRY(const auto existing, holds());
+    std::size_t n = 1;
+    for (const auto& h : existing)
+        n += h.case_id == c.id ? 1 : 0;
+    Hold h;
+    h.id = id.empty() ? fmt::format("{}-hold-{}", c.id, n) : std::string(id);
+    h.kind = HoldKind::Case;
+    h.case_id = c.id;
+    h.mailboxes = mailboxes;
+    h.query = std::string(query);
+    h.reason = reason.empty() ? fmt::format("case {}", c.id) : std::string(reason);
+    CV_TRY_VOID(add_hold(h, actor));
+    CV_TRY(const auto all, holds());
+    for (auto& x : all)
+        if (x.id == h.id)
+            return x;
+    return fail(ErrorCode::Internal, fmt::format("hold '{}' was placed but cannot be read back", h.id));
+}
+
 Result<Hold> Governance::release_hold(std::string_view id, std::string_view reason, const Actor& actor)
 {
     CV_TRY(const auto doc, archive_.document(kHold, id));

@@ -110,6 +110,12 @@ public:
     Result<std::vector<retention::Hold>> holds();
     /// Places a hold (validated; its id must be new). Audited as "hold.add".
     Result<void> add_hold(retention::Hold hold, const Actor& actor);
+    /// Places a case hold on every mailbox of an open case's custodians, optionally only on what
+    /// `query` finds (read in UTC); `reason` empty: "case ID"; `id` empty: "<case>-hold-N".
+    /// Audited as "hold.add". Returns the hold as stored. Errors: NotFound (case),
+    /// InvalidArgument (closed case, no custodian, a query that cannot run, an id in use).
+    Result<retention::Hold> add_case_hold(std::string_view case_id, std::string_view query,
+                                          std::string_view reason, std::string_view id, const Actor& actor);
     /// Releases a hold in force. Audited as "hold.release". Errors: NotFound, InvalidArgument
     /// (already released).
     Result<retention::Hold> release_hold(std::string_view id, std::string_view reason, const Actor& actor);

@@ -118,20 +118,6 @@ Result<Reply> item(Context& ctx, Call& call)
                         {"sources", stored.sources}});
 }
 
-nlohmann::json hold_json(const ret::Hold& h)
-{
-    return {{"id", h.id},
-            {"kind", h.kind == ret::HoldKind::Litigation ? "litigation" : "case"},
-            {"mailboxes", h.mailboxes},
-            {"query", h.query},
-            {"case", h.case_id},
-            {"since", format_utc(h.since)},
-            {"released_at", h.released_at ? nlohmann::json(format_utc(*h.released_at)) : nlohmann::json()},
-            {"placed_by", h.placed_by},
-            {"reason", h.reason},
-            {"released_by", h.released_by}};
-}
-
 Result<Reply> list_holds(Context& ctx, Call& call)
 {
     const bool all = call.query_value("all").value_or("") == "true";
@@ -226,6 +212,20 @@ Result<Reply> quarantine(Context& ctx, Call&)
 }
 
 }  // namespace
+
+nlohmann::json hold_json(const ret::Hold& h)
+{
+    return {{"id", h.id},
+            {"kind", h.kind == ret::HoldKind::Litigation ? "litigation" : "case"},
+            {"mailboxes", h.mailboxes},
+            {"query", h.query},
+            {"case", h.case_id},
+            {"since", format_utc(h.since)},
+            {"released_at", h.released_at ? nlohmann::json(format_utc(*h.released_at)) : nlohmann::json()},
+            {"placed_by", h.placed_by},
+            {"reason", h.reason},
+            {"released_by", h.released_by}};
+}
 
 void add_compliance_routes(std::vector<Route>& routes)
 {
