@@ -117,6 +117,7 @@ std::vector<Route> all_routes()
     add_case_routes(routes);
     add_item_routes(routes);
     add_export_routes(routes);
+    add_retention_routes(routes);
     return routes;
 }
 

@@ -336,7 +336,8 @@ Governance::hold_matches(const std::vector<Hold>& all, std::int64_t now)
 }
 
 Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
-                                            const archive::Archive::IndexedSubject& subject)
+                                            const archive::Archive::IndexedSubject& subject,
+                                            const std::function<bool(const RunEntry&)>& select)
 {
     CV_TRY(const auto all_holds, holds());
     CV_TRY(const auto all_policies, policies());
@@ -369,6 +370,9 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
     const auto plan = plan_disposition(facts, all_holds, all_policies, actor.now);
     for (const auto& d : plan)
         report.dispose.push_back(RunEntry{std::stoll(d.item_id), d.mailbox, d.decision, d.last_placement});
+    const std::size_t due = report.dispose.size();
+    if (apply && select)
+        std::erase_if(report.dispose, [&](const RunEntry& e) { return !select(e); });
 
     json parameters{{"apply", apply},      {"now", actor.now},          {"placements", report.placements},
                     {"held", report.held}, {"policies", json::array()}, {"holds", json::array()}};
@@ -377,6 +381,10 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
     for (const auto& h : all_holds)
         if (!h.released_at)
             parameters["holds"].push_back(h.id);
+    if (apply && select) {
+        parameters["due"] = due;
+        parameters["approved"] = report.dispose.size();
+    }
     if (!apply || report.dispose.empty()) {
         CV_TRY_VOID(archive_.audit(event(actor, apply ? "retention.dispose" : "retention.run",
                                          parameters.dump(), report.dispose.size())));
@@ -402,6 +410,37 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
            archive_.dispose(disposals, event(actor, "retention.dispose", parameters.dump()), subject));
     report.applied = true;
     return report;
+}
+
+constexpr std::string_view kRejection = "retention.rejection";
+
+Result<void> Governance::reject_disposal(std::int64_t item, std::string_view mailbox, std::string_view reason,
+                                         const Actor& actor)
+{
+    if (mailbox.empty())
+        return fail(ErrorCode::InvalidArgument, "mailbox: expected the placement's mailbox");
+    if (reason.empty())
+        return fail(ErrorCode::InvalidArgument, "reason: say why the item is kept");
+    const std::string doc =
+        json{{"item", item}, {"mailbox", mailbox}, {"by", actor.name}, {"at", actor.now}, {"reason", reason}}
+            .dump();
+    CV_TRY_VOID(archive_.put_document(kRejection, fmt::format("{}/{}", item, mailbox), doc,
+                                      event(actor, "retention.reject", doc, 1)));
+    return {};
+}
+
+Result<std::map<std::pair<std::int64_t, std::string>, Governance::Rejection>> Governance::rejections()
+{
+    CV_TRY(const auto docs, archive_.documents(kRejection));
+    std::map<std::pair<std::int64_t, std::string>, Rejection> out;
+    for (const auto& d : docs) {
+        const json j = json::parse(d.json, nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("item") || !j["item"].is_number_integer())
+            return fail(ErrorCode::Parse, fmt::format("rejection '{}': not a rejection document", d.id));
+        out[{j["item"].get<std::int64_t>(), j.value("mailbox", "")}] =
+            Rejection{j.value("by", ""), j.value("at", std::int64_t{0}), j.value("reason", "")};
+    }
+    return out;
 }
 
 }  // namespace cv::compliance::governance

@@ -5,6 +5,7 @@
 /// run is an audit event with its actor, time, parameters and result count.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -154,8 +155,23 @@ public:
     /// Decides every placement at `actor.now` and, with `apply`, disposes of what is due —
     /// never a held placement. Audited as "retention.run" (dry) or journaled with each
     /// disposition ("retention.dispose": the policy and the item's hash for each).
+    /// With `select` (applying only), only the due placements it approves are disposed of, and
+    /// the report's `dispose` lists those: a reviewed disposition (the API's retention apply).
     Result<RunReport> run_retention(bool apply, const Actor& actor,
-                                    const archive::Archive::IndexedSubject& subject);
+                                    const archive::Archive::IndexedSubject& subject,
+                                    const std::function<bool(const RunEntry&)>& select = {});
+
+    /// A reviewer's "do not dispose of this placement" (kept, and shown with the dry run; a later
+    /// reviewed disposition leaves it unless it is approved again). Audited as "retention.reject".
+    Result<void> reject_disposal(std::int64_t item, std::string_view mailbox, std::string_view reason,
+                                 const Actor& actor);
+    struct Rejection {
+        std::string by;
+        std::int64_t at = 0;
+        std::string reason;
+    };
+    /// The rejections on record, by (item, mailbox).
+    Result<std::map<std::pair<std::int64_t, std::string>, Rejection>> rejections();
 
     /// Records an audit event of `action` with `parameters` (a JSON object).
     Result<void> audit(std::string_view action, std::string_view parameters,

@@ -174,6 +174,7 @@ void add_compliance_routes(std::vector<Route>& routes);
 void add_case_routes(std::vector<Route>& routes);
 void add_item_routes(std::vector<Route>& routes);
 void add_export_routes(std::vector<Route>& routes);
+void add_retention_routes(std::vector<Route>& routes);
 void add_metrics_routes(std::vector<Route>& routes);
 std::vector<Route> all_routes();
 
