@@ -721,16 +721,9 @@ void add_case_commands(CLI::App& app, int& status)
         });
         if (status != 0)
             return;
-        const auto s = std::find_if(c.searches.begin(), c.searches.end(),
-                                    [&](const auto& x) { return x.name == args->search; });
-        if (s == c.searches.end()) {
-            status = report_error(
-                Error(ErrorCode::NotFound, fmt::format("case {} has no search '{}'", c.id, args->search)));
-            return;
-        }
-        if (c.custodians.empty()) {
-            status = report_error(Error(ErrorCode::InvalidArgument,
-                                        fmt::format("case {} has no custodian: nothing to export", c.id)));
+        const auto scope = gov::case_export_scope(c, args->search);
+        if (!scope) {
+            status = report_error(scope.error());
             return;
         }
         // The archive is opened again by the export (one writer at a time: the lock above is
@@ -738,16 +731,16 @@ void add_case_commands(CLI::App& app, int& status)
         DiscoveryExportArgs d = *export_args;
         d.archive = args->common.archive;
         d.actor = args->common.actor;
-        d.query = s->query;
-        d.tz = s->zone;
-        d.scope = c.mailboxes();
-        for (const auto& x : c.custodians)
+        d.query = scope->search.query;
+        d.tz = scope->search.zone;
+        d.scope = scope->mailboxes;
+        for (const auto& x : scope->custodians)
             for (const auto& m : x.mailboxes)
                 d.custodians.push_back(m + "=" + x.name);
-        d.title = c.name.empty() ? "case " + c.id : c.name;
-        d.description = fmt::format("case {}, search {}: {}", c.id, s->name, s->query);
+        d.title = scope->title;
+        d.description = scope->description;
         d.case_id = c.id;
-        d.search_name = s->name;
+        d.search_name = scope->search.name;
         status = run_discovery_export(d);
     });
 

@@ -93,6 +93,24 @@ Result<void> Governance::add_hold(Hold hold, const Actor& actor)
     return {};
 }
 
+Result<CaseExportScope> case_export_scope(const Case& c, std::string_view search)
+{
+    const auto s =
+        std::find_if(c.searches.begin(), c.searches.end(), [&](const auto& x) { return x.name == search; });
+    if (s == c.searches.end())
+        return fail(ErrorCode::NotFound, fmt::format("case {} has no search '{}'", c.id, search));
+    if (c.custodians.empty())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("case {} has no custodian: nothing to export", c.id));
+    CaseExportScope scope;
+    scope.search = *s;
+    scope.mailboxes = c.mailboxes();
+    scope.custodians = c.custodians;
+    scope.title = c.name.empty() ? "case " + c.id : c.name;
+    scope.description = fmt::format("case {}, search {}: {}", c.id, s->name, s->query);
+    return scope;
+}
+
 Result<Hold> Governance::add_case_hold(std::string_view case_id, std::string_view query,
                                        std::string_view reason, std::string_view id, const Actor& actor)
 {

@@ -59,6 +59,19 @@ struct Case {
     std::vector<std::string> mailboxes() const;
 };
 
+/// What exporting a case's saved search covers (`case export`, the API's case exports): the
+/// search, the custodians' mailboxes, each exported under its custodian's name, and the
+/// report's title and description.
+struct CaseExportScope {
+    SavedSearch search;
+    std::vector<std::string> mailboxes;
+    std::vector<Custodian> custodians;
+    std::string title;
+    std::string description;
+};
+/// Errors: NotFound (the case has no such search), InvalidArgument (no custodian).
+Result<CaseExportScope> case_export_scope(const Case& c, std::string_view search);
+
 // ---- documents (JSON) -----------------------------------------------------------------------
 // Errors name the field that is wrong: "policy 'p1': period: expected an object".
 

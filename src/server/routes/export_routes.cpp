@@ -153,26 +153,23 @@ Result<Reply> start_export(Context& ctx, Call& call)
         gov::Governance g(ctx.archive);
         CV_TRY(c, g.get_case(call.params["id"]));
     }
-    const auto s =
-        std::find_if(c.searches.begin(), c.searches.end(), [&](const auto& x) { return x.name == search; });
-    if (s == c.searches.end())
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("search: case {} has no search '{}'", c.id, search));
-    if (c.custodians.empty())
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("case {} has no custodian: nothing to export", c.id));
-    CV_TRY(const auto zone, TimeZone::locate(s->zone));
-    auto q = compliance::query::parse(s->query, zone, now);
+    auto scope = gov::case_export_scope(c, search);
+    if (!scope)
+        return fail(scope.error().code() == ErrorCode::NotFound ? ErrorCode::InvalidArgument
+                                                                : scope.error().code(),
+                    fmt::format("search: {}", scope.error().message()));
+    CV_TRY(const auto zone, TimeZone::locate(scope->search.zone));
+    auto q = compliance::query::parse(scope->search.query, zone, now);
     if (!q)
         return fail(ErrorCode::InvalidArgument, fmt::format("search: {}", q.error().message()));
     // As `chatvault case export`: the custodians' mailboxes, each under its custodian's name.
-    request.query = s->query;
+    request.query = scope->search.query;
     request.zone = q->zone;
-    request.mailboxes = c.mailboxes();
-    for (const auto& x : c.custodians)
+    request.mailboxes = scope->mailboxes;
+    for (const auto& x : scope->custodians)
         request.custodians.push_back(exports::Custodian{x.name, x.mailboxes});
-    request.title = c.name.empty() ? "case " + c.id : c.name;
-    request.description = fmt::format("case {}, search {}: {}", c.id, s->name, s->query);
+    request.title = scope->title;
+    request.description = scope->description;
     request.threads = 2;  // the service shares its machine: an export must not take every core
 
     CV_TRY_VOID(private_dir(exports_dir(ctx)));
