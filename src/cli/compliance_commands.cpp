@@ -198,13 +198,7 @@ Result<ret::Policy> policy_from_args(const PolicyArgs& a, CLI::App* cmd, std::op
         }
     }
     if (cmd->count("--basis")) {
-        if (a.basis == "sent")
-            p.basis = ret::Basis::Sent;
-        else if (a.basis == "imported")
-            p.basis = ret::Basis::Imported;
-        else
-            return fail(ErrorCode::InvalidArgument,
-                        fmt::format("--basis '{}': expected sent or imported", a.basis));
+        CV_TRY(p.basis, gov::parse_basis(a.basis));
     }
     if (cmd->count("--mailbox"))
         p.scope.mailboxes = a.mailboxes;
@@ -213,15 +207,8 @@ Result<ret::Policy> policy_from_args(const PolicyArgs& a, CLI::App* cmd, std::op
     if (cmd->count("--kind")) {
         p.scope.kinds.clear();
         for (const auto& k : a.kinds) {
-            if (k == "message")
-                p.scope.kinds.push_back(ItemKind::Message);
-            else if (k == "call")
-                p.scope.kinds.push_back(ItemKind::Call);
-            else if (k == "system")
-                p.scope.kinds.push_back(ItemKind::System);
-            else
-                return fail(ErrorCode::InvalidArgument,
-                            fmt::format("--kind '{}': expected message, call or system", k));
+            CV_TRY(const auto kind, gov::parse_kind(k));
+            p.scope.kinds.push_back(kind);
         }
     }
     if (a.lock)

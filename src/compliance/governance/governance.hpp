@@ -86,6 +86,10 @@ Result<Case> case_from_json(std::string_view json);
 Result<retention::Period> parse_period(std::string_view text);
 /// "retain", "delete", "retain-then-delete". Errors: InvalidArgument.
 Result<retention::Action> parse_action(std::string_view text);
+/// "sent" or "imported" (also "import"). Errors: InvalidArgument.
+Result<retention::Basis> parse_basis(std::string_view text);
+/// "message", "call", "system". Errors: InvalidArgument.
+Result<ItemKind> parse_kind(std::string_view text);
 
 // ---- the store --------------------------------------------------------------------------------
 

@@ -74,13 +74,10 @@ Result<ret::Policy> policy_from_body(const nlohmann::json& body, ret::Policy p, 
     }
     CV_TRY(const auto basis, text("basis"));
     if (basis) {
-        if (*basis == "sent")
-            p.basis = ret::Basis::Sent;
-        else if (*basis == "imported" || *basis == "import")
-            p.basis = ret::Basis::Imported;
-        else
-            return fail(ErrorCode::InvalidArgument,
-                        fmt::format("basis: '{}': expected sent or imported", *basis));
+        auto b = gov::parse_basis(*basis);
+        if (!b)
+            return fail(ErrorCode::InvalidArgument, fmt::format("basis: {}", b.error().message()));
+        p.basis = *b;
     }
     if (body.contains("scope") && !body["scope"].is_null()) {
         const auto& scope = body["scope"];
@@ -96,15 +93,11 @@ Result<ret::Policy> policy_from_body(const nlohmann::json& body, ret::Policy p, 
             CV_TRY(const auto kinds, string_list(scope["kinds"], "scope.kinds"));
             p.scope.kinds.clear();
             for (const auto& k : kinds) {
-                if (k == "message")
-                    p.scope.kinds.push_back(ItemKind::Message);
-                else if (k == "call")
-                    p.scope.kinds.push_back(ItemKind::Call);
-                else if (k == "system")
-                    p.scope.kinds.push_back(ItemKind::System);
-                else
+                auto kind = gov::parse_kind(k);
+                if (!kind)
                     return fail(ErrorCode::InvalidArgument,
-                                fmt::format("scope.kinds: '{}': expected message, call or system", k));
+                                fmt::format("scope.kinds: {}", kind.error().message()));
+                p.scope.kinds.push_back(*kind);
             }
         }
     }
