@@ -118,6 +118,15 @@ def main() -> int:
                     if hashlib.sha256(z.read(prefix + path)).hexdigest() != digest:
                         bad.append(path)
                 c.check(not bad, f"every file matches its manifest line: {bad}")
+        # A second export (the first one's thread is joined when it starts); both are listed.
+        r = ed.request("POST", "/api/v1/cases/fx/exports", {"search": "all"})
+        second = r.json()["id"] if r.status == 202 else "none"
+        wait_for(lambda: all(e["state"] != "running"
+                             for e in ed.request("GET", "/api/v1/cases/fx/exports").json()["exports"]),
+                 timeout=120, what="the second export to finish")
+        listed = ed.request("GET", "/api/v1/cases/fx/exports").json()["exports"]
+        c.check([e["id"] for e in listed] == sorted([export_id, second]) and all(e["state"] == "done" for e in listed),
+                f"both exports are listed, done: {listed}")
         c.check(ed.request("GET", "/api/v1/exports/nope/download").status == 404, "no such export → 404")
         c.check(ed.request("GET", "/api/v1/cases/nope/exports").status == 404, "no such case → 404")
 

@@ -146,7 +146,8 @@ struct Context {
     };
     std::mutex exports_mutex;
     std::map<std::string, ExportJob> exports;
-    std::vector<std::thread> export_threads;  ///< joined when the service stops
+    /// By export: joined when the next export starts after it ended, or when the service stops.
+    std::map<std::string, std::thread> export_threads;
     std::uint64_t exports_started = 0;
 
     Context(archive::Archive a, archive::Spool s) : archive(std::move(a)), spool(std::move(s)) {}

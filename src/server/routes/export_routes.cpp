@@ -187,9 +187,19 @@ Result<Reply> start_export(Context& ctx, Call& call)
     job.started = now;
     job.zip = *request.zip;
     std::lock_guard jobs(ctx.exports_mutex);
+    // Threads of exports that ended: their state is set last, under this mutex, so they are
+    // only returning now.
+    for (auto it = ctx.export_threads.begin(); it != ctx.export_threads.end();) {
+        if (ctx.exports[it->first].state == "running") {
+            ++it;
+            continue;
+        }
+        it->second.join();
+        it = ctx.export_threads.erase(it);
+    }
     ctx.exports[job.id] = job;
-    ctx.export_threads.emplace_back(run_export, std::ref(ctx), job.id, std::move(request), std::move(*q),
-                                    search);
+    ctx.export_threads.try_emplace(job.id, run_export, std::ref(ctx), job.id, std::move(request),
+                                   std::move(*q), search);
     return Reply::json({{"id", job.id}, {"state", "running"}}, 202);
 }
 
@@ -298,12 +308,12 @@ void sweep_exports(Context& ctx)
 
 void join_exports(Context& ctx)
 {
-    std::vector<std::thread> threads;
+    std::map<std::string, std::thread> threads;
     {
         std::lock_guard jobs(ctx.exports_mutex);
         threads.swap(ctx.export_threads);
     }
-    for (auto& t : threads)
+    for (auto& [id, t] : threads)
         t.join();
 }
 
