@@ -183,13 +183,7 @@ Result<ret::Policy> policy_from_args(const PolicyArgs& a, CLI::App* cmd, std::op
         }
     }
     if (cmd->count("--basis")) {
-        if (a.basis == "sent")
-            p.basis = ret::Basis::Sent;
-        else if (a.basis == "imported")
-            p.basis = ret::Basis::Imported;
-        else
-            return fail(ErrorCode::InvalidArgument,
-                        fmt::format("--basis '{}': expected sent or imported", a.basis));
+        CV_TRY(p.basis, gov::parse_basis(a.basis));
     }
     if (cmd->count("--mailbox"))
         p.scope.mailboxes = a.mailboxes;
@@ -198,15 +192,8 @@ Result<ret::Policy> policy_from_args(const PolicyArgs& a, CLI::App* cmd, std::op
     if (cmd->count("--kind")) {
         p.scope.kinds.clear();
         for (const auto& k : a.kinds) {
-            if (k == "message")
-                p.scope.kinds.push_back(ItemKind::Message);
-            else if (k == "call")
-                p.scope.kinds.push_back(ItemKind::Call);
-            else if (k == "system")
-                p.scope.kinds.push_back(ItemKind::System);
-            else
-                return fail(ErrorCode::InvalidArgument,
-                            fmt::format("--kind '{}': expected message, call or system", k));
+            CV_TRY(const auto kind, gov::parse_kind(k));
+            p.scope.kinds.push_back(kind);
         }
     }
     if (a.lock)
@@ -618,24 +605,9 @@ void add_case_commands(CLI::App& app, int& status)
     add_common(hold, args->common, false);
     hold->callback([args, &status] {
         status = with_governance(args->common, [&](archive::Archive&, gov::Governance& g) -> Result<void> {
-            CV_TRY(const auto c, open_case(g, args->id));
-            const auto mailboxes = c.mailboxes();
-            if (mailboxes.empty())
-                return fail(ErrorCode::InvalidArgument,
-                            fmt::format("case {} has no custodian: add one with `case custodian add`", c.id));
-            CV_TRY(const auto existing, g.holds());
-            std::size_t n = 1;
-            for (const auto& h : existing)
-                n += h.case_id == c.id ? 1 : 0;
-            ret::Hold h;
-            h.id = args->hold_id.empty() ? fmt::format("{}-hold-{}", c.id, n) : args->hold_id;
-            h.kind = ret::HoldKind::Case;
-            h.case_id = c.id;
-            h.mailboxes = mailboxes;
-            h.query = args->query;
-            h.reason = args->reason.empty() ? fmt::format("case {}", c.id) : args->reason;
-            CV_TRY_VOID(g.add_hold(h, actor_of(args->common)));
-            fmt::print("hold {} placed on {} mailbox(es) of case {}{}\n", h.id, mailboxes.size(), c.id,
+            CV_TRY(const auto h, g.add_case_hold(args->id, args->query, args->reason, args->hold_id,
+                                                 actor_of(args->common)));
+            fmt::print("hold {} placed on {} mailbox(es) of case {}{}\n", h.id, h.mailboxes.size(), h.case_id,
                        h.query.empty() ? "" : " for: " + h.query);
             return {};
         });
@@ -721,16 +693,9 @@ void add_case_commands(CLI::App& app, int& status)
         });
         if (status != 0)
             return;
-        const auto s = std::find_if(c.searches.begin(), c.searches.end(),
-                                    [&](const auto& x) { return x.name == args->search; });
-        if (s == c.searches.end()) {
-            status = report_error(
-                Error(ErrorCode::NotFound, fmt::format("case {} has no search '{}'", c.id, args->search)));
-            return;
-        }
-        if (c.custodians.empty()) {
-            status = report_error(Error(ErrorCode::InvalidArgument,
-                                        fmt::format("case {} has no custodian: nothing to export", c.id)));
+        const auto scope = gov::case_export_scope(c, args->search);
+        if (!scope) {
+            status = report_error(scope.error());
             return;
         }
         // The archive is opened again by the export (one writer at a time: the lock above is
@@ -738,16 +703,16 @@ void add_case_commands(CLI::App& app, int& status)
         DiscoveryExportArgs d = *export_args;
         d.archive = args->common.archive;
         d.actor = args->common.actor;
-        d.query = s->query;
-        d.tz = s->zone;
-        d.scope = c.mailboxes();
-        for (const auto& x : c.custodians)
+        d.query = scope->search.query;
+        d.tz = scope->search.zone;
+        d.scope = scope->mailboxes;
+        for (const auto& x : scope->custodians)
             for (const auto& m : x.mailboxes)
                 d.custodians.push_back(m + "=" + x.name);
-        d.title = c.name.empty() ? "case " + c.id : c.name;
-        d.description = fmt::format("case {}, search {}: {}", c.id, s->name, s->query);
+        d.title = scope->title;
+        d.description = scope->description;
         d.case_id = c.id;
-        d.search_name = s->name;
+        d.search_name = scope->search.name;
         status = run_discovery_export(d);
     });
 

@@ -115,6 +115,9 @@ std::vector<Route> all_routes()
     add_webhook_routes(routes);
     add_compliance_routes(routes);
     add_case_routes(routes);
+    add_item_routes(routes);
+    add_export_routes(routes);
+    add_retention_routes(routes);
     return routes;
 }
 

@@ -141,6 +141,7 @@ void run_scheduler(Context& ctx)
                 run_one(ctx, d);
             }
         }
+        sweep_exports(ctx);
         std::unique_lock lock(ctx.runs_mutex);
         // Woken by "run now", a changed connector or SIGTERM; else a look every few seconds
         // (schedules have minute precision).

@@ -93,19 +93,41 @@ std::string error_body(std::string_view code, std::string_view message)
     return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
 }
 
+void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message)
+{
+    res.status = status;
+    res.set_content(error_body(code, message), "application/json");
+}
+
 void send(httplib::Response& res, const Reply& reply)
 {
     res.status = reply.status;
     for (const auto& [k, v] : reply.headers)
         res.set_header(k, v);
+    if (reply.file) {
+        // Streamed in pieces: an export's zip can be gigabytes. The file is opened now, so a
+        // removal while it is sent does not cut it short.
+        auto in = std::make_shared<std::ifstream>(*reply.file, std::ios::binary);
+        std::error_code ec;
+        const auto size = fs::file_size(*reply.file, ec);
+        if (!*in || ec) {
+            send_error(res, 404, "not_found", "the file is gone");
+            return;
+        }
+        res.set_content_provider(static_cast<std::size_t>(size), reply.content_type,
+                                 [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                     std::vector<char> buffer(std::min<std::size_t>(length, 1u << 16));
+                                     in->seekg(static_cast<std::streamoff>(offset));
+                                     in->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+                                     const auto got = in->gcount();
+                                     if (got <= 0)
+                                         return false;
+                                     return sink.write(buffer.data(), static_cast<std::size_t>(got));
+                                 });
+        return;
+    }
     if (reply.status != 204)
         res.set_content(reply.body, reply.content_type.c_str());
-}
-
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message)
-{
-    res.status = status;
-    res.set_content(error_body(code, message), "application/json");
 }
 
 // The principal a token stands for. The archive is asked whenever it is free, so a revoked token
@@ -398,6 +420,7 @@ Result<void> serve(const ServeOptions& options)
     ctx.tls = options.tls_cert.has_value();
     ctx.log = options.log;
     CV_TRY_VOID(ctx.reload_webhook_secrets());
+    clear_exports(ctx);
 
     std::unique_ptr<httplib::Server> http;
     if (ctx.tls) {
@@ -508,6 +531,7 @@ Result<void> serve(const ServeOptions& options)
     signal_waiter.join();
     scheduler.join();
     webhooks.join();
+    join_exports(ctx);
     if (ctx.log)
         ctx.log("stopped");
     if (failed)

@@ -47,7 +47,8 @@ GRANTS = {
 }
 # A reviewer's items.read covers only the cases they are assigned to (the server checks that
 # beyond the role): with no assignment, reading an item is refused.
-REVIEWER_LIMITED = {("GET", "/api/v1/items/{id}")}
+REVIEWER_LIMITED = {("GET", "/api/v1/items/{id}"), ("GET", "/api/v1/items/{id}/context"),
+                    ("GET", "/api/v1/items/{id}/eml")}
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'",
     "x-content-type-options": "nosniff",

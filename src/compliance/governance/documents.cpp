@@ -116,6 +116,22 @@ Result<Action> parse_action(std::string_view text)
                 fmt::format("action '{}': expected retain, delete or retain-then-delete", text));
 }
 
+Result<Basis> parse_basis(std::string_view text)
+{
+    if (text == "sent")
+        return Basis::Sent;
+    if (text == "imported" || text == "import")
+        return Basis::Imported;
+    return fail(ErrorCode::InvalidArgument, fmt::format("basis '{}': expected sent or imported", text));
+}
+
+Result<ItemKind> parse_kind(std::string_view text)
+{
+    if (const auto k = kind_from(text))
+        return *k;
+    return fail(ErrorCode::InvalidArgument, fmt::format("kind '{}': expected message, call or system", text));
+}
+
 std::string to_json(const Hold& h)
 {
     return json{{"id", h.id},

@@ -93,6 +93,53 @@ Result<void> Governance::add_hold(Hold hold, const Actor& actor)
     return {};
 }
 
+Result<CaseExportScope> case_export_scope(const Case& c, std::string_view search)
+{
+    const auto s =
+        std::find_if(c.searches.begin(), c.searches.end(), [&](const auto& x) { return x.name == search; });
+    if (s == c.searches.end())
+        return fail(ErrorCode::NotFound, fmt::format("case {} has no search '{}'", c.id, search));
+    if (c.custodians.empty())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("case {} has no custodian: nothing to export", c.id));
+    CaseExportScope scope;
+    scope.search = *s;
+    scope.mailboxes = c.mailboxes();
+    scope.custodians = c.custodians;
+    scope.title = c.name.empty() ? "case " + c.id : c.name;
+    scope.description = fmt::format("case {}, search {}: {}", c.id, s->name, s->query);
+    return scope;
+}
+
+Result<Hold> Governance::add_case_hold(std::string_view case_id, std::string_view query,
+                                       std::string_view reason, std::string_view id, const Actor& actor)
+{
+    CV_TRY(const auto c, get_case(case_id));
+    if (c.closed_at)
+        return fail(ErrorCode::InvalidArgument, fmt::format("case {} is closed", c.id));
+    const auto mailboxes = c.mailboxes();
+    if (mailboxes.empty())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("case {} has no custodian: add one with `case custodian add`", c.id));
+    CV_TRY(const auto existing, holds());
+    std::size_t n = 1;
+    for (const auto& h : existing)
+        n += h.case_id == c.id ? 1 : 0;
+    Hold h;
+    h.id = id.empty() ? fmt::format("{}-hold-{}", c.id, n) : std::string(id);
+    h.kind = HoldKind::Case;
+    h.case_id = c.id;
+    h.mailboxes = mailboxes;
+    h.query = std::string(query);
+    h.reason = reason.empty() ? fmt::format("case {}", c.id) : std::string(reason);
+    CV_TRY_VOID(add_hold(h, actor));
+    CV_TRY(const auto all, holds());
+    for (auto& x : all)
+        if (x.id == h.id)
+            return x;
+    return fail(ErrorCode::Internal, fmt::format("hold '{}' was placed but cannot be read back", h.id));
+}
+
 Result<Hold> Governance::release_hold(std::string_view id, std::string_view reason, const Actor& actor)
 {
     CV_TRY(const auto doc, archive_.document(kHold, id));
@@ -307,7 +354,8 @@ Governance::hold_matches(const std::vector<Hold>& all, std::int64_t now)
 }
 
 Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
-                                            const archive::Archive::IndexedSubject& subject)
+                                            const archive::Archive::IndexedSubject& subject,
+                                            const std::function<bool(const RunEntry&)>& select)
 {
     CV_TRY(const auto all_holds, holds());
     CV_TRY(const auto all_policies, policies());
@@ -340,6 +388,9 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
     const auto plan = plan_disposition(facts, all_holds, all_policies, actor.now);
     for (const auto& d : plan)
         report.dispose.push_back(RunEntry{std::stoll(d.item_id), d.mailbox, d.decision, d.last_placement});
+    const std::size_t due = report.dispose.size();
+    if (apply && select)
+        std::erase_if(report.dispose, [&](const RunEntry& e) { return !select(e); });
 
     json parameters{{"apply", apply},      {"now", actor.now},          {"placements", report.placements},
                     {"held", report.held}, {"policies", json::array()}, {"holds", json::array()}};
@@ -348,6 +399,10 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
     for (const auto& h : all_holds)
         if (!h.released_at)
             parameters["holds"].push_back(h.id);
+    if (apply && select) {
+        parameters["due"] = due;
+        parameters["approved"] = report.dispose.size();
+    }
     if (!apply || report.dispose.empty()) {
         CV_TRY_VOID(archive_.audit(event(actor, apply ? "retention.dispose" : "retention.run",
                                          parameters.dump(), report.dispose.size())));
@@ -373,6 +428,37 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
            archive_.dispose(disposals, event(actor, "retention.dispose", parameters.dump()), subject));
     report.applied = true;
     return report;
+}
+
+constexpr std::string_view kRejection = "retention.rejection";
+
+Result<void> Governance::reject_disposal(std::int64_t item, std::string_view mailbox, std::string_view reason,
+                                         const Actor& actor)
+{
+    if (mailbox.empty())
+        return fail(ErrorCode::InvalidArgument, "mailbox: expected the placement's mailbox");
+    if (reason.empty())
+        return fail(ErrorCode::InvalidArgument, "reason: say why the item is kept");
+    const std::string doc =
+        json{{"item", item}, {"mailbox", mailbox}, {"by", actor.name}, {"at", actor.now}, {"reason", reason}}
+            .dump();
+    CV_TRY_VOID(archive_.put_document(kRejection, fmt::format("{}/{}", item, mailbox), doc,
+                                      event(actor, "retention.reject", doc, 1)));
+    return {};
+}
+
+Result<std::map<std::pair<std::int64_t, std::string>, Governance::Rejection>> Governance::rejections()
+{
+    CV_TRY(const auto docs, archive_.documents(kRejection));
+    std::map<std::pair<std::int64_t, std::string>, Rejection> out;
+    for (const auto& d : docs) {
+        const json j = json::parse(d.json, nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("item") || !j["item"].is_number_integer())
+            return fail(ErrorCode::Parse, fmt::format("rejection '{}': not a rejection document", d.id));
+        out[{j["item"].get<std::int64_t>(), j.value("mailbox", "")}] =
+            Rejection{j.value("by", ""), j.value("at", std::int64_t{0}), j.value("reason", "")};
+    }
+    return out;
 }
 
 }  // namespace cv::compliance::governance

@@ -5,6 +5,7 @@
 /// run is an audit event with its actor, time, parameters and result count.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,6 +59,19 @@ struct Case {
     std::vector<std::string> mailboxes() const;
 };
 
+/// What exporting a case's saved search covers (`case export`, the API's case exports): the
+/// search, the custodians' mailboxes, each exported under its custodian's name, and the
+/// report's title and description.
+struct CaseExportScope {
+    SavedSearch search;
+    std::vector<std::string> mailboxes;
+    std::vector<Custodian> custodians;
+    std::string title;
+    std::string description;
+};
+/// Errors: NotFound (the case has no such search), InvalidArgument (no custodian).
+Result<CaseExportScope> case_export_scope(const Case& c, std::string_view search);
+
 // ---- documents (JSON) -----------------------------------------------------------------------
 // Errors name the field that is wrong: "policy 'p1': period: expected an object".
 
@@ -72,6 +86,10 @@ Result<Case> case_from_json(std::string_view json);
 Result<retention::Period> parse_period(std::string_view text);
 /// "retain", "delete", "retain-then-delete". Errors: InvalidArgument.
 Result<retention::Action> parse_action(std::string_view text);
+/// "sent" or "imported" (also "import"). Errors: InvalidArgument.
+Result<retention::Basis> parse_basis(std::string_view text);
+/// "message", "call", "system". Errors: InvalidArgument.
+Result<ItemKind> parse_kind(std::string_view text);
 
 // ---- the store --------------------------------------------------------------------------------
 
@@ -110,6 +128,12 @@ public:
     Result<std::vector<retention::Hold>> holds();
     /// Places a hold (validated; its id must be new). Audited as "hold.add".
     Result<void> add_hold(retention::Hold hold, const Actor& actor);
+    /// Places a case hold on every mailbox of an open case's custodians, optionally only on what
+    /// `query` finds (read in UTC); `reason` empty: "case ID"; `id` empty: "<case>-hold-N".
+    /// Audited as "hold.add". Returns the hold as stored. Errors: NotFound (case),
+    /// InvalidArgument (closed case, no custodian, a query that cannot run, an id in use).
+    Result<retention::Hold> add_case_hold(std::string_view case_id, std::string_view query,
+                                          std::string_view reason, std::string_view id, const Actor& actor);
     /// Releases a hold in force. Audited as "hold.release". Errors: NotFound, InvalidArgument
     /// (already released).
     Result<retention::Hold> release_hold(std::string_view id, std::string_view reason, const Actor& actor);
@@ -148,8 +172,23 @@ public:
     /// Decides every placement at `actor.now` and, with `apply`, disposes of what is due —
     /// never a held placement. Audited as "retention.run" (dry) or journaled with each
     /// disposition ("retention.dispose": the policy and the item's hash for each).
+    /// With `select` (applying only), only the due placements it approves are disposed of, and
+    /// the report's `dispose` lists those: a reviewed disposition (the API's retention apply).
     Result<RunReport> run_retention(bool apply, const Actor& actor,
-                                    const archive::Archive::IndexedSubject& subject);
+                                    const archive::Archive::IndexedSubject& subject,
+                                    const std::function<bool(const RunEntry&)>& select = {});
+
+    /// A reviewer's "do not dispose of this placement" (kept, and shown with the dry run; a later
+    /// reviewed disposition leaves it unless it is approved again). Audited as "retention.reject".
+    Result<void> reject_disposal(std::int64_t item, std::string_view mailbox, std::string_view reason,
+                                 const Actor& actor);
+    struct Rejection {
+        std::string by;
+        std::int64_t at = 0;
+        std::string reason;
+    };
+    /// The rejections on record, by (item, mailbox).
+    Result<std::map<std::pair<std::int64_t, std::string>, Rejection>> rejections();
 
     /// Records an audit event of `action` with `parameters` (a JSON object).
     Result<void> audit(std::string_view action, std::string_view parameters,

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +26,10 @@
 #include "core/time.hpp"
 #include "server/auth/auth.hpp"
 #include "server/detail/metrics.hpp"
+
+namespace cv::compliance::retention {
+struct Hold;
+}
 
 namespace cv::server::detail {
 
@@ -52,6 +58,8 @@ struct Reply {
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    /// When set, the body is this file's content, streamed (server.cpp; an export's zip).
+    std::optional<std::filesystem::path> file;
 
     static Reply json(const nlohmann::json& j, int status = 200);
     static Reply text(std::string body, int status = 200);
@@ -119,6 +127,29 @@ struct Context {
     std::shared_mutex webhook_secrets_mutex;
     std::map<std::string, WebhookSecrets> webhook_secrets;
 
+    // eDiscovery exports of cases (export_routes.cpp): run on their own threads, kept in memory
+    // (an export does not outlive the service: its files are removed at the next start).
+    struct ExportJob {
+        std::string id;
+        std::string case_id;
+        std::string search;
+        std::string actor;
+        std::string state = "running";  ///< running, done, failed
+        std::string error;
+        std::uint64_t items = 0;
+        std::uint64_t bytes = 0;  ///< of the zip, once done
+        std::int64_t started = 0;
+        std::int64_t ended = 0;
+        std::filesystem::path zip;
+        bool downloaded = false;
+        bool removed = false;  ///< the zip is gone (expired, or downloaded and the case closed)
+    };
+    std::mutex exports_mutex;
+    std::map<std::string, ExportJob> exports;
+    /// By export: joined when the next export starts after it ended, or when the service stops.
+    std::map<std::string, std::thread> export_threads;
+    std::uint64_t exports_started = 0;
+
     Context(archive::Archive a, archive::Spool s) : archive(std::move(a)), spool(std::move(s)) {}
     /// Reads the Cloud API connectors' secrets again (after a connector changed). Takes the
     /// archive lock.
@@ -142,13 +173,25 @@ void add_connector_routes(std::vector<Route>& routes);
 void add_webhook_routes(std::vector<Route>& routes);
 void add_compliance_routes(std::vector<Route>& routes);
 void add_case_routes(std::vector<Route>& routes);
+void add_item_routes(std::vector<Route>& routes);
+void add_export_routes(std::vector<Route>& routes);
+void add_retention_routes(std::vector<Route>& routes);
 void add_metrics_routes(std::vector<Route>& routes);
 std::vector<Route> all_routes();
+
+/// A hold as the API shows it (GET /api/v1/holds, and wherever a hold is placed).
+nlohmann::json hold_json(const compliance::retention::Hold& hold);
 
 /// Background work of the service (scheduler.cpp): due connectors, and spooled webhook events
 /// into the archive. Each returns when `context.stopping` is set, after the batch in hand.
 void run_scheduler(Context& context);
 void run_webhook_processor(Context& context);
+/// Exports: removes what a previous run of the service left (at start); removes zips that expired
+/// or were downloaded for a closed case (the scheduler, every few seconds); waits for the exports
+/// running (at stop).
+void clear_exports(Context& context);
+void sweep_exports(Context& context);
+void join_exports(Context& context);
 
 /// The wall clock, in UTC seconds.
 std::int64_t now_utc();

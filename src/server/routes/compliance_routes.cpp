@@ -6,6 +6,8 @@
 #include "compliance/query/query.hpp"
 #include "compliance/search/search.hpp"
 #include "core/time.hpp"
+#include "ingest/ingest.hpp"
+#include "mapping/mapping.hpp"
 #include "server/detail/api.hpp"
 
 namespace cv::server::detail {
@@ -118,20 +120,6 @@ Result<Reply> item(Context& ctx, Call& call)
                         {"sources", stored.sources}});
 }
 
-nlohmann::json hold_json(const ret::Hold& h)
-{
-    return {{"id", h.id},
-            {"kind", h.kind == ret::HoldKind::Litigation ? "litigation" : "case"},
-            {"mailboxes", h.mailboxes},
-            {"query", h.query},
-            {"case", h.case_id},
-            {"since", format_utc(h.since)},
-            {"released_at", h.released_at ? nlohmann::json(format_utc(*h.released_at)) : nlohmann::json()},
-            {"placed_by", h.placed_by},
-            {"reason", h.reason},
-            {"released_by", h.released_by}};
-}
-
 Result<Reply> list_holds(Context& ctx, Call& call)
 {
     const bool all = call.query_value("all").value_or("") == "true";
@@ -225,7 +213,70 @@ Result<Reply> quarantine(Context& ctx, Call&)
     return Reply::json({{"items", out}});
 }
 
+// Files the quarantined items the mapping now knows (`chatvault quarantine retry`): the CSV and
+// region as a connector's, checked before the archive is touched.
+Result<Reply> retry_quarantine(Context& ctx, Call& call)
+{
+    CV_TRY(const auto body, call.json_body());
+    std::string region = "DE";
+    if (body.contains("default_region")) {
+        if (!body["default_region"].is_string())
+            return fail(ErrorCode::InvalidArgument, "default_region: expected an ISO country code (DE)");
+        region = body["default_region"].get<std::string>();
+    }
+    auto normalizer = mapping::PhoneNormalizer::create(region);
+    if (!normalizer)
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("default_region: {}", normalizer.error().message()));
+    std::optional<mapping::UserMapping> csv;
+    if (body.contains("mapping_csv") && !body["mapping_csv"].is_null()) {
+        if (!body["mapping_csv"].is_string())
+            return fail(ErrorCode::InvalidArgument, "mapping_csv: expected the CSV's text");
+        const auto load =
+            mapping::parse_mapping_csv(body["mapping_csv"].get<std::string>(), "mapping_csv", *normalizer);
+        for (const auto& p : load.problems)
+            if (p.kind != mapping::ProblemKind::Duplicate)
+                return fail(ErrorCode::InvalidArgument,
+                            fmt::format("mapping_csv line {}: {}{}", p.line,
+                                        p.column.empty() ? "" : p.column + ": ", p.message));
+        if (load.rejected)
+            return fail(ErrorCode::InvalidArgument, "mapping_csv: refused");
+        csv = std::move(load.mapping);
+    }
+    ingest::MappingContext mapping;
+    mapping.normalizer = &*normalizer;
+    mapping.csv = csv ? &*csv : nullptr;
+    std::lock_guard lock(ctx.archive_mutex);
+    CV_TRY(const auto report, ingest::retry_quarantine(ctx.archive, mapping));
+    nlohmann::json per = nlohmann::json::object();
+    for (const auto& [mailbox, n] : report.filed_per_mailbox)
+        per[mailbox] = n;
+    const nlohmann::json parameters{{"default_region", region},
+                                    {"mapping_csv", csv.has_value()},
+                                    {"still_quarantined", report.still_quarantined},
+                                    {"per_mailbox", per},
+                                    {"via", "api"}};
+    CV_TRY_VOID(ctx.archive.audit(
+        archive::AuditEvent{call.actor(), now_utc(), "quarantine.retry", parameters.dump(), report.filed}));
+    return Reply::json(
+        {{"filed", report.filed}, {"still_quarantined", report.still_quarantined}, {"per_mailbox", per}});
+}
+
 }  // namespace
+
+nlohmann::json hold_json(const ret::Hold& h)
+{
+    return {{"id", h.id},
+            {"kind", h.kind == ret::HoldKind::Litigation ? "litigation" : "case"},
+            {"mailboxes", h.mailboxes},
+            {"query", h.query},
+            {"case", h.case_id},
+            {"since", format_utc(h.since)},
+            {"released_at", h.released_at ? nlohmann::json(format_utc(*h.released_at)) : nlohmann::json()},
+            {"placed_by", h.placed_by},
+            {"reason", h.reason},
+            {"released_by", h.released_by}};
+}
 
 void add_compliance_routes(std::vector<Route>& routes)
 {
@@ -239,6 +290,8 @@ void add_compliance_routes(std::vector<Route>& routes)
         {"POST", "/api/v1/holds/{id}/release", Access::Permission, P::HoldsManage, release_hold});
     routes.push_back({"GET", "/api/v1/audit", Access::Permission, P::AuditRead, audit_log});
     routes.push_back({"GET", "/api/v1/quarantine", Access::Permission, P::QuarantineRead, quarantine});
+    routes.push_back(
+        {"POST", "/api/v1/quarantine/retry", Access::Permission, P::QuarantineManage, retry_quarantine});
 }
 
 }  // namespace cv::server::detail
