@@ -4,6 +4,9 @@ import { SignIn } from "./signin";
 import { ConnectorDetail, ConnectorsPage } from "./connectors";
 import { linkHandler, navigate, usePath } from "./router";
 import { AddConnector } from "./wizard";
+import { ItemView, SearchPage } from "./search";
+import { HoldsPage } from "./holds";
+import { AuditPage } from "./audit";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -71,7 +74,12 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     ) : (
       <ConnectorsPage session={session} />
     );
-  } else page = <Planned area={current} />;
+  } else if (current.path === "/search") {
+    const m = /^\/search\/items\/(\d+)$/.exec(path);
+    page = m ? <ItemView id={Number(m[1])} /> : path === "/search" ? <SearchPage /> : <Missing />;
+  } else if (current.path === "/holds") page = <HoldsPage session={session} />;
+  else if (current.path === "/audit") page = <AuditPage />;
+  else page = <Planned area={current} />;
 
   return (
     <div class="shell">
