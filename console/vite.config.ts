@@ -7,7 +7,8 @@ import { defineConfig, type Plugin } from "vite";
 // console never calls a route its server lacks (a 404 would be a console error in the
 // browser). `virtual:api-routes` exports them as "METHOD /path" strings, nothing else.
 function apiRoutes(): Plugin {
-  const spec = path.resolve(__dirname, "..", "src", "server", "openapi.json");
+  // CV_OPENAPI: another server's description, to build a console for it.
+  const spec = process.env.CV_OPENAPI ?? path.resolve(__dirname, "..", "src", "server", "openapi.json");
   const id = "virtual:api-routes";
   return {
     name: "chatvault-api-routes",

@@ -357,7 +357,7 @@ function Bubble({ e, current, zone }: { e: ContextEntry; current: boolean; zone?
         <ul class="attachments">
           {e.attachments.map((a) => (
             <li>
-              📎 {a.name} {a.present ? (a.size != null ? `(${bytes(a.size)})` : "") : "(not in the export)"}
+              Attachment: {a.name || "(unnamed)"} {a.present ? (a.size != null ? `(${bytes(a.size)})` : "") : "(not in the export)"}
             </li>
           ))}
         </ul>
@@ -453,7 +453,7 @@ export function ItemView({ id }: { id: number }) {
               <ul data-testid="attachments">
                 {item.attachments.map((a) => (
                   <li>
-                    {a.name} — {a.present ? (a.size != null ? bytes(a.size) : "stored") : "named in the chat, not in the export"}
+                    {a.name || "(unnamed)"} — {a.present ? (a.size != null ? bytes(a.size) : "stored") : "named in the chat, not in the export"}
                   </li>
                 ))}
               </ul>
