@@ -16,6 +16,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -359,6 +360,69 @@ async function main() {
       await signOut();
     });
 
+    await step("an administrator adds a user, changes the roles, disables, enables and removes it", async () => {
+      await signIn("admin");
+      await nav().getByRole("link", { name: "Users and roles" }).click();
+      await page.getByRole("heading", { name: "Users and roles", level: 1 }).waitFor();
+      const table = page.getByTestId("users");
+      await table.locator('tr[data-user="auditor"]').waitFor();
+      await page.getByRole("button", { name: "Add user" }).click();
+      await page.getByRole("alert").filter({ hasText: "Roles: pick at least one" }).waitFor(); // checked in the page
+      await page.getByLabel("Name", { exact: true }).fill("temp.reviewer");
+      await page.getByRole("group", { name: "Roles" }).getByLabel("reviewer").check();
+      await page.getByLabel("Password", { exact: true }).fill("another long passphrase");
+      await page.getByRole("button", { name: "Add user" }).click();
+      await page.getByTestId("users-notice").filter({ hasText: "temp.reviewer added" }).waitFor();
+      const row = table.locator('tr[data-user="temp.reviewer"]');
+      await row.waitFor();
+      expect((await row.getByTestId("roles").textContent()) === "reviewer", "the new user's role");
+      expect((await row.textContent()).includes("by admin"), "made by admin");
+      await row.getByRole("button", { name: "Change roles…" }).click();
+      const roles = row.getByRole("group", { name: "Roles of temp.reviewer" });
+      await roles.getByLabel("reviewer").uncheck();
+      await roles.getByLabel("auditor").check();
+      await row.getByRole("button", { name: "Save roles" }).click();
+      await page.getByTestId("users-notice").filter({ hasText: "temp.reviewer: roles changed" }).waitFor();
+      await until(async () => (await row.getByTestId("roles").textContent()) === "auditor");
+      await row.getByRole("button", { name: "Disable" }).click();
+      await until(async () => (await row.getByTestId("state").textContent()) === "disabled");
+      await row.getByRole("button", { name: "Enable" }).click();
+      await until(async () => (await row.getByTestId("state").textContent()) === "active");
+      await row.getByRole("button", { name: "Remove…" }).click();
+      await row.getByRole("button", { name: "Remove", exact: true }).click();
+      await row.waitFor({ state: "detached" });
+      await page.getByTestId("users-notice").filter({ hasText: "temp.reviewer removed" }).waitFor();
+      // One's own row has no disable or remove (the last administrator must stay).
+      const me = table.locator('tr[data-user="admin"]');
+      expect((await me.getByRole("button", { name: "Remove…" }).count()) === 0, "no Remove for oneself");
+    });
+
+    await step("my API tokens: a token is shown once, listed, and revoked", async () => {
+      await nav().getByRole("link", { name: "My API tokens" }).click();
+      await page.getByRole("heading", { name: "My API tokens", level: 1 }).waitFor();
+      await page.getByText("No token.").waitFor();
+      await page.getByLabel("Label").fill("SIEM feed");
+      await page.getByRole("group", { name: /^Scopes/ }).getByLabel("audit.read").check();
+      await page.getByLabel(/^Expires in/).fill("30");
+      await page.getByRole("button", { name: "Make token" }).click();
+      const secret = await page.getByTestId("token-secret").textContent();
+      expect(/^cvt_[0-9a-f]{16}_[0-9a-f]{64}$/.test(secret), `the token is shown: ${secret.slice(0, 12)}…`);
+      const r = await bearerGet(port, "/api/v1/audit?limit=1", secret);
+      expect(r.status === 200, `the token reads the audit trail: ${r.status}`);
+      const id = secret.slice(4, 20);
+      const row = page.locator(`tr[data-token="${id}"]`);
+      await row.waitFor();
+      expect((await row.textContent()).includes("SIEM feed") && !(await row.textContent()).includes(secret), "listed, without its secret");
+      await page.getByRole("button", { name: "Done, hide it" }).click();
+      expect((await page.getByTestId("issued").count()) === 0, "the token is not shown again");
+      await row.getByRole("button", { name: `Revoke ${id}` }).click();
+      await page.getByTestId("tokens-notice").filter({ hasText: `${id} revoked` }).waitFor();
+      await until(async () => (await row.textContent()).includes("revoked"));
+      const after = await bearerGet(port, "/api/v1/audit?limit=1", secret);
+      expect(after.status === 401, `the revoked token is refused: ${after.status}`);
+      await signOut();
+    });
+
     await step("the auditor sees both hold actions with their actor in the audit log", async () => {
       await signIn("auditor");
       const links = await nav().getByRole("link").allTextContents();
@@ -410,6 +474,19 @@ async function main() {
   check(consoleErrors.length === 0, `no page logged a console error: ${JSON.stringify(consoleErrors)}`);
   check(responses > 0 && missingCsp.length === 0, `every response carries a CSP (${responses} seen): ${JSON.stringify(missingCsp)}`);
   check(wrongCsp.length === 0, `pages get the console's CSP and the API its own: ${JSON.stringify(wrongCsp)}`);
+}
+
+// A GET with an API token, on a connection of its own (a kept-alive one would hold up the
+// service's stop).
+function bearerGet(port, p, token) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path: p, agent: false, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 async function until(predicate, timeout = 15_000) {
