@@ -8,6 +8,7 @@ import { ItemView, SearchPage } from "./search";
 import { HoldsPage } from "./holds";
 import { AuditPage } from "./audit";
 import { TokensPage, UsersPage } from "./users";
+import { QuarantinePage } from "./quarantine";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -81,6 +82,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     page = m ? <ItemView id={Number(m[1])} /> : path === "/search" ? <SearchPage /> : <Missing />;
   } else if (current.path === "/holds") page = <HoldsPage session={session} />;
   else if (current.path === "/audit") page = <AuditPage />;
+  else if (current.path === "/quarantine") page = <QuarantinePage session={session} />;
   else if (current.path === "/users") page = <UsersPage session={session} />;
   else if (current.path === "/tokens") page = <TokensPage session={session} />;
   else page = <Planned area={current} />;

@@ -68,7 +68,12 @@ function cli(args, input) {
 cli(["init", "--archive", archive]);
 cli(["import", path.join(EXAMPLES, "demo-export"), "--archive", archive, "--tz", "Europe/Berlin",
   "--mapping", path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE"]);
+// A chat whose participants no mapping knows yet: it waits in quarantine.
+const stranger = path.join(work, "WhatsApp Chat with +49 170 1111111.txt");
+fs.writeFileSync(stranger, "24/11/2026, 10:00 - +49 170 1111111: the confidential memo is ready\n24/11/2026, 10:01 - +49 170 2222222: thanks\n");
+cli(["import", stranger, "--archive", archive, "--tz", "UTC"]);
 for (const [user, role] of [
+  ["importer", "mailbox-import-export"],
   ["admin", "organization-management"],
   ["ed", "ediscovery-manager"],
   ["holder", "compliance-administrator"],
@@ -420,6 +425,29 @@ async function main() {
       await until(async () => (await row.textContent()).includes("revoked"));
       const after = await bearerGet(port, "/api/v1/audit?limit=1", secret);
       expect(after.status === 401, `the revoked token is refused: ${after.status}`);
+      await signOut();
+    });
+
+    await step("the importer sees the quarantine with the reasons, and retries with a mapping CSV", async () => {
+      await signIn("importer");
+      await nav().getByRole("link", { name: "Quarantine" }).click();
+      await page.getByRole("heading", { name: "Quarantine", level: 1 }).waitFor();
+      const rows = page.getByTestId("quarantine").locator("tbody tr");
+      await rows.first().waitFor();
+      const texts = await rows.allTextContents();
+      expect(texts.length === 2 && texts.every((t) => t.includes("no participant is mapped to a mailbox")), `both items with the reason: ${texts}`);
+      const retry = page.getByRole("button", { name: "Retry" });
+      if (HAS.retry) {
+        await page.getByLabel(/^Mapping CSV/).setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from("phone,email\n+49 1,nobody\n") });
+        await page.getByTestId("retry-csv-check").getByText(/bad\.csv: \d+ problems?/).waitFor();
+        const csv = "phone,email\n+49 170 1111111,bob@corp.example\n";
+        await page.getByLabel(/^Mapping CSV/).setInputFiles({ name: "bob.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+        await page.getByTestId("retry-csv-check").getByText("bob.csv: 1 row, no problem.").waitFor();
+        await retry.click();
+        await page.getByTestId("notice").filter({ hasText: "2 filed, 0 still in quarantine" }).waitFor();
+        await page.getByText("Nothing in quarantine.").waitFor();
+        expect((await page.getByTestId("retry-result").textContent()).includes("bob@corp.example"), "filed by mailbox");
+      } else expect((await retry.count()) === 0, "no Retry without its route");
       await signOut();
     });
 
