@@ -221,8 +221,8 @@ export interface ContextEntry {
 }
 
 export interface ItemContext {
-  item: number;
-  conversation: string;
+  item: unknown; // the item's number (or the item): the page uses the id it asked for
+  conversation: string | { title: string };
   before: ContextEntry[];
   item_summary: ContextEntry;
   after: ContextEntry[];
@@ -231,7 +231,7 @@ export interface ItemContext {
 export interface Explanation {
   query: string;
   zone: string;
-  notes: string[] | string;
+  notes: unknown[] | string;
 }
 
 export interface Estimate {
@@ -313,7 +313,7 @@ export interface QuarantineEntry {
 export interface RetryResult {
   filed: number;
   still_quarantined: number;
-  per_mailbox: Record<string, number>;
+  per_mailbox: Record<string, number | { items?: number; filed?: number }>;
 }
 
 export const quarantine = {

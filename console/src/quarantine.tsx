@@ -145,7 +145,7 @@ export function QuarantinePage({ session }: { session: Session }) {
             {Object.entries(result.per_mailbox).map(([m, n]) => (
               <tr key={m}>
                 <th scope="row">{m}</th>
-                <td>{n}</td>
+                <td>{typeof n === "number" ? n : (n.filed ?? n.items ?? JSON.stringify(n))}</td>
               </tr>
             ))}
           </tbody>

@@ -245,11 +245,11 @@ export function SearchPage() {
           {Array.isArray(explained.notes) ? (
             <ul>
               {explained.notes.map((n) => (
-                <li>{n}</li>
+                <li>{typeof n === "string" ? n : JSON.stringify(n)}</li>
               ))}
             </ul>
           ) : (
-            <pre>{String(explained.notes ?? "")}</pre>
+            <pre>{typeof explained.notes === "string" ? explained.notes : JSON.stringify(explained.notes, null, 2)}</pre>
           )}
         </section>
       )}
@@ -341,6 +341,13 @@ export function SearchPage() {
       )}
     </>
   );
+}
+
+// A conversation as the API names it: its title, or an object with one.
+function title(c: unknown): string {
+  if (typeof c === "string") return c;
+  if (c && typeof c === "object" && "title" in c) return String((c as { title: unknown }).title);
+  return "";
 }
 
 function Bubble({ e, current, zone }: { e: ContextEntry; current: boolean; zone?: string }) {
@@ -468,13 +475,13 @@ export function ItemView({ id }: { id: number }) {
           </section>
           {ctx && (
             <section class="chat" aria-labelledby="chat-title" data-testid="conversation">
-              <h2 id="chat-title">In the conversation “{ctx.conversation}”</h2>
+              <h2 id="chat-title">In the conversation “{title(ctx.conversation) || item.conversation}”</h2>
               <ol class="bubbles">
-                {ctx.before.map((e) => (
+                {(ctx.before ?? []).map((e) => (
                   <Bubble e={e} current={false} zone={zone} />
                 ))}
-                <Bubble e={{ ...ctx.item_summary, item: ctx.item }} current={true} zone={zone} />
-                {ctx.after.map((e) => (
+                <Bubble e={{ ...ctx.item_summary, item: id }} current={true} zone={zone} />
+                {(ctx.after ?? []).map((e) => (
                   <Bubble e={e} current={false} zone={zone} />
                 ))}
               </ol>

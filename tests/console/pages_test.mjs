@@ -13,6 +13,7 @@
 // a console error, and every response must carry a Content-Security-Policy.
 //
 // Usage: pages_test.mjs --chatvault BUILD/chatvault [--chromium /usr/bin/chromium] [--keep]
+//        [--mock-console DIR]
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -44,12 +45,16 @@ const keep = process.argv.includes("--keep");
 // console is built from the same list.
 const spec = JSON.parse(fs.readFileSync(path.join(ROOT, "src", "server", "openapi.json"), "utf8"));
 const has = (method, p) => Boolean(spec.paths[p] && spec.paths[p][method.toLowerCase()]);
+// --mock-console DIR (for working on the pages before the server has these routes): serve the
+// console built into DIR for a server that has them (CV_OPENAPI, console/README.md), and answer
+// them in the browser with made-up data in the routes' shapes.
+const mockConsole = arg("--mock-console", null);
 const HAS = {
-  explain: has("GET", "/api/v1/search/explain"),
-  estimate: has("GET", "/api/v1/search/estimate"),
-  context: has("GET", "/api/v1/items/{id}/context"),
-  eml: has("GET", "/api/v1/items/{id}/eml"),
-  retry: has("POST", "/api/v1/quarantine/retry"),
+  explain: Boolean(mockConsole) || has("GET", "/api/v1/search/explain"),
+  estimate: Boolean(mockConsole) || has("GET", "/api/v1/search/estimate"),
+  context: Boolean(mockConsole) || has("GET", "/api/v1/items/{id}/context"),
+  eml: Boolean(mockConsole) || has("GET", "/api/v1/items/{id}/eml"),
+  retry: Boolean(mockConsole) || has("POST", "/api/v1/quarantine/retry"),
 };
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cv-pages-"));
@@ -84,7 +89,7 @@ for (const [user, role] of [
 
 const logPath = path.join(work, "serve.log");
 const logFd = fs.openSync(logPath, "a");
-const server = spawn(chatvault, ["serve", "--archive", archive, "--listen", "127.0.0.1:0"], {
+const server = spawn(chatvault, ["serve", "--archive", archive, "--listen", "127.0.0.1:0", ...(mockConsole ? ["--console", path.resolve(mockConsole)] : [])], {
   env,
   stdio: ["ignore", "ignore", logFd],
 });
@@ -202,6 +207,7 @@ async function main() {
         wrongCsp.push(`${r.url()}: ${csp}`);
     });
 
+    if (mockConsole) await mockRoutes(page);
     const nav = () => page.getByRole("navigation", { name: "Console" });
     const main = () => page.locator("main");
 
@@ -302,9 +308,12 @@ async function main() {
       const eml = page.getByRole("link", { name: "Download .eml" });
       if (HAS.eml) {
         const href = await eml.getAttribute("href");
-        const r = await page.request.get(href);
-        expect(r.status() === 200 && (r.headers()["content-type"] || "").startsWith("message/rfc822"), `the .eml downloads: ${r.status()} ${r.headers()["content-type"]}`);
-        expect((await r.text()).includes("Message-ID"), "the .eml is an email");
+        const r = await page.evaluate(async (h) => {
+          const x = await fetch(h, { credentials: "same-origin" });
+          return { status: x.status, type: x.headers.get("content-type") || "", text: await x.text() };
+        }, href);
+        expect(r.status === 200 && r.type.startsWith("message/rfc822"), `the .eml downloads: ${r.status} ${r.type}`);
+        expect(/^Message-ID:/im.test(r.text), "the .eml is an email");
       } else expect((await eml.count()) === 0, "no .eml link without its route");
       const chat = page.getByTestId("conversation");
       if (HAS.context) {
@@ -502,6 +511,29 @@ async function main() {
   check(consoleErrors.length === 0, `no page logged a console error: ${JSON.stringify(consoleErrors)}`);
   check(responses > 0 && missingCsp.length === 0, `every response carries a CSP (${responses} seen): ${JSON.stringify(missingCsp)}`);
   check(wrongCsp.length === 0, `pages get the console's CSP and the API its own: ${JSON.stringify(wrongCsp)}`);
+}
+
+// The routes being added to the server, answered in the browser in their shapes (--mock-console).
+async function mockRoutes(page) {
+  const json = (o) => ({ status: 200, contentType: "application/json", headers: { "content-security-policy": "default-src 'none'" }, body: JSON.stringify(o) });
+  let retried = false;
+  await page.route(/\/api\/v1\/search\/explain\?/, (r) => {
+    const u = new URL(r.request().url());
+    r.fulfill(json({ query: u.searchParams.get("q"), zone: u.searchParams.get("tz"), notes: ["kind:message → kind = message", `dates in ${u.searchParams.get("tz")}`] }));
+  });
+  await page.route(/\/api\/v1\/search\/estimate\?/, (r) => r.fulfill(json({ items: 14, bytes: 20480, mailboxes: { [OKAFOR]: { items: 14, bytes: 20480 } } })));
+  await page.route(/\/api\/v1\/items\/\d+\/context\?/, (r) => {
+    const id = Number(/items\/(\d+)/.exec(r.request().url())[1]);
+    const entry = (n) => ({ item: n, author: "Jonas Weber", sent: "2025-09-02T07:00:00Z", kind: "message", text: `message ${n}`, attachments: [], deleted: false });
+    r.fulfill(json({ item: id, conversation: "FX Desk – Frankfurt", before: [id - 2, id - 1].filter((n) => n >= 1).map(entry), item_summary: entry(id), after: [id + 1, id + 2].filter((n) => n <= 18).map(entry) }));
+  });
+  await page.route(/\/api\/v1\/items\/\d+\/eml$/, (r) =>
+    r.fulfill({ status: 200, contentType: "message/rfc822", headers: { "content-security-policy": "default-src 'none'" }, body: "Message-ID: <x@whatsapp.invalid>\r\n\r\nhello\r\n" }));
+  await page.route(/\/api\/v1\/quarantine\/retry$/, (r) => {
+    retried = true;
+    r.fulfill(json({ filed: 2, still_quarantined: 0, per_mailbox: { "bob@corp.example": 2 } }));
+  });
+  await page.route(/\/api\/v1\/quarantine$/, (r) => (retried ? r.fulfill(json({ items: [] })) : r.continue()));
 }
 
 // A GET with an API token, on a connection of its own (a kept-alive one would hold up the
