@@ -472,6 +472,7 @@ async function main() {
       await table.waitFor();
       const all = await table.locator("tbody tr").allTextContents();
       expect(all.some((t) => t.includes("search") && t.includes("ed")), `ed's searches are audited: ${all.slice(0, 5)}`);
+      await page.getByLabel("Since").fill(new Date().toISOString().slice(0, 10));
       await page.getByLabel("Action").fill("hold.");
       await page.getByLabel("Actor").fill("holder");
       await page.getByRole("button", { name: "Show" }).click();
