@@ -230,6 +230,16 @@ async function main() {
       }, p);
     }
 
+    // Every field of the page has a label (or an aria-label).
+    async function labelled(where) {
+      const bare = await page.evaluate(() =>
+        [...document.querySelectorAll("main input, main select, main textarea")]
+          .filter((el) => el.type !== "hidden" && !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+          .map((el) => el.outerHTML.slice(0, 80)),
+      );
+      expect(bare.length === 0, `every field on ${where} has a label: ${bare}`);
+    }
+
     await page.goto("/");
 
     await step("the eDiscovery manager searches with the condition builder and sees the hits", async () => {
@@ -261,6 +271,7 @@ async function main() {
       expect(texts.every((t) => t.includes(OKAFOR)), `every hit is in ${OKAFOR}: ${texts.slice(0, 3)}`);
       const headers = await page.getByTestId("results").locator("thead th").allTextContents();
       expect(["Sent", "Author", "Conversation", "Mailbox", "Snippet"].every((h) => headers.includes(h)), `the columns: ${headers}`);
+      await labelled("the search page");
       const pager = await page.getByRole("navigation", { name: "Result pages" }).textContent();
       expect(pager.includes(`1–${n} of`), `the pager says where we are: ${pager}`);
       // Explain and estimates appear only when the server has them.
@@ -345,6 +356,7 @@ async function main() {
       await nav().getByRole("link", { name: "Holds" }).click();
       await page.getByRole("heading", { name: "Holds", level: 1 }).waitFor();
       await page.getByText("No hold in force.").waitFor();
+      await labelled("the holds page");
       await page.getByRole("button", { name: "Place hold" }).click();
       await page.getByRole("alert").filter({ hasText: "Mailbox:" }).waitFor(); // checked in the page first
       await page.getByLabel("Mailbox").fill(OKAFOR);
@@ -380,6 +392,7 @@ async function main() {
       await page.getByRole("heading", { name: "Users and roles", level: 1 }).waitFor();
       const table = page.getByTestId("users");
       await table.locator('tr[data-user="auditor"]').waitFor();
+      await labelled("the users page");
       await page.getByRole("button", { name: "Add user" }).click();
       await page.getByRole("alert").filter({ hasText: "Roles: pick at least one" }).waitFor(); // checked in the page
       await page.getByLabel("Name", { exact: true }).fill("temp.reviewer");
@@ -414,6 +427,7 @@ async function main() {
     await step("my API tokens: a token is shown once, listed, and revoked", async () => {
       await nav().getByRole("link", { name: "My API tokens" }).click();
       await page.getByRole("heading", { name: "My API tokens", level: 1 }).waitFor();
+      await labelled("the tokens page");
       await page.getByText("No token.").waitFor();
       await page.getByLabel("Label").fill("SIEM feed");
       await page.getByRole("group", { name: /^Scopes/ }).getByLabel("audit.read").check();
@@ -470,6 +484,7 @@ async function main() {
       await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
       const table = page.getByTestId("audit");
       await table.waitFor();
+      await labelled("the audit log");
       const all = await table.locator("tbody tr").allTextContents();
       expect(all.some((t) => t.includes("search") && t.includes("ed")), `ed's searches are audited: ${all.slice(0, 5)}`);
       await page.getByLabel("Since").fill(new Date().toISOString().slice(0, 10));
