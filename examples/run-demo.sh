@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: reads the bundled sample export (examples/demo-export, written for this
 # project) the way a compliance team would, shows what chatvault found, renders every item
-# as an email, and imports the export with a sample user mapping into a demo archive.
+# as an email, imports the export with a sample user mapping into a demo archive, and ends
+# with the web console running on 127.0.0.1 over that archive, signed in as a demo
+# administrator whose generated password it prints (Ctrl-C stops it; DEMO_LISTEN=HOST:PORT
+# picks another address, DEMO_SERVE=0 leaves the service out).
 set -euo pipefail
 chatvault=${1:-build/chatvault}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,3 +67,15 @@ echo
 echo "All $(wc -l <"$out_dir/items.jsonl") items, one JSON object per line: $out_dir/items.jsonl"
 echo "One email per item (open them in any mail client): $out_dir/emails/"
 echo "The demo archive: $archive (try: $chatvault show 7 --eml --archive $archive)"
+[[ ${DEMO_SERVE:-1} == 0 ]] && exit 0
+
+listen=${DEMO_LISTEN:-127.0.0.1:8080}
+echo
+echo "== chatvault user add demo-admin --role organization-management"
+# There is no default account: the demo administrator gets a generated password, shown once.
+"$chatvault" user add demo-admin --role organization-management --archive "$archive"
+echo
+echo "== chatvault serve --archive $archive --listen $listen"
+echo "The web console: http://$listen/ — sign in as demo-admin with the password above."
+echo "Ctrl-C stops the service."
+exec "$chatvault" serve --archive "$archive" --listen "$listen"

@@ -3,6 +3,8 @@
 // kept in memory only (never in storage a script of another page could read); every request
 // that changes something sends it as X-CSRF-Token.
 
+import { routes } from "virtual:api-routes";
+
 export interface Session {
   user: string;
   roles: string[];
@@ -132,3 +134,237 @@ export interface NewConnector {
 }
 
 export const addConnector = (c: NewConnector) => call<unknown>("POST", "/api/v1/connectors", c);
+
+// ---- what the server of this tree has ---------------------------------------------------------
+
+const known = new Set(routes);
+const missing = new Set<string>();
+
+// Whether the server has a route ("GET /api/v1/search/explain"): from the build (openapi.json of
+// the same tree), and forgotten at once if the server answers 404 for it after all.
+export function hasRoute(route: string): boolean {
+  return known.has(route) && !missing.has(route);
+}
+
+// Calls a route that a server may lack: null, and the route forgotten, when it answers 404 with
+// "no such route".
+async function optional<T>(route: string, method: string, path: string, body?: unknown): Promise<T | null> {
+  if (!hasRoute(route)) return null;
+  try {
+    return await call<T>(method, path, body);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && e.message === "no such route") {
+      missing.add(route);
+      return null;
+    }
+    throw e;
+  }
+}
+
+function qs(params: Record<string, string | number | boolean | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : "";
+}
+
+// ---- content search and items ---------------------------------------------------------------
+
+export interface Hit {
+  item: number;
+  message_id: string;
+  mailboxes: string[];
+  conversation: string;
+  author: string;
+  sent: string;
+  kind: string;
+  deleted: boolean;
+  size: number;
+  snippet: string;
+}
+
+export interface SearchResult {
+  total: number;
+  zone: string;
+  hits: Hit[];
+}
+
+export interface Attachment {
+  name: string;
+  present: boolean;
+  size: number | null;
+}
+
+export interface Item {
+  item: number;
+  message_id: string;
+  mailboxes: string[];
+  conversation: string;
+  author: string;
+  sent: string;
+  kind: string;
+  text: string;
+  deleted: boolean;
+  attachments: Attachment[];
+  sha256: string;
+  sources: unknown[];
+}
+
+export interface ContextEntry {
+  item: number;
+  author: string;
+  sent: string;
+  kind: string;
+  text: string;
+  attachments: Attachment[];
+  deleted: boolean;
+}
+
+export interface ItemContext {
+  item: unknown; // the item's number (or the item): the page uses the id it asked for
+  conversation: string | { title: string };
+  before: ContextEntry[];
+  item_summary: ContextEntry;
+  after: ContextEntry[];
+}
+
+export interface Explanation {
+  query: string;
+  zone: string;
+  notes: unknown[] | string;
+}
+
+export interface Estimate {
+  items: number;
+  bytes: number;
+  mailboxes: Record<string, { items: number; bytes: number }>;
+}
+
+export const ROUTES = {
+  explain: "GET /api/v1/search/explain",
+  estimate: "GET /api/v1/search/estimate",
+  context: "GET /api/v1/items/{id}/context",
+  eml: "GET /api/v1/items/{id}/eml",
+  retry: "POST /api/v1/quarantine/retry",
+  mailboxes: "GET /api/v1/mailboxes",
+};
+
+export const search = {
+  run: (q: string, tz: string, limit: number, offset: number) =>
+    call<SearchResult>("GET", `/api/v1/search${qs({ q, tz, limit, offset })}`),
+  explain: (q: string, tz: string) =>
+    optional<Explanation>(ROUTES.explain, "GET", `/api/v1/search/explain${qs({ q, tz })}`),
+  estimate: (q: string, tz: string) =>
+    optional<Estimate>(ROUTES.estimate, "GET", `/api/v1/search/estimate${qs({ q, tz })}`),
+  mailboxes: () =>
+    call<{ mailboxes: { address: string; items: number }[] }>("GET", "/api/v1/mailboxes").then((r) => r.mailboxes),
+};
+
+export const items = {
+  get: (id: number) => call<Item>("GET", `/api/v1/items/${id}`),
+  context: (id: number, before: number, after: number) =>
+    optional<ItemContext>(ROUTES.context, "GET", `/api/v1/items/${id}/context${qs({ before, after })}`),
+  emlHref: (id: number) => `/api/v1/items/${id}/eml`,
+};
+
+// ---- holds, audit, quarantine ---------------------------------------------------------------
+
+export interface Hold {
+  id: string;
+  kind: "litigation" | "case";
+  mailboxes: string[];
+  query: string;
+  case: string;
+  since: string;
+  released_at: string | null;
+  placed_by: string;
+  reason: string;
+  released_by: string;
+}
+
+export const holds = {
+  list: (all: boolean) => call<{ holds: Hold[] }>("GET", `/api/v1/holds${qs({ all: all ? "true" : "" })}`).then((r) => r.holds),
+  place: (mailbox: string, reason: string) => call<Hold>("POST", "/api/v1/holds", { mailbox, reason }),
+  release: (id: string, reason: string) => call<Hold>("POST", `/api/v1/holds/${enc(id)}/release`, { reason }),
+};
+
+export interface AuditEvent {
+  seq: number;
+  hash: string;
+  time: string;
+  actor: string;
+  action: string;
+  parameters: unknown;
+  results: number | null;
+}
+
+export const audit = {
+  list: (f: { since?: string; actor?: string; action?: string; limit?: number }) =>
+    call<{ events: AuditEvent[]; total: number }>("GET", `/api/v1/audit${qs(f)}`),
+};
+
+export interface QuarantineEntry {
+  item: number;
+  message_id: string;
+  reason: string;
+  since: string;
+}
+
+export interface RetryResult {
+  filed: number;
+  still_quarantined: number;
+  per_mailbox: Record<string, number | { items?: number; filed?: number }>;
+}
+
+export const quarantine = {
+  list: () => call<{ items: QuarantineEntry[] }>("GET", "/api/v1/quarantine").then((r) => r.items),
+  retry: (body: { mapping_csv?: string; default_region?: string }) =>
+    optional<RetryResult>(ROUTES.retry, "POST", "/api/v1/quarantine/retry", body),
+};
+
+// ---- users and tokens -----------------------------------------------------------------------
+
+export const ROLES = [
+  "organization-management",
+  "mailbox-import-export",
+  "compliance-administrator",
+  "ediscovery-manager",
+  "reviewer",
+  "auditor",
+] as const;
+
+export interface User {
+  name: string;
+  roles: string[];
+  created: string;
+  created_by: string;
+  disabled: boolean;
+  locked: boolean;
+}
+
+export interface Token {
+  id: string;
+  owner: string;
+  label: string;
+  scopes: string[];
+  created: string;
+  expires: string;
+  revoked: string | null;
+  token?: string;
+}
+
+export const users = {
+  list: () => call<{ users: User[] }>("GET", "/api/v1/users").then((r) => r.users),
+  add: (name: string, roles: string[], password: string) => call<User>("POST", "/api/v1/users", { name, roles, password }),
+  setRoles: (name: string, roles: string[]) => call<void>("PUT", `/api/v1/users/${enc(name)}/roles`, { roles }),
+  disable: (name: string) => call<void>("POST", `/api/v1/users/${enc(name)}/disable`),
+  enable: (name: string) => call<void>("POST", `/api/v1/users/${enc(name)}/enable`),
+  remove: (name: string) => call<void>("DELETE", `/api/v1/users/${enc(name)}`),
+};
+
+export const tokens = {
+  list: () => call<{ tokens: Token[] }>("GET", "/api/v1/tokens").then((r) => r.tokens),
+  create: (label: string, scopes: string[], expires_in_days: number) =>
+    call<Token>("POST", "/api/v1/tokens", { label, scopes, expires_in_days }),
+  revoke: (id: string) => call<void>("DELETE", `/api/v1/tokens/${enc(id)}`),
+};

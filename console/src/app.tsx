@@ -4,6 +4,11 @@ import { SignIn } from "./signin";
 import { ConnectorDetail, ConnectorsPage } from "./connectors";
 import { linkHandler, navigate, usePath } from "./router";
 import { AddConnector } from "./wizard";
+import { ItemView, SearchPage } from "./search";
+import { HoldsPage } from "./holds";
+import { AuditPage } from "./audit";
+import { TokensPage, UsersPage } from "./users";
+import { QuarantinePage } from "./quarantine";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -22,6 +27,7 @@ const AREAS: Area[] = [
   { path: "/quarantine", label: "Quarantine", permission: "quarantine.read", api: "/api/v1/quarantine" },
   { path: "/audit", label: "Audit log", permission: "audit.read", api: "/api/v1/audit" },
   { path: "/users", label: "Users and roles", permission: "users.read", api: "/api/v1/users" },
+  { path: "/tokens", label: "My API tokens", permission: "tokens.own", api: "/api/v1/tokens" },
 ];
 
 export function App() {
@@ -71,7 +77,15 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     ) : (
       <ConnectorsPage session={session} />
     );
-  } else page = <Planned area={current} />;
+  } else if (current.path === "/search") {
+    const m = /^\/search\/items\/(\d+)$/.exec(path);
+    page = m ? <ItemView id={Number(m[1])} /> : path === "/search" ? <SearchPage /> : <Missing />;
+  } else if (current.path === "/holds") page = <HoldsPage session={session} />;
+  else if (current.path === "/audit") page = <AuditPage />;
+  else if (current.path === "/quarantine") page = <QuarantinePage session={session} />;
+  else if (current.path === "/users") page = <UsersPage session={session} />;
+  else if (current.path === "/tokens") page = <TokensPage session={session} />;
+  else page = <Planned area={current} />;
 
   return (
     <div class="shell">

@@ -1,0 +1,48 @@
+// Small pieces the pages share.
+import { ApiError } from "./api";
+
+export function message(e: unknown): string {
+  return e instanceof ApiError ? e.message : "The server could not be reached.";
+}
+
+// An instant from the API (UTC, ISO 8601) in the reader's locale, in `zone` when given.
+export function when(t: string | null | undefined, zone?: string) {
+  if (!t) return "—";
+  const d = new Date(t);
+  if (isNaN(d.getTime())) return t;
+  try {
+    return d.toLocaleString(undefined, zone ? { timeZone: zone } : undefined);
+  } catch {
+    return d.toLocaleString();
+  }
+}
+
+export function bytes(n: number) {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function ErrorText({ error }: { error: string | null }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  );
+}
+
+// A status line that screen readers announce.
+export function Notice({ text, testid = "notice" }: { text: string; testid?: string }) {
+  return (
+    <p class="notice" aria-live="polite" data-testid={testid}>
+      {text}
+    </p>
+  );
+}

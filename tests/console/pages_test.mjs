@@ -1,0 +1,591 @@
+#!/usr/bin/env node
+// The console's compliance pages in a real browser (Playwright's playwright-core driving
+// Debian's chromium headless) against a real `chatvault serve` on 127.0.0.1, over an archive
+// into which the CLI imported the demo export before the service started (every item lands in
+// m.okafor@bank.example). An eDiscovery manager searches, builds a condition, pages, and opens
+// an item in its conversation; a compliance administrator puts the mailbox on hold, sees it
+// listed and releases it; an auditor finds both actions with their actor in the audit log and
+// sees no search, hold or user action; an administrator adds a user, changes the roles,
+// disables, enables and removes it, and makes and revokes an API token. Routes that a server
+// may not have yet (explain, estimate, an item's context and .eml, quarantine retry) are
+// exercised when src/server/openapi.json lists them, and checked hidden when it does not.
+// Every step asserts what the page shows and saves a screenshot when it fails; no page may log
+// a console error, and every response must carry a Content-Security-Policy.
+//
+// Usage: pages_test.mjs --chatvault BUILD/chatvault [--chromium /usr/bin/chromium] [--keep]
+//        [--mock-console DIR]
+
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..", "..");
+const EXAMPLES = path.join(ROOT, "examples");
+const require = createRequire(path.join(ROOT, "console", "package.json"));
+const { chromium } = require("playwright-core");
+
+const PASSWORD = "a long enough passphrase";
+const CONSOLE_CSP = "default-src 'self'; script-src 'self'";
+const OKAFOR = "m.okafor@bank.example";
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+const chatvault = path.resolve(arg("--chatvault", "build/chatvault"));
+const chromiumPath = arg("--chromium", "/usr/bin/chromium");
+const keep = process.argv.includes("--keep");
+
+// The routes this tree's server has (a server test checks openapi.json against them); the
+// console is built from the same list.
+const spec = JSON.parse(fs.readFileSync(path.join(ROOT, "src", "server", "openapi.json"), "utf8"));
+const has = (method, p) => Boolean(spec.paths[p] && spec.paths[p][method.toLowerCase()]);
+// --mock-console DIR (for working on the pages before the server has these routes): serve the
+// console built into DIR for a server that has them (CV_OPENAPI, console/README.md), and answer
+// them in the browser with made-up data in the routes' shapes.
+const mockConsole = arg("--mock-console", null);
+const HAS = {
+  explain: Boolean(mockConsole) || has("GET", "/api/v1/search/explain"),
+  estimate: Boolean(mockConsole) || has("GET", "/api/v1/search/estimate"),
+  context: Boolean(mockConsole) || has("GET", "/api/v1/items/{id}/context"),
+  eml: Boolean(mockConsole) || has("GET", "/api/v1/items/{id}/eml"),
+  retry: Boolean(mockConsole) || has("POST", "/api/v1/quarantine/retry"),
+};
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "cv-pages-"));
+const archive = path.join(work, "archive");
+const env = { ...process.env, CHATVAULT_ACTOR: "test-setup" };
+const t0 = Date.now();
+
+function cli(args, input) {
+  const r = spawnSync(chatvault, args, { input, env, encoding: "utf8", timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`chatvault ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+// ---- the service ----------------------------------------------------------------------------
+
+cli(["init", "--archive", archive]);
+cli(["import", path.join(EXAMPLES, "demo-export"), "--archive", archive, "--tz", "Europe/Berlin",
+  "--mapping", path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE"]);
+// A chat whose participants no mapping knows yet: it waits in quarantine.
+const stranger = path.join(work, "WhatsApp Chat with +49 170 1111111.txt");
+fs.writeFileSync(stranger, "24/11/2026, 10:00 - +49 170 1111111: the confidential memo is ready\n24/11/2026, 10:01 - +49 170 2222222: thanks\n");
+cli(["import", stranger, "--archive", archive, "--tz", "UTC"]);
+for (const [user, role] of [
+  ["importer", "mailbox-import-export"],
+  ["admin", "organization-management"],
+  ["ed", "ediscovery-manager"],
+  ["holder", "compliance-administrator"],
+  ["auditor", "auditor"],
+]) {
+  cli(["user", "add", user, "--archive", archive, "--password-stdin", "--role", role], PASSWORD + "\n");
+}
+
+const logPath = path.join(work, "serve.log");
+const logFd = fs.openSync(logPath, "a");
+const server = spawn(chatvault, ["serve", "--archive", archive, "--listen", "127.0.0.1:0", ...(mockConsole ? ["--console", path.resolve(mockConsole)] : [])], {
+  env,
+  stdio: ["ignore", "ignore", logFd],
+});
+let exited = null;
+server.on("exit", (code, signal) => (exited = { code, signal }));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForPort() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(logPath, "utf8"));
+    if (m) return Number(m[1]);
+    if (exited) throw new Error(`chatvault serve exited: ${fs.readFileSync(logPath, "utf8")}`);
+    await sleep(50);
+  }
+  throw new Error("chatvault serve did not start");
+}
+
+async function stopServer() {
+  if (exited) return exited;
+  server.kill("SIGTERM");
+  const deadline = Date.now() + 60_000;
+  while (!exited && Date.now() < deadline) await sleep(50);
+  if (!exited) {
+    server.kill("SIGKILL");
+    throw new Error("chatvault serve did not stop within 60 s of SIGTERM");
+  }
+  return exited;
+}
+
+// ---- checks and steps -----------------------------------------------------------------------
+
+let failed = 0;
+let passed = 0;
+function check(ok, what) {
+  if (ok) passed++;
+  else {
+    failed++;
+    console.log(`FAIL: ${what}`);
+  }
+  return ok;
+}
+
+let page = null;
+let stepNo = 0;
+// A step either passes or fails the test: on failure its screenshot is saved and the rest,
+// which builds on it, is skipped.
+async function step(name, body) {
+  stepNo++;
+  const started = Date.now();
+  try {
+    await body();
+    passed++;
+    console.log(`ok ${stepNo} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL step ${stepNo} ${name}: ${e && e.stack ? e.stack : e}`);
+    if (page) {
+      const shot = path.join(work, `step-${stepNo}-${name.replace(/[^a-z0-9]+/gi, "-")}.png`);
+      try {
+        await page.screenshot({ path: shot, fullPage: true });
+        console.log(`  screenshot: ${shot}`);
+      } catch (err) {
+        console.log(`  no screenshot: ${err}`);
+      }
+    }
+    throw new StepFailed();
+  }
+}
+class StepFailed extends Error {}
+
+function expect(ok, what) {
+  if (!ok) throw new Error(what);
+}
+
+// ---- the test -------------------------------------------------------------------------------
+
+async function main() {
+  const port = await waitForPort();
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`routes in this tree: ${JSON.stringify(HAS)}`);
+
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  const consoleErrors = [];
+  const missingCsp = [];
+  const wrongCsp = [];
+  let responses = 0;
+  try {
+    const context = await browser.newContext({ baseURL: base, acceptDownloads: true });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`));
+    page.on("response", async (r) => {
+      if (!r.url().startsWith(base)) return;
+      responses++;
+      const csp = await r.headerValue("content-security-policy");
+      if (!csp) missingCsp.push(`${r.request().method()} ${r.url()} ${r.status()}`);
+      else if (r.url().includes("/api/") ? !csp.startsWith("default-src 'none'") : r.request().resourceType() === "document" && !csp.startsWith(CONSOLE_CSP))
+        wrongCsp.push(`${r.url()}: ${csp}`);
+    });
+
+    if (mockConsole) await mockRoutes(page);
+    const nav = () => page.getByRole("navigation", { name: "Console" });
+    const main = () => page.locator("main");
+
+    async function signIn(user) {
+      await page.getByLabel("User name").fill(user);
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Overview" }).waitFor();
+      expect((await page.getByTestId("who").textContent()) === user, `the top bar names ${user}`);
+    }
+    async function signOut() {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+    }
+    // Straight to a page's address, as a bookmark would (the session is in the page's memory).
+    async function go(p) {
+      await page.evaluate((to) => {
+        history.pushState(null, "", to);
+        dispatchEvent(new PopStateEvent("popstate"));
+      }, p);
+    }
+
+    // Every field of the page has a label (or an aria-label).
+    async function labelled(where) {
+      const bare = await page.evaluate(() =>
+        [...document.querySelectorAll("main input, main select, main textarea")]
+          .filter((el) => el.type !== "hidden" && !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+          .map((el) => el.outerHTML.slice(0, 80)),
+      );
+      expect(bare.length === 0, `every field on ${where} has a label: ${bare}`);
+    }
+
+    await page.goto("/");
+
+    await step("the eDiscovery manager searches with the condition builder and sees the hits", async () => {
+      await signIn("ed");
+      const links = await nav().getByRole("link").allTextContents();
+      expect(links.includes("Content search"), `Content search in the navigation: ${links}`);
+      for (const hidden of ["Holds", "Audit log", "Users and roles"])
+        expect(!links.includes(hidden), `${hidden} is not in the eDiscovery manager's navigation: ${links}`);
+      await nav().getByRole("link", { name: "Content search" }).click();
+      await page.getByRole("heading", { name: "Content search", level: 1 }).waitFor();
+      // The condition builder writes KQL terms into the query box.
+      await page.getByLabel("Condition").selectOption({ label: "Kind" });
+      await page.getByLabel("Value").selectOption("message");
+      await page.getByRole("button", { name: "Add to query" }).click();
+      await page.getByLabel("Condition").selectOption({ label: "Mailbox" });
+      await page.getByLabel("Value").fill(OKAFOR);
+      await page.getByRole("button", { name: "Add to query" }).click();
+      const q = await page.getByLabel("Query (KQL)").inputValue();
+      expect(q === `kind:message mailbox:${OKAFOR}`, `the builder made the query: ${q}`);
+      await page.getByLabel("Time zone of the dates").fill("Europe/Berlin");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      const rows = page.getByTestId("results").locator("tbody tr");
+      await rows.first().waitFor();
+      const status = await page.getByTestId("search-status").textContent();
+      expect(/^\d+ items? found \(dates in Europe\/Berlin\)$/.test(status), `the count and zone are shown: ${status}`);
+      const n = await rows.count();
+      expect(n > 5, `several hits: ${n}`);
+      const texts = await rows.allTextContents();
+      expect(texts.every((t) => t.includes(OKAFOR)), `every hit is in ${OKAFOR}: ${texts.slice(0, 3)}`);
+      const headers = await page.getByTestId("results").locator("thead th").allTextContents();
+      expect(["Sent", "Author", "Conversation", "Mailbox", "Snippet"].every((h) => headers.includes(h)), `the columns: ${headers}`);
+      await labelled("the search page");
+      const pager = await page.getByRole("navigation", { name: "Result pages" }).textContent();
+      expect(pager.includes(`1–${n} of`), `the pager says where we are: ${pager}`);
+      // Explain and estimates appear only when the server has them.
+      for (const [label, key, testid] of [
+        ["Explain", "explain", "explain"],
+        ["Estimate by mailbox", "estimate", "estimate"],
+      ]) {
+        const button = page.getByRole("button", { name: label });
+        if (HAS[key]) {
+          await button.click();
+          const box = page.getByTestId(testid);
+          await box.waitFor();
+          const t = await box.textContent();
+          expect(key === "explain" ? t.includes("Europe/Berlin") : t.includes(OKAFOR), `${label} shows its answer: ${t}`);
+        } else expect((await button.count()) === 0, `no ${label} button without its route`);
+      }
+    });
+
+    await step("a search by words, and the keyboard: Enter in the query box searches", async () => {
+      const box = page.getByLabel("Query (KQL)");
+      await box.fill("");
+      await box.press("Tab"); // leaves the box, shows focus on the next control
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+      expect(outline !== "none", "the focused control shows a visible focus outline");
+      await box.fill("hasattachment:true");
+      await box.press("Enter");
+      await page.getByTestId("search-status").filter({ hasText: /found/ }).waitFor();
+      await until(async () => !(await page.getByTestId("search-status").textContent()).includes("Searching"));
+      const rows = page.getByTestId("results").locator("tbody tr");
+      await rows.first().waitFor();
+      expect((await rows.count()) >= 1, "hits with attachments");
+    });
+
+    await step("open an item: the item, its attachments, its conversation around it", async () => {
+      const first = page.getByTestId("results").locator("tbody tr").first();
+      const id = await first.getAttribute("data-item");
+      await first.getByRole("link").click();
+      await page.getByRole("heading", { name: `Item ${id}`, level: 1 }).waitFor();
+      expect(page.url() === `${base}/search/items/${id}`, `the address is the item's: ${page.url()}`);
+      const item = page.getByTestId("item");
+      await item.waitFor();
+      const facts = await item.textContent();
+      expect(facts.includes(OKAFOR) && facts.includes("Message-ID"), `the item's facts: ${facts.slice(0, 200)}`);
+      expect((await page.getByTestId("attachments").locator("li").count()) >= 1, "its attachments are listed");
+      const eml = page.getByRole("link", { name: "Download .eml" });
+      if (HAS.eml) {
+        const href = await eml.getAttribute("href");
+        const r = await page.evaluate(async (h) => {
+          const x = await fetch(h, { credentials: "same-origin" });
+          return { status: x.status, type: x.headers.get("content-type") || "", text: await x.text() };
+        }, href);
+        expect(r.status === 200 && r.type.startsWith("message/rfc822"), `the .eml downloads: ${r.status} ${r.type}`);
+        expect(/^Message-ID:/im.test(r.text), "the .eml is an email");
+      } else expect((await eml.count()) === 0, "no .eml link without its route");
+      const chat = page.getByTestId("conversation");
+      if (HAS.context) {
+        await chat.waitFor();
+        const current = chat.locator('li[aria-current="true"]');
+        expect((await current.count()) === 1 && (await current.getAttribute("data-item")) === id, "the item is marked in its conversation");
+        const bubbles = await chat.locator("li.bubble").count();
+        expect(bubbles > 1, `the chat around it is shown: ${bubbles} messages`);
+        // Another message of the conversation opens as the item.
+        const other = chat.locator("li.bubble a").first();
+        const otherId = await other.locator("xpath=..").getAttribute("data-item");
+        await other.click();
+        await page.getByRole("heading", { name: `Item ${otherId}`, level: 1 }).waitFor();
+        await chat.locator('li[aria-current="true"]').waitFor();
+      } else {
+        await sleep(300);
+        expect((await chat.count()) === 0, "no conversation section without its route");
+      }
+      // Back to the results, which are kept.
+      await page.getByRole("link", { name: "← Content search" }).click();
+      await page.getByTestId("results").waitFor();
+      await signOut();
+    });
+
+    await step("a compliance administrator puts the mailbox on hold and sees it listed", async () => {
+      await signIn("holder");
+      const links = await nav().getByRole("link").allTextContents();
+      expect(links.includes("Holds") && !links.includes("Content search"), `Holds but no search: ${links}`);
+      await nav().getByRole("link", { name: "Holds" }).click();
+      await page.getByRole("heading", { name: "Holds", level: 1 }).waitFor();
+      await page.getByText("No hold in force.").waitFor();
+      await labelled("the holds page");
+      await page.getByRole("button", { name: "Place hold" }).click();
+      await page.getByRole("alert").filter({ hasText: "Mailbox:" }).waitFor(); // checked in the page first
+      await page.getByLabel("Mailbox").fill(OKAFOR);
+      await page.getByLabel("Reason", { exact: true }).fill("FCA request 2026-117");
+      await page.getByRole("button", { name: "Place hold" }).click();
+      await page.getByTestId("notice").filter({ hasText: `hold-1 placed on ${OKAFOR}` }).waitFor();
+      const row = page.locator('tr[data-hold="hold-1"]');
+      await row.waitFor();
+      const t = await row.textContent();
+      expect(t.includes(OKAFOR) && t.includes("FCA request 2026-117") && t.includes("in force") && t.includes("by holder"), `the hold is listed: ${t}`);
+    });
+
+    await step("release the hold with a reason; it stays on record", async () => {
+      const row = page.locator('tr[data-hold="hold-1"]');
+      await row.getByRole("button", { name: "Release…" }).click();
+      const reason = row.getByLabel("Reason for releasing hold-1");
+      await until(() => reason.evaluate((el) => el === document.activeElement)); // the reason field takes the focus
+      await reason.fill("request closed");
+      await row.getByRole("button", { name: "Release", exact: true }).click();
+      await page.getByTestId("notice").filter({ hasText: "hold-1 released" }).waitFor();
+      await page.getByText("No hold in force.").waitFor();
+      await page.getByLabel("Show released holds too").check();
+      await row.waitFor();
+      const released = await row.getByTestId("released").textContent();
+      expect(released.includes("by holder"), `released, by whom: ${released}`);
+      expect((await row.getByRole("button", { name: "Release…" }).count()) === 0, "a released hold has no Release");
+      await signOut();
+    });
+
+    await step("an administrator adds a user, changes the roles, disables, enables and removes it", async () => {
+      await signIn("admin");
+      await nav().getByRole("link", { name: "Users and roles" }).click();
+      await page.getByRole("heading", { name: "Users and roles", level: 1 }).waitFor();
+      const table = page.getByTestId("users");
+      await table.locator('tr[data-user="auditor"]').waitFor();
+      await labelled("the users page");
+      await page.getByRole("button", { name: "Add user" }).click();
+      await page.getByRole("alert").filter({ hasText: "Roles: pick at least one" }).waitFor(); // checked in the page
+      await page.getByLabel("Name", { exact: true }).fill("temp.reviewer");
+      await page.getByRole("group", { name: "Roles" }).getByLabel("reviewer").check();
+      await page.getByLabel("Password", { exact: true }).fill("another long passphrase");
+      await page.getByRole("button", { name: "Add user" }).click();
+      await page.getByTestId("users-notice").filter({ hasText: "temp.reviewer added" }).waitFor();
+      const row = table.locator('tr[data-user="temp.reviewer"]');
+      await row.waitFor();
+      expect((await row.getByTestId("roles").textContent()) === "reviewer", "the new user's role");
+      expect((await row.textContent()).includes("by admin"), "made by admin");
+      await row.getByRole("button", { name: "Change roles…" }).click();
+      const roles = row.getByRole("group", { name: "Roles of temp.reviewer" });
+      await roles.getByLabel("reviewer").uncheck();
+      await roles.getByLabel("auditor").check();
+      await row.getByRole("button", { name: "Save roles" }).click();
+      await page.getByTestId("users-notice").filter({ hasText: "temp.reviewer: roles changed" }).waitFor();
+      await until(async () => (await row.getByTestId("roles").textContent()) === "auditor");
+      await row.getByRole("button", { name: "Disable" }).click();
+      await until(async () => (await row.getByTestId("state").textContent()) === "disabled");
+      await row.getByRole("button", { name: "Enable" }).click();
+      await until(async () => (await row.getByTestId("state").textContent()) === "active");
+      await row.getByRole("button", { name: "Remove…" }).click();
+      await row.getByRole("button", { name: "Remove", exact: true }).click();
+      await row.waitFor({ state: "detached" });
+      await page.getByTestId("users-notice").filter({ hasText: "temp.reviewer removed" }).waitFor();
+      // One's own row has no disable or remove (the last administrator must stay).
+      const me = table.locator('tr[data-user="admin"]');
+      expect((await me.getByRole("button", { name: "Remove…" }).count()) === 0, "no Remove for oneself");
+    });
+
+    await step("my API tokens: a token is shown once, listed, and revoked", async () => {
+      await nav().getByRole("link", { name: "My API tokens" }).click();
+      await page.getByRole("heading", { name: "My API tokens", level: 1 }).waitFor();
+      await labelled("the tokens page");
+      await page.getByText("No token.").waitFor();
+      await page.getByLabel("Label").fill("SIEM feed");
+      await page.getByRole("group", { name: /^Scopes/ }).getByLabel("audit.read").check();
+      await page.getByLabel(/^Expires in/).fill("30");
+      await page.getByRole("button", { name: "Make token" }).click();
+      const secret = await page.getByTestId("token-secret").textContent();
+      expect(/^cvt_[0-9a-f]{16}_[0-9a-f]{64}$/.test(secret), `the token is shown: ${secret.slice(0, 12)}…`);
+      const r = await bearerGet(port, "/api/v1/audit?limit=1", secret);
+      expect(r.status === 200, `the token reads the audit trail: ${r.status}`);
+      const id = secret.slice(4, 20);
+      const row = page.locator(`tr[data-token="${id}"]`);
+      await row.waitFor();
+      expect((await row.textContent()).includes("SIEM feed") && !(await row.textContent()).includes(secret), "listed, without its secret");
+      await page.getByRole("button", { name: "Done, hide it" }).click();
+      expect((await page.getByTestId("issued").count()) === 0, "the token is not shown again");
+      await row.getByRole("button", { name: `Revoke ${id}` }).click();
+      await page.getByTestId("tokens-notice").filter({ hasText: `${id} revoked` }).waitFor();
+      await until(async () => (await row.textContent()).includes("revoked"));
+      const after = await bearerGet(port, "/api/v1/audit?limit=1", secret);
+      expect(after.status === 401, `the revoked token is refused: ${after.status}`);
+      await signOut();
+    });
+
+    await step("the importer sees the quarantine with the reasons, and retries with a mapping CSV", async () => {
+      await signIn("importer");
+      await nav().getByRole("link", { name: "Quarantine" }).click();
+      await page.getByRole("heading", { name: "Quarantine", level: 1 }).waitFor();
+      const rows = page.getByTestId("quarantine").locator("tbody tr");
+      await rows.first().waitFor();
+      const texts = await rows.allTextContents();
+      expect(texts.length === 2 && texts.every((t) => t.includes("no participant is mapped to a mailbox")), `both items with the reason: ${texts}`);
+      const retry = page.getByRole("button", { name: "Retry" });
+      if (HAS.retry) {
+        await page.getByLabel(/^Mapping CSV/).setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from("phone,email\n+49 1,nobody\n") });
+        await page.getByTestId("retry-csv-check").getByText(/bad\.csv: \d+ problems?/).waitFor();
+        const csv = "phone,email\n+49 170 1111111,bob@corp.example\n";
+        await page.getByLabel(/^Mapping CSV/).setInputFiles({ name: "bob.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+        await page.getByTestId("retry-csv-check").getByText("bob.csv: 1 row, no problem.").waitFor();
+        await retry.click();
+        await page.getByTestId("notice").filter({ hasText: "2 filed, 0 still in quarantine" }).waitFor();
+        await page.getByText("Nothing in quarantine.").waitFor();
+        expect((await page.getByTestId("retry-result").textContent()).includes("bob@corp.example"), "filed by mailbox");
+      } else expect((await retry.count()) === 0, "no Retry without its route");
+      await signOut();
+    });
+
+    await step("the auditor sees both hold actions with their actor in the audit log", async () => {
+      await signIn("auditor");
+      const links = await nav().getByRole("link").allTextContents();
+      expect(links.includes("Audit log"), `the auditor has the audit log: ${links}`);
+      for (const hidden of ["Content search", "Holds", "Users and roles", "Data connectors", "Quarantine"])
+        expect(!links.includes(hidden), `no ${hidden} for the auditor: ${links}`);
+      await nav().getByRole("link", { name: "Audit log" }).click();
+      await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
+      const table = page.getByTestId("audit");
+      await table.waitFor();
+      await labelled("the audit log");
+      const all = await table.locator("tbody tr").allTextContents();
+      expect(all.some((t) => t.includes("search") && t.includes("ed")), `ed's searches are audited: ${all.slice(0, 5)}`);
+      await page.getByLabel("Since").fill(new Date().toISOString().slice(0, 10));
+      await page.getByLabel("Action").fill("hold.");
+      await page.getByLabel("Actor").fill("holder");
+      await page.getByRole("button", { name: "Show" }).click();
+      await until(async () => (await table.locator("tbody tr").count()) === 2);
+      const rows = await table.locator("tbody tr").allTextContents();
+      expect(rows[0].includes("hold.release") && rows[0].includes("holder") && rows[0].includes("request closed"), `the release, newest first: ${rows[0]}`);
+      expect(rows[1].includes("hold.add") && rows[1].includes("holder") && rows[1].includes(OKAFOR), `the hold: ${rows[1]}`);
+      const status = await page.getByTestId("audit-status").textContent();
+      expect(status.startsWith("2 of 2 events"), `the count: ${status}`);
+    });
+
+    await step("the auditor sees no search, hold or user action", async () => {
+      for (const [p, heading] of [
+        ["/search", "Content search"],
+        ["/holds", "Holds"],
+        ["/users", "Users and roles"],
+        ["/quarantine", "Quarantine"],
+      ]) {
+        await go(p);
+        await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+        await main().getByText("None of your roles allows this page.").waitFor();
+      }
+      for (const action of ["Search", "Place hold", "Release…", "Add user", "Retry"])
+        expect((await page.getByRole("button", { name: action }).count()) === 0, `no ${action} for the auditor`);
+      expect((await page.getByRole("textbox").count()) === 0, "no field to fill");
+      await go("/");
+      await signOut();
+    });
+  } catch (e) {
+    if (!(e instanceof StepFailed)) {
+      failed++;
+      console.log(`FAIL: ${e && e.stack ? e.stack : e}`);
+    }
+  } finally {
+    await browser.close();
+  }
+  check(consoleErrors.length === 0, `no page logged a console error: ${JSON.stringify(consoleErrors)}`);
+  check(responses > 0 && missingCsp.length === 0, `every response carries a CSP (${responses} seen): ${JSON.stringify(missingCsp)}`);
+  check(wrongCsp.length === 0, `pages get the console's CSP and the API its own: ${JSON.stringify(wrongCsp)}`);
+}
+
+// The routes being added to the server, answered in the browser in their shapes (--mock-console).
+async function mockRoutes(page) {
+  const json = (o) => ({ status: 200, contentType: "application/json", headers: { "content-security-policy": "default-src 'none'" }, body: JSON.stringify(o) });
+  let retried = false;
+  await page.route(/\/api\/v1\/search\/explain\?/, (r) => {
+    const u = new URL(r.request().url());
+    r.fulfill(json({ query: u.searchParams.get("q"), zone: u.searchParams.get("tz"), notes: ["kind:message → kind = message", `dates in ${u.searchParams.get("tz")}`] }));
+  });
+  await page.route(/\/api\/v1\/search\/estimate\?/, (r) => r.fulfill(json({ items: 14, bytes: 20480, mailboxes: { [OKAFOR]: { items: 14, bytes: 20480 } } })));
+  await page.route(/\/api\/v1\/items\/\d+\/context\?/, (r) => {
+    const id = Number(/items\/(\d+)/.exec(r.request().url())[1]);
+    const entry = (n) => ({ item: n, author: "Jonas Weber", sent: "2025-09-02T07:00:00Z", kind: "message", text: `message ${n}`, attachments: [], deleted: false });
+    r.fulfill(json({ item: id, conversation: "FX Desk – Frankfurt", before: [id - 2, id - 1].filter((n) => n >= 1).map(entry), item_summary: entry(id), after: [id + 1, id + 2].filter((n) => n <= 18).map(entry) }));
+  });
+  await page.route(/\/api\/v1\/items\/\d+\/eml$/, (r) =>
+    r.fulfill({ status: 200, contentType: "message/rfc822", headers: { "content-security-policy": "default-src 'none'" }, body: "Message-ID: <x@whatsapp.invalid>\r\n\r\nhello\r\n" }));
+  await page.route(/\/api\/v1\/quarantine\/retry$/, (r) => {
+    retried = true;
+    r.fulfill(json({ filed: 2, still_quarantined: 0, per_mailbox: { "bob@corp.example": 2 } }));
+  });
+  await page.route(/\/api\/v1\/quarantine$/, (r) => (retried ? r.fulfill(json({ items: [] })) : r.continue()));
+}
+
+// A GET with an API token, on a connection of its own (a kept-alive one would hold up the
+// service's stop).
+function bearerGet(port, p, token) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path: p, agent: false, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function until(predicate, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeout / 1000} s`);
+}
+
+let code = 1;
+try {
+  await main();
+} catch (e) {
+  failed++;
+  console.log(`FAIL: ${e && e.stack ? e.stack : e}`);
+} finally {
+  const stopped = await stopServer().catch((e) => ({ code: -1, error: String(e) }));
+  check(stopped.code === 0, `SIGTERM stops the service cleanly: ${JSON.stringify(stopped)}`);
+  console.log(`pages_test: ${passed} checks passed, ${failed} failed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  code = failed ? 1 : 0;
+  if (failed || keep) console.log(`kept ${work} (serve.log, screenshots)`);
+  else fs.rmSync(work, { recursive: true, force: true });
+}
+process.exit(code);
