@@ -445,7 +445,8 @@ Result<void> serve(const ServeOptions& options)
     // Meta and load balancers keep connections open; cpp-httplib's default closes one after 5
     // requests, and every reconnect costs a handshake (with TLS, a full one).
     http->set_keep_alive_max_count(1000);
-    http->set_keep_alive_timeout(30);
+    // Not longer: SIGTERM waits for every kept-alive connection (a browser's idle ones too).
+    http->set_keep_alive_timeout(5);
     http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
         if (res.body.empty())
             res.set_content(error_body(res.status == 404 ? "not_found" : "error",
