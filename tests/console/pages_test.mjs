@@ -15,31 +15,13 @@
 // Usage: pages_test.mjs --chatvault BUILD/chatvault [--chromium /usr/bin/chromium] [--keep]
 //        [--mock-console DIR]
 
-import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, "..", "..");
-const EXAMPLES = path.join(ROOT, "examples");
-const require = createRequire(path.join(ROOT, "console", "package.json"));
-const { chromium } = require("playwright-core");
+import { EXAMPLES, PASSWORD, ROOT, Run, arg, expect, sleep } from "./harness.mjs";
 
-const PASSWORD = "a long enough passphrase";
-const CONSOLE_CSP = "default-src 'self'; script-src 'self'";
 const OKAFOR = "m.okafor@bank.example";
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const chatvault = path.resolve(arg("--chatvault", "build/chatvault"));
-const chromiumPath = arg("--chromium", "/usr/bin/chromium");
-const keep = process.argv.includes("--keep");
 
 // The routes this tree's server has (a server test checks openapi.json against them); the
 // console is built from the same list.
@@ -57,16 +39,11 @@ const HAS = {
   retry: Boolean(mockConsole) || has("POST", "/api/v1/quarantine/retry"),
 };
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "cv-pages-"));
-const archive = path.join(work, "archive");
-const env = { ...process.env, CHATVAULT_ACTOR: "test-setup" };
-const t0 = Date.now();
-
-function cli(args, input) {
-  const r = spawnSync(chatvault, args, { input, env, encoding: "utf8", timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`chatvault ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
+const run = new Run("cv-pages-");
+const { work, archive } = run;
+const check = (ok, what) => run.check(ok, what);
+const step = (name, body) => run.step(name, body);
+const cli = (args, input) => run.cli(args, input);
 
 // ---- the service ----------------------------------------------------------------------------
 
@@ -77,136 +54,25 @@ cli(["import", path.join(EXAMPLES, "demo-export"), "--archive", archive, "--tz",
 const stranger = path.join(work, "WhatsApp Chat with +49 170 1111111.txt");
 fs.writeFileSync(stranger, "24/11/2026, 10:00 - +49 170 1111111: the confidential memo is ready\n24/11/2026, 10:01 - +49 170 2222222: thanks\n");
 cli(["import", stranger, "--archive", archive, "--tz", "UTC"]);
-for (const [user, role] of [
+run.addUsers([
   ["importer", "mailbox-import-export"],
   ["admin", "organization-management"],
   ["ed", "ediscovery-manager"],
   ["holder", "compliance-administrator"],
   ["auditor", "auditor"],
-]) {
-  cli(["user", "add", user, "--archive", archive, "--password-stdin", "--role", role], PASSWORD + "\n");
-}
-
-const logPath = path.join(work, "serve.log");
-const logFd = fs.openSync(logPath, "a");
-const server = spawn(chatvault, ["serve", "--archive", archive, "--listen", "127.0.0.1:0", ...(mockConsole ? ["--console", path.resolve(mockConsole)] : [])], {
-  env,
-  stdio: ["ignore", "ignore", logFd],
-});
-let exited = null;
-server.on("exit", (code, signal) => (exited = { code, signal }));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForPort() {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(logPath, "utf8"));
-    if (m) return Number(m[1]);
-    if (exited) throw new Error(`chatvault serve exited: ${fs.readFileSync(logPath, "utf8")}`);
-    await sleep(50);
-  }
-  throw new Error("chatvault serve did not start");
-}
-
-async function stopServer() {
-  if (exited) return exited;
-  server.kill("SIGTERM");
-  const deadline = Date.now() + 60_000;
-  while (!exited && Date.now() < deadline) await sleep(50);
-  if (!exited) {
-    server.kill("SIGKILL");
-    throw new Error("chatvault serve did not stop within 60 s of SIGTERM");
-  }
-  return exited;
-}
-
-// ---- checks and steps -----------------------------------------------------------------------
-
-let failed = 0;
-let passed = 0;
-function check(ok, what) {
-  if (ok) passed++;
-  else {
-    failed++;
-    console.log(`FAIL: ${what}`);
-  }
-  return ok;
-}
-
-let page = null;
-let stepNo = 0;
-// A step either passes or fails the test: on failure its screenshot is saved and the rest,
-// which builds on it, is skipped.
-async function step(name, body) {
-  stepNo++;
-  const started = Date.now();
-  try {
-    await body();
-    passed++;
-    console.log(`ok ${stepNo} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL step ${stepNo} ${name}: ${e && e.stack ? e.stack : e}`);
-    if (page) {
-      const shot = path.join(work, `step-${stepNo}-${name.replace(/[^a-z0-9]+/gi, "-")}.png`);
-      try {
-        await page.screenshot({ path: shot, fullPage: true });
-        console.log(`  screenshot: ${shot}`);
-      } catch (err) {
-        console.log(`  no screenshot: ${err}`);
-      }
-    }
-    throw new StepFailed();
-  }
-}
-class StepFailed extends Error {}
-
-function expect(ok, what) {
-  if (!ok) throw new Error(what);
-}
+]);
+run.serve(mockConsole ? ["--console", path.resolve(mockConsole)] : []);
 
 // ---- the test -------------------------------------------------------------------------------
 
 async function main() {
-  const port = await waitForPort();
+  const port = await run.port();
   const base = `http://127.0.0.1:${port}`;
   console.log(`routes in this tree: ${JSON.stringify(HAS)}`);
 
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-  const consoleErrors = [];
-  const missingCsp = [];
-  const wrongCsp = [];
-  let responses = 0;
   try {
-    const context = await browser.newContext({ baseURL: base, acceptDownloads: true });
-    page = await context.newPage();
+    const page = await run.openBrowser(base, { acceptDownloads: true });
     page.setDefaultTimeout(15_000);
-    page.on("console", (m) => {
-      if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`));
-    page.on("response", async (r) => {
-      if (!r.url().startsWith(base)) return;
-      responses++;
-      const csp = await r.headerValue("content-security-policy");
-      if (!csp) missingCsp.push(`${r.request().method()} ${r.url()} ${r.status()}`);
-      else if (r.url().includes("/api/") ? !csp.startsWith("default-src 'none'") : r.request().resourceType() === "document" && !csp.startsWith(CONSOLE_CSP))
-        wrongCsp.push(`${r.url()}: ${csp}`);
-    });
-
     if (mockConsole) await mockRoutes(page);
     const nav = () => page.getByRole("navigation", { name: "Console" });
     const main = () => page.locator("main");
@@ -516,17 +382,9 @@ async function main() {
       await go("/");
       await signOut();
     });
-  } catch (e) {
-    if (!(e instanceof StepFailed)) {
-      failed++;
-      console.log(`FAIL: ${e && e.stack ? e.stack : e}`);
-    }
   } finally {
-    await browser.close();
+    await run.closeBrowser();
   }
-  check(consoleErrors.length === 0, `no page logged a console error: ${JSON.stringify(consoleErrors)}`);
-  check(responses > 0 && missingCsp.length === 0, `every response carries a CSP (${responses} seen): ${JSON.stringify(missingCsp)}`);
-  check(wrongCsp.length === 0, `pages get the console's CSP and the API its own: ${JSON.stringify(wrongCsp)}`);
 }
 
 // The routes being added to the server, answered in the browser in their shapes (--mock-console).
@@ -574,18 +432,4 @@ async function until(predicate, timeout = 15_000) {
   throw new Error(`timed out after ${timeout / 1000} s`);
 }
 
-let code = 1;
-try {
-  await main();
-} catch (e) {
-  failed++;
-  console.log(`FAIL: ${e && e.stack ? e.stack : e}`);
-} finally {
-  const stopped = await stopServer().catch((e) => ({ code: -1, error: String(e) }));
-  check(stopped.code === 0, `SIGTERM stops the service cleanly: ${JSON.stringify(stopped)}`);
-  console.log(`pages_test: ${passed} checks passed, ${failed} failed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  code = failed ? 1 : 0;
-  if (failed || keep) console.log(`kept ${work} (serve.log, screenshots)`);
-  else fs.rmSync(work, { recursive: true, force: true });
-}
-process.exit(code);
+await run.finish("pages_test", main);
