@@ -6,6 +6,7 @@ CSRF token. Standard library only.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import hmac
 import http.client
@@ -18,6 +19,8 @@ import threading
 import time
 import urllib.parse
 
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
+
 ROLES = [
     "organization-management",
     "mailbox-import-export",
@@ -26,6 +29,14 @@ ROLES = [
     "reviewer",
     "auditor",
 ]
+
+
+def test_args() -> argparse.Namespace:
+    """What every service test takes: --chatvault BUILD/chatvault, and --keep (leave its folder)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chatvault", required=True)
+    ap.add_argument("--keep", action="store_true")
+    return ap.parse_args()
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -114,6 +125,14 @@ class Service:
         if check and r.returncode != 0:
             raise RuntimeError(f"chatvault {' '.join(args)} exited {r.returncode}: {r.stderr}")
         return r
+
+    def import_demo(self, mapped: bool = True) -> None:
+        """Imports examples/demo-export (before start(): the service holds the archive). Mapped:
+        with examples/demo-mapping.csv, every item lands in m.okafor@bank.example; else all wait
+        in quarantine."""
+        mapping = ["--mapping", os.path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE"] if mapped else []
+        self.cli("import", os.path.join(EXAMPLES, "demo-export"), "--archive", self.archive, "--tz", "Europe/Berlin",
+                 *mapping)
 
     def start(self, extra: list[str] | None = None, timeout: float = 60) -> "Service":
         self.log_file = open(self.stderr_path, "ab")

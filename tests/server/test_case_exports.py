@@ -11,7 +11,6 @@ Usage: test_case_exports.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import os
@@ -24,26 +23,21 @@ import zipfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service, wait_for  # noqa: E402
+from service import Checks, Service, test_args, wait_for  # noqa: E402
 
-EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 PASSWORD = "export test passphrase"
 OKAFOR = "m.okafor@bank.example"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-exports-")
     svc = Service(args.chatvault, work, {"ed": (["ediscovery-manager"], PASSWORD),
                                          "rita": (["reviewer"], PASSWORD),
                                          "audit": (["auditor"], PASSWORD),
                                          "comp": (["compliance-administrator"], PASSWORD)})
-    svc.cli("import", os.path.join(EXAMPLES, "demo-export"), "--archive", svc.archive, "--tz", "Europe/Berlin",
-            "--mapping", os.path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE")
+    svc.import_demo()
     svc.start()
     try:
         ed, rita, audit, comp = svc.client(), svc.client(), svc.client(), svc.client()

@@ -10,7 +10,6 @@ Usage: test_items_api.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -22,25 +21,20 @@ import tempfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service, quote  # noqa: E402
+from service import Checks, quote, Service, test_args  # noqa: E402
 
-EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 PASSWORD = "items test passphrase"
 OKAFOR = "m.okafor@bank.example"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-items-")
     svc = Service(args.chatvault, work, {"ed": (["ediscovery-manager"], PASSWORD),
                                          "rita": (["reviewer"], PASSWORD),
                                          "audit": (["auditor"], PASSWORD)})
-    svc.cli("import", os.path.join(EXAMPLES, "demo-export"), "--archive", svc.archive, "--tz", "Europe/Berlin",
-            "--mapping", os.path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE")
+    svc.import_demo()
     # Before the service starts (it locks the archive): the items in order, and one's email.
     found = json.loads(svc.cli("search", "kind:message", "--archive", svc.archive, "--json",
                                "--limit", "100").stdout)["hits"]

@@ -9,7 +9,6 @@ Usage: test_quarantine_retry.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -18,25 +17,21 @@ import tempfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service  # noqa: E402
+from service import Checks, EXAMPLES, Service, test_args  # noqa: E402
 
-EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 PASSWORD = "quarantine test passphrase"
 OKAFOR = "m.okafor@bank.example"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-quarantine-")
     svc = Service(args.chatvault, work, {"imp": (["mailbox-import-export"], PASSWORD),
                                          "ed": (["ediscovery-manager"], PASSWORD),
                                          "audit": (["auditor"], PASSWORD)})
     # No mapping: no participant has a mailbox, every item waits in quarantine.
-    svc.cli("import", os.path.join(EXAMPLES, "demo-export"), "--archive", svc.archive, "--tz", "Europe/Berlin")
+    svc.import_demo(mapped=False)
     svc.start()
     try:
         imp, ed, audit = svc.client(), svc.client(), svc.client()

@@ -10,7 +10,6 @@ Usage: test_retention_api.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -20,25 +19,20 @@ import time
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service  # noqa: E402
+from service import Checks, Service, test_args  # noqa: E402
 
-EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 PASSWORD = "retention test passphrase"
 OKAFOR = "m.okafor@bank.example"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-retention-")
     svc = Service(args.chatvault, work, {"comp": (["compliance-administrator"], PASSWORD),
                                          "ed": (["ediscovery-manager"], PASSWORD),
                                          "audit": (["auditor"], PASSWORD)})
-    svc.cli("import", os.path.join(EXAMPLES, "demo-export"), "--archive", svc.archive, "--tz", "Europe/Berlin",
-            "--mapping", os.path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE")
+    svc.import_demo()
     svc.start()
     try:
         comp, ed, audit = svc.client(), svc.client(), svc.client()

@@ -11,7 +11,6 @@ Usage: test_review.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -20,19 +19,15 @@ import tempfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service  # noqa: E402
+from service import Checks, Service, test_args  # noqa: E402
 
-EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 PASSWORD = "review test passphrase"
 OKAFOR = "m.okafor@bank.example"
 BOB = "bob@corp.example"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-review-")
     svc = Service(args.chatvault, work, {"ed": (["ediscovery-manager"], PASSWORD),
@@ -40,8 +35,7 @@ def main() -> int:
                                          "rolf": (["reviewer"], PASSWORD),
                                          "audit": (["auditor"], PASSWORD)})
     # The demo export: every item lands in m.okafor's mailbox (the member the CSV maps).
-    svc.cli("import", os.path.join(EXAMPLES, "demo-export"), "--archive", svc.archive, "--tz", "Europe/Berlin",
-            "--mapping", os.path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE")
+    svc.import_demo()
     # Another custodian's chat, outside the case.
     other = os.path.join(work, "WhatsApp Chat with Bob.txt")
     with open(other, "w", encoding="utf-8") as f:

@@ -16,7 +16,6 @@ Usage: test_routes.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -26,7 +25,7 @@ import tempfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import ROLES, Checks, Client, Service  # noqa: E402
+from service import Checks, Client, ROLES, Service, test_args  # noqa: E402
 
 # The documented role table (src/server/auth/auth.hpp, README "Roles"), written out again.
 ALL = {
@@ -72,10 +71,7 @@ def body_for(method: str, path: str):
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-routes-")
     users = {f"u-{role}": ([role], PASSWORD) for role in ROLES}

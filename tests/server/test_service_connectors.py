@@ -11,7 +11,6 @@ Usage: test_service_connectors.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -22,17 +21,13 @@ import zipfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service, wait_for  # noqa: E402
+from service import Checks, EXAMPLES, Service, test_args, wait_for  # noqa: E402
 
-EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 PASSWORD = "another long passphrase"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-connectors-")
     drop = os.path.join(work, "drop")

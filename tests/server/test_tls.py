@@ -9,7 +9,6 @@ Usage: test_tls.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import warnings
 import http.client
 import json
@@ -24,7 +23,7 @@ import tempfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service  # noqa: E402
+from service import Checks, Service, test_args  # noqa: E402
 
 PASSWORD = "tls test passphrase"
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # ssl.TLSVersion.TLSv1_1: the point of the test
@@ -53,10 +52,7 @@ def https(port: int, cert: str, method: str, path: str, body=None, version=None,
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-tls-")
     cert, key = make_cert(work, "server")

@@ -17,7 +17,6 @@ Usage: test_webhooks.py --chatvault BUILD/chatvault [--keep]
 
 from __future__ import annotations
 
-import argparse
 import base64
 import concurrent.futures
 import json
@@ -31,7 +30,7 @@ import time
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from service import Checks, Service, quote, sign, wait_for  # noqa: E402
+from service import Checks, quote, Service, sign, test_args, wait_for  # noqa: E402
 
 PASSWORD = "a long admin passphrase 1"
 APP_SECRET = "app-secret-7f3a9c1e55d2"
@@ -111,10 +110,7 @@ def every_type(t0: int) -> list[tuple[str, bytes, str | None]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chatvault", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
+    args = test_args()
     c = Checks()
     work = tempfile.mkdtemp(prefix="cv-webhooks-")
     responses: list = []
