@@ -118,13 +118,15 @@ export const connectors = {
 // by the server, never returned).
 export interface NewConnector {
   name: string;
-  kind: "drop-folder" | "http-pull";
+  kind: "drop-folder" | "http-pull" | "cloud-api";
   folder?: string;
   settle_seconds?: number;
   url?: string;
   auth?: "none" | "basic" | "bearer";
   username?: string;
-  schedule: string;
+  phone_number_id?: string;
+  graph_base_url?: string;
+  schedule?: string;
   time_zone: string;
   automatic_mapping: boolean;
   mapping_csv?: string;
@@ -367,4 +369,107 @@ export const tokens = {
   create: (label: string, scopes: string[], expires_in_days: number) =>
     call<Token>("POST", "/api/v1/tokens", { label, scopes, expires_in_days }),
   revoke: (id: string) => call<void>("DELETE", `/api/v1/tokens/${enc(id)}`),
+};
+
+// ---- connector settings (edit) --------------------------------------------------------------
+
+// A connector as stored (GET /api/v1/connectors/{name}): every setting, secrets only as
+// "set"/"unset".
+export interface ConnectorSettings extends Connector {
+  settle_seconds?: number;
+  url?: string;
+  auth?: "none" | "basic" | "bearer";
+  username?: string;
+  phone_number_id?: string;
+  graph_base_url?: string;
+  automatic_mapping: boolean;
+  mapping_csv: string;
+  default_region: string;
+  owners: string[];
+  time_zone: string;
+  paused: boolean;
+  secrets: Record<string, "set" | "unset">;
+}
+
+// PUT replaces every setting but the kind (kept), `created` and the checkpoint; a secret left
+// out of `secrets` is kept as it is.
+export const changeConnector = (c: NewConnector & { paused?: boolean }) =>
+  call<ConnectorSettings>("PUT", `/api/v1/connectors/${enc(c.name)}`, c);
+
+export const getConnectorSettings = (name: string) =>
+  call<ConnectorSettings>("GET", `/api/v1/connectors/${enc(name)}`);
+
+// The address Meta posts a Cloud API connector's notifications to (and verifies with GET).
+export const webhookUrl = (name: string) => `${location.origin}/webhooks/cloud-api/${enc(name)}`;
+
+// ---- retention ------------------------------------------------------------------------------
+
+export type RetentionAction = "retain" | "delete" | "retain-then-delete";
+export type PeriodUnit = "days" | "months" | "years";
+
+export interface RetentionPolicy {
+  id: string;
+  name: string;
+  action: RetentionAction;
+  period: { count: number; unit: PeriodUnit } | null; // null: forever (retain only)
+  basis: "sent" | "imported";
+  scope: { mailboxes: string[]; folders: string[]; kinds: string[] };
+  locked: boolean;
+}
+
+// The body of POST and PUT: period as text ("7 years", "forever"); `lock: true` locks for good.
+export interface PolicyChange {
+  id?: string;
+  name: string;
+  action: RetentionAction;
+  period: string;
+  basis: "sent" | "imported";
+  scope: { mailboxes: string[]; folders: string[]; kinds: string[] };
+  lock?: boolean;
+}
+
+export interface Disposable {
+  item: number;
+  mailbox: string;
+  policy: string;
+  last_placement: boolean;
+  delete_at: string | null;
+  reasons: string[];
+  rejected: { by: string; at: string; reason: string } | null;
+}
+
+export interface RetentionReview {
+  now: string;
+  placements: number;
+  held: number;
+  dispose: Disposable[];
+}
+
+export interface Placement {
+  item: number;
+  mailbox: string;
+}
+
+export interface ApplyResult {
+  disposed: (Placement & { policy: string })[];
+  not_disposed: Placement[];
+  rejected: number;
+  removed: { placements?: number; items?: number; attachments?: number; bytes_released?: number };
+}
+
+export const RETENTION_ROUTES = {
+  review: "GET /api/v1/retention/review",
+  apply: "POST /api/v1/retention/apply",
+};
+
+export const retention = {
+  policies: () =>
+    call<{ policies: RetentionPolicy[] }>("GET", "/api/v1/retention/policies").then((r) => r.policies),
+  add: (p: PolicyChange) => call<RetentionPolicy>("POST", "/api/v1/retention/policies", p),
+  change: (id: string, p: PolicyChange) => call<RetentionPolicy>("PUT", `/api/v1/retention/policies/${enc(id)}`, p),
+  remove: (id: string) => call<void>("DELETE", `/api/v1/retention/policies/${enc(id)}`),
+  // A dry run (audited as retention.run): what a disposition would dispose of now, and why.
+  review: () => optional<RetentionReview>(RETENTION_ROUTES.review, "GET", "/api/v1/retention/review"),
+  apply: (approve: Placement[], reject: (Placement & { reason: string })[]) =>
+    optional<ApplyResult>(RETENTION_ROUTES.apply, "POST", "/api/v1/retention/apply", { approve, reject }),
 };

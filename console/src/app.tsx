@@ -9,6 +9,8 @@ import { HoldsPage } from "./holds";
 import { AuditPage } from "./audit";
 import { TokensPage, UsersPage } from "./users";
 import { QuarantinePage } from "./quarantine";
+import { EditConnector } from "./connector_edit";
+import { RetentionPage } from "./retention";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -26,6 +28,7 @@ const AREAS: Area[] = [
   { path: "/holds", label: "Holds", permission: "holds.read", api: "/api/v1/holds" },
   { path: "/quarantine", label: "Quarantine", permission: "quarantine.read", api: "/api/v1/quarantine" },
   { path: "/audit", label: "Audit log", permission: "audit.read", api: "/api/v1/audit" },
+  { path: "/retention", label: "Retention", permission: "retention.read", api: "/api/v1/retention/policies" },
   { path: "/users", label: "Users and roles", permission: "users.read", api: "/api/v1/users" },
   { path: "/tokens", label: "My API tokens", permission: "tokens.own", api: "/api/v1/tokens" },
 ];
@@ -71,8 +74,10 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     page = may("connectors.manage") ? <AddConnector /> : <NoAccess label="Add a connector" />;
   else if (current.path === "/") page = <Overview session={session} areas={areas} />;
   else if (current.path === "/connectors") {
-    const name = path.split("/")[2];
-    page = name ? (
+    const [, , name, sub] = path.split("/");
+    if (sub === "edit")
+      page = may("connectors.manage") ? <EditConnector name={decodeURIComponent(name)} /> : <NoAccess label="Edit a connector" />;
+    else page = name ? (
       <ConnectorDetail name={decodeURIComponent(name)} session={session} />
     ) : (
       <ConnectorsPage session={session} />
@@ -83,6 +88,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
   } else if (current.path === "/holds") page = <HoldsPage session={session} />;
   else if (current.path === "/audit") page = <AuditPage />;
   else if (current.path === "/quarantine") page = <QuarantinePage session={session} />;
+  else if (current.path === "/retention") page = <RetentionPage session={session} />;
   else if (current.path === "/users") page = <UsersPage session={session} />;
   else if (current.path === "/tokens") page = <TokensPage session={session} />;
   else page = <Planned area={current} />;

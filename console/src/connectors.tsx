@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, Connector, Progress, Run, Session, connectors } from "./api";
+import { ApiError, Connector, Progress, Run, Session, connectors, webhookUrl } from "./api";
 import { linkHandler, navigate } from "./router";
 
 const POLL_MS = 1000;
@@ -84,7 +84,7 @@ function LastRun({ run }: { run: Run | null }) {
   );
 }
 
-// Run now / pause / resume / delete, each shown only when the user's role allows it.
+// Run now / pause / resume / edit / delete, each shown only when the user's role allows it.
 function Actions({ c, session, onDone }: { c: Connector; session: Session; onDone: (msg: string) => void }) {
   const canRun = session.permissions.includes("connectors.run");
   const canManage = session.permissions.includes("connectors.manage");
@@ -158,6 +158,15 @@ function Actions({ c, session, onDone }: { c: Connector; session: Session; onDon
             Pause
           </button>
         ))}
+      {canManage && (
+        <a
+          class="button secondary"
+          href={`/connectors/${encodeURIComponent(c.name)}/edit`}
+          onClick={linkHandler(`/connectors/${encodeURIComponent(c.name)}/edit`)}
+        >
+          Edit…
+        </a>
+      )}
       {canManage && (
         <button type="button" class="secondary" disabled={busy} onClick={() => setConfirming(true)}>
           Delete…
@@ -323,8 +332,19 @@ export function ConnectorDetail({ name, session }: { name: string; session: Sess
                 </dd>
               </>
             )}
-            <dt>Schedule</dt>
-            <dd>{c.schedule ?? "—"}</dd>
+            {c.kind === "cloud-api" ? (
+              <>
+                <dt>Webhook URL</dt>
+                <dd>
+                  <code data-testid="webhook-url">{webhookUrl(c.name)}</code>
+                </dd>
+              </>
+            ) : (
+              <>
+                <dt>Schedule</dt>
+                <dd>{c.schedule ?? "—"}</dd>
+              </>
+            )}
             <dt>Status</dt>
             <dd>
               <Status c={c} />

@@ -170,6 +170,20 @@ export class Run {
     return page;
   }
 
+  /// Runs `body`, which makes the server refuse a request on purpose (a locked policy weakened):
+  /// Chromium logs every 4xx answer as a console error, so errors matching `pattern` (e.g.
+  /// /status of 409/) are taken as expected during `body`, and at least one must come; any
+  /// other console error still fails the test.
+  async expectingRefusal(pattern, body) {
+    const before = this.consoleErrors.length;
+    await body();
+    const deadline = Date.now() + 5_000;
+    while (!this.consoleErrors.slice(before).some((e) => pattern.test(e)) && Date.now() < deadline) await sleep(50);
+    const during = this.consoleErrors.splice(before);
+    this.consoleErrors.push(...during.filter((e) => !pattern.test(e)));
+    expect(during.some((e) => pattern.test(e)), `the browser saw the refused request (${pattern}): ${JSON.stringify(during)}`);
+  }
+
   /// Closes the browser and checks what it recorded: no console error, a CSP on every response.
   async closeBrowser() {
     if (!this.browser) return;
@@ -205,4 +219,23 @@ export class Run {
     }
     process.exit(code);
   }
+}
+
+/// The API as a script would call it, signed in as `user`: (method, path, body) → Response.
+/// For setting up what a page then shows, and for checking that the server agrees with it.
+export async function apiSession(base, user) {
+  const r = await fetch(`${base}/api/v1/session`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user, password: PASSWORD }),
+  });
+  if (r.status !== 200) throw new Error(`API sign-in of ${user}: ${r.status}`);
+  const cookie = /cv_session=[^;]*/.exec(r.headers.get("set-cookie"))[0];
+  const { csrf_token } = await r.json();
+  return (method, p, body) =>
+    fetch(`${base}${p}`, {
+      method,
+      headers: { Cookie: cookie, "X-CSRF-Token": csrf_token, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 }

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 // The console's compliance pages in a real browser (Playwright's playwright-core driving
 // Debian's chromium headless) against a real `chatvault serve` on 127.0.0.1, over an archive
-// into which the CLI imported the demo export before the service started (every item lands in
+// into which the CLI imported the demo export before the service started (its items land in
 // m.okafor@bank.example). An eDiscovery manager searches, builds a condition, pages, and opens
 // an item in its conversation; a compliance administrator puts the mailbox on hold, sees it
 // listed and releases it; an auditor finds both actions with their actor in the audit log and
-// sees no search, hold or user action; an administrator adds a user, changes the roles,
-// disables, enables and removes it, and makes and revokes an API token. Routes that a server
+// sees no search, hold or user action (nor retention); an administrator adds a user, changes the roles,
+// disables, enables and removes it, and makes and revokes an API token. Retention: the
+// compliance administrator adds a policy, locks it, sees the server refuse to weaken it, and
+// reviews a disposition (a June 2025 chat placed in Okafor's and Weber's mailboxes, Okafor's
+// held): approves two of Weber's placements and rejects two, and the API agrees. Connectors:
+// the importer edits one (folder, schedule, a mapping CSV checked by line), adds a Cloud API
+// connector through the wizard (its webhook URL answers Meta's handshake) and edits it with its
+// secrets kept; the importer sees no retention action. Routes that a server
 // may not have yet (explain, estimate, an item's context and .eml, quarantine retry) are
 // exercised when src/server/openapi.json lists them, and checked hidden when it does not.
 // Every step asserts what the page shows and saves a screenshot when it fails; no page may log
@@ -19,9 +25,10 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 
-import { EXAMPLES, PASSWORD, ROOT, Run, arg, expect, sleep } from "./harness.mjs";
+import { EXAMPLES, PASSWORD, ROOT, Run, apiSession, arg, expect, sleep } from "./harness.mjs";
 
 const OKAFOR = "m.okafor@bank.example";
+const WEBER = "jonas.weber@bank.example";
 
 // The routes this tree's server has (a server test checks openapi.json against them); the
 // console is built from the same list.
@@ -50,6 +57,16 @@ const cli = (args, input) => run.cli(args, input);
 cli(["init", "--archive", archive]);
 cli(["import", path.join(EXAMPLES, "demo-export"), "--archive", archive, "--tz", "Europe/Berlin",
   "--mapping", path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE"]);
+// A chat between two mapped numbers (June 2025): each item is placed in both mailboxes, so a
+// retention policy over both can dispose of Weber's placements while a hold keeps Okafor's.
+const pair = path.join(work, "WhatsApp Chat with +49 151 23456789.txt");
+fs.writeFileSync(pair, [
+  "10/06/2025, 09:00 - +49 151 23456789: Nordhafen wants the forward rolled",
+  "10/06/2025, 09:02 - +44 7700 900461: fine, same size",
+  "10/06/2025, 09:05 - +49 151 23456789: booked under FX-2025-0611",
+  "11/06/2025, 17:30 - +44 7700 900461: confirmation sent",
+].join("\n") + "\n");
+cli(["import", pair, "--archive", archive, "--tz", "UTC", "--mapping", path.join(EXAMPLES, "demo-mapping.csv"), "--default-region", "DE"]);
 // A chat whose participants no mapping knows yet: it waits in quarantine.
 const stranger = path.join(work, "WhatsApp Chat with +49 170 1111111.txt");
 fs.writeFileSync(stranger, "24/11/2026, 10:00 - +49 170 1111111: the confidential memo is ready\n24/11/2026, 10:01 - +49 170 2222222: thanks\n");
@@ -344,7 +361,7 @@ async function main() {
       await signIn("auditor");
       const links = await nav().getByRole("link").allTextContents();
       expect(links.includes("Audit log"), `the auditor has the audit log: ${links}`);
-      for (const hidden of ["Content search", "Holds", "Users and roles", "Data connectors", "Quarantine"])
+      for (const hidden of ["Content search", "Holds", "Users and roles", "Data connectors", "Quarantine", "Retention"])
         expect(!links.includes(hidden), `no ${hidden} for the auditor: ${links}`);
       await nav().getByRole("link", { name: "Audit log" }).click();
       await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
@@ -371,14 +388,292 @@ async function main() {
         ["/holds", "Holds"],
         ["/users", "Users and roles"],
         ["/quarantine", "Quarantine"],
+        ["/retention", "Retention"],
       ]) {
         await go(p);
         await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
         await main().getByText("None of your roles allows this page.").waitFor();
       }
-      for (const action of ["Search", "Place hold", "Release…", "Add user", "Retry"])
+      for (const action of ["Search", "Place hold", "Release…", "Add user", "Retry", "Add policy", "Run disposition review"])
         expect((await page.getByRole("button", { name: action }).count()) === 0, `no ${action} for the auditor`);
       expect((await page.getByRole("textbox").count()) === 0, "no field to fill");
+      await go("/");
+      await signOut();
+    });
+
+    // ---- retention: policies, the preservation lock, the disposition review ----------------------
+
+    const policyRow = (id) => page.getByTestId("policies").locator(`tr[data-policy="${id}"]`);
+    // One API session for every check of what the server has (each sign-in counts against the
+    // service's limit of ten a minute from one address).
+    const adminApi = await apiSession(base, "admin");
+    const storedPolicy = async (id) =>
+      (await (await adminApi("GET", "/api/v1/retention/policies")).json()).policies.find((p) => p.id === id);
+
+    await step("a compliance administrator adds a retention policy and locks it", async () => {
+      await signIn("holder");
+      const links = await nav().getByRole("link").allTextContents();
+      expect(links.includes("Retention"), `Retention in the navigation: ${links}`);
+      await nav().getByRole("link", { name: "Retention" }).click();
+      await page.getByRole("heading", { name: "Retention", level: 1 }).waitFor();
+      await page.getByText("No retention policy: every item is kept.").waitFor();
+      await page.getByRole("button", { name: "Add policy" }).click();
+      await labelled("the policy form");
+      // Checked in the page first: the ID is needed.
+      await page.getByRole("button", { name: "Add policy" }).click();
+      await page.getByRole("alert").filter({ hasText: "ID:" }).waitFor();
+      await page.getByLabel("ID", { exact: true }).fill("fx-1y");
+      await page.getByLabel("Name (optional)").fill("FX desk chats");
+      await page.getByLabel("Action", { exact: true }).selectOption("retain-then-delete");
+      await page.getByLabel("Period", { exact: true }).fill("1");
+      await page.getByLabel("Period unit").selectOption("years");
+      await page.getByLabel("the date the message was sent").check();
+      await page.getByLabel(/^Mailboxes/).fill(`${OKAFOR}\n${WEBER}`);
+      await page.getByRole("button", { name: "Add policy" }).click();
+      await page.getByTestId("notice").filter({ hasText: "Policy fx-1y added" }).waitFor();
+      const row = policyRow("fx-1y");
+      await row.waitFor();
+      const t = await row.textContent();
+      expect(t.includes("retain-then-delete") && t.includes("1 year from the sent date") && t.includes(WEBER) && t.includes("not locked"), `the policy is listed: ${t}`);
+      const stored = await storedPolicy("fx-1y");
+      expect(stored && stored.locked === false && stored.period.count === 1 && stored.period.unit === "years" && stored.scope.mailboxes.length === 2,
+        `the server has it, unlocked: ${JSON.stringify(stored)}`);
+
+      await row.getByRole("button", { name: "Edit…" }).click();
+      await page.getByLabel("Preservation lock").check();
+      await page.getByRole("button", { name: "Save and lock" }).click();
+      await page.getByTestId("notice").filter({ hasText: "Policy fx-1y changed and locked" }).waitFor();
+      await until(async () => (await row.getByTestId("lock").textContent()) === "Locked");
+      expect((await row.getByRole("button", { name: "Delete…" }).count()) === 0, "a locked policy has no Delete");
+      expect((await storedPolicy("fx-1y")).locked === true, "the server has it locked");
+    });
+
+    await step("weakening the locked policy is refused by the server, and the page says why", async () => {
+      const row = policyRow("fx-1y");
+      await row.getByRole("button", { name: "Make stricter…" }).click();
+      const form = page.getByTestId("policy-form");
+      await form.getByTestId("locked-note").waitFor();
+      expect((await form.getByLabel("Preservation lock").count()) === 0, "no way to unlock a locked policy");
+      expect((await page.getByLabel("Period", { exact: true }).inputValue()) === "1", "the form has the stored period");
+      await page.getByLabel("Period", { exact: true }).fill("6");
+      await page.getByLabel("Period unit").selectOption("months");
+      const refusal = page.getByTestId("policy-error");
+      await run.expectingRefusal(/status of 409/, async () => {
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await refusal.waitFor();
+      });
+      const why = await refusal.textContent();
+      expect(why.startsWith("The server refused it:") && /locked|stricter|shorter/i.test(why), `the refusal is shown with its reason: ${why}`);
+      const stored = await storedPolicy("fx-1y");
+      expect(stored.period.count === 1 && stored.period.unit === "years" && stored.locked, `the server kept the policy: ${JSON.stringify(stored)}`);
+      await page.getByRole("button", { name: "Cancel" }).click();
+      await form.waitFor({ state: "detached" });
+      // An unlocked policy can be deleted (after a question).
+      await page.getByRole("button", { name: "Add policy" }).click();
+      await page.getByLabel("ID", { exact: true }).fill("scratch");
+      await page.getByLabel("Action", { exact: true }).selectOption("retain");
+      await page.getByLabel("Retain forever").check();
+      await page.getByRole("button", { name: "Add policy" }).click();
+      await page.getByTestId("notice").filter({ hasText: "Policy scratch added" }).waitFor();
+      expect((await policyRow("scratch").textContent()).includes("forever"), "retain-only forever is listed");
+      await policyRow("scratch").getByRole("button", { name: "Delete…" }).click();
+      await policyRow("scratch").getByRole("button", { name: "Delete", exact: true }).click();
+      await page.getByTestId("notice").filter({ hasText: "Policy scratch deleted" }).waitFor();
+      await policyRow("scratch").waitFor({ state: "detached" });
+      expect((await storedPolicy("scratch")) === undefined, "the server has no scratch policy");
+    });
+
+    let disposable = [];
+    await step("the disposition review lists Weber's due placements and none of the held mailbox", async () => {
+      // Okafor's mailbox on hold: every placement in it is kept, whatever the policy says.
+      await nav().getByRole("link", { name: "Holds" }).click();
+      await page.getByLabel("Mailbox").fill(OKAFOR);
+      await page.getByLabel("Reason", { exact: true }).fill("complaint 42");
+      await page.getByRole("button", { name: "Place hold" }).click();
+      await page.getByTestId("notice").filter({ hasText: `placed on ${OKAFOR}` }).waitFor();
+      await nav().getByRole("link", { name: "Retention" }).click();
+      await page.getByRole("button", { name: "Run disposition review" }).click();
+      const summary = await page.getByTestId("review-summary").textContent();
+      const rows = page.getByTestId("disposable").locator("tbody tr");
+      await rows.first().waitFor();
+      disposable = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-placement")));
+      // The June 2025 chat is more than a year old; the FX desk's items are Okafor's only.
+      expect(disposable.length === 4 && disposable.every((k) => k.endsWith(`|${WEBER}`)), `only Weber's four placements: ${disposable}`);
+      const held = Number(/(\d+) held/.exec(summary)?.[1]);
+      expect(held >= 22, `Okafor's placements are counted as held: ${summary}`);
+      const text = await rows.first().textContent();
+      expect(text.includes("fx-1y") && text.includes("to dispose of") && /policy fx-1y/.test(text), `the policy and its reason: ${text}`);
+      const api = await (await adminApi("GET", "/api/v1/retention/review")).json();
+      const keys = api.dispose.map((d) => `${d.item}|${d.mailbox}`).sort();
+      expect(JSON.stringify(keys) === JSON.stringify([...disposable].sort()), `the page lists what the API says: ${keys}`);
+      expect(!api.dispose.some((d) => d.mailbox === OKAFOR), "the server offers nothing of the held mailbox");
+    });
+
+    await step("approve two placements and reject two; the page and the API agree afterwards", async () => {
+      const table = page.getByTestId("disposable");
+      const [a, b, c, d] = disposable;
+      for (const k of [a, b]) await table.locator(`tr[data-placement="${k}"]`).getByRole("checkbox").check();
+      await page.getByTestId("selected-count").filter({ hasText: "2 selected" }).waitFor();
+      await page.getByRole("button", { name: "Approve selected…" }).click();
+      const confirm = page.getByRole("group", { name: "Dispose of the selected placements?" });
+      await confirm.getByText("Dispose of 2 placements now? This cannot be undone.").waitFor();
+      await confirm.getByRole("button", { name: "Dispose" }).click();
+      await page.getByTestId("apply-result").filter({ hasText: "Disposed of 2 placements" }).waitFor();
+      await until(async () => (await table.locator("tbody tr").count()) === 2);
+      // Rejecting needs a reason.
+      await page.getByLabel("Select every placement").check();
+      await page.getByRole("button", { name: "Reject selected" }).click();
+      await page.getByRole("alert").filter({ hasText: "Reason for rejecting" }).waitFor();
+      await page.getByLabel(/^Reason for rejecting/).fill("needed for complaint 42");
+      await page.getByRole("button", { name: "Reject selected" }).click();
+      await page.getByTestId("apply-result").filter({ hasText: "2 rejected" }).waitFor();
+      await until(async () => (await table.getByTestId("decision").allTextContents()).every((t) => t === "rejected by holder: needed for complaint 42"));
+      const shown = await table.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-placement")));
+      expect(JSON.stringify([...shown].sort()) === JSON.stringify([c, d].sort()), `the rejected two are listed, the disposed two gone: ${shown}`);
+      const api = await (await adminApi("GET", "/api/v1/retention/review")).json();
+      const keys = api.dispose.map((x) => `${x.item}|${x.mailbox}`).sort();
+      expect(JSON.stringify(keys) === JSON.stringify([c, d].sort()), `the API lists the same two: ${keys}`);
+      expect(api.dispose.every((x) => x.rejected && x.rejected.by === "holder" && x.rejected.reason === "needed for complaint 42"), "the API has them rejected, by whom and why");
+      const boxes = (await (await adminApi("GET", "/api/v1/mailboxes")).json()).mailboxes;
+      const weber = boxes.find((m) => m.address === WEBER);
+      expect(weber && weber.items === 2, `Weber's mailbox kept two of its four items: ${JSON.stringify(boxes)}`);
+      await signOut();
+    });
+
+    // ---- connectors: editing one, and a Cloud API connector through the wizard ------------------
+
+    const dropA = path.join(work, "drop-a");
+    const dropB = path.join(work, "drop-b");
+    fs.mkdirSync(dropA);
+    fs.mkdirSync(dropB);
+    const demoCsv = fs.readFileSync(path.join(EXAMPLES, "demo-mapping.csv"), "utf8");
+    const made = await adminApi("POST", "/api/v1/connectors", {
+      name: "branch-drop", kind: "drop-folder", folder: dropA, schedule: "every 1h", time_zone: "Europe/Berlin",
+      mapping_csv: demoCsv, default_region: "DE",
+    });
+    check(made.status === 201, `a drop-folder connector is added through the API: ${made.status}`);
+    const storedConnector = async (name) => (await adminApi("GET", `/api/v1/connectors/${name}`)).json();
+
+    await step("the importer edits a connector: folder, schedule and a new mapping CSV checked by line", async () => {
+      await signIn("importer");
+      await nav().getByRole("link", { name: "Data connectors" }).click();
+      const row = page.locator('tr[data-connector="branch-drop"]');
+      await row.getByRole("link", { name: "Edit…" }).click();
+      await page.getByRole("heading", { name: "Edit branch-drop", level: 1 }).waitFor();
+      expect(page.url() === `${base}/connectors/branch-drop/edit`, `the edit page has an address: ${page.url()}`);
+      await labelled("the edit page");
+      expect((await page.getByLabel("Folder", { exact: true }).inputValue()) === dropA, "the form has the stored folder");
+      expect((await page.getByLabel("Schedule", { exact: true }).inputValue()) === "every 1h", "and the stored schedule");
+      await page.getByTestId("csv-check").getByText("the stored mapping CSV: 2 rows, no problem.").waitFor();
+      await page.getByLabel("Folder", { exact: true }).fill(dropB);
+      await page.getByLabel("Schedule", { exact: true }).fill("cron: 0 2 * * *");
+      const bad = "phone,email\n+49 170 1111111,bob@corp.example\n+49 1,nobody\n";
+      await page.getByLabel(/^Replace the mapping CSV/).setInputFiles({ name: "branch.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+      const csvCheck = page.getByTestId("csv-check");
+      await csvCheck.getByText(/^branch\.csv: 2 problems/).waitFor();
+      const lines = await csvCheck.getByRole("listitem").allTextContents();
+      expect(lines.length === 2 && lines.every((l) => l.startsWith("Line 3:")), `each problem with its line: ${lines}`);
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.getByRole("alert").filter({ hasText: "The mapping CSV has problems" }).waitFor();
+      expect((await storedConnector("branch-drop")).folder === dropA, "nothing is saved while the CSV has problems");
+      const good = "phone,email\n+49 170 1111111,bob@corp.example\n+44 7700 900461,m.okafor@bank.example\n+49 151 23456789,jonas.weber@bank.example\n";
+      await page.getByLabel(/^Replace the mapping CSV/).setInputFiles({ name: "branch.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+      await csvCheck.getByText("branch.csv: 3 rows, no problem.").waitFor();
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.getByRole("heading", { name: "branch-drop", exact: true, level: 1 }).waitFor();
+      const facts = await page.locator("dl.facts").textContent();
+      expect(facts.includes(dropB) && facts.includes("cron: 0 2 * * *"), `the detail shows the new settings: ${facts}`);
+      const stored = await storedConnector("branch-drop");
+      expect(stored.folder === dropB && stored.schedule === "cron: 0 2 * * *" && stored.mapping_csv === good && stored.default_region === "DE" && stored.time_zone === "Europe/Berlin",
+        `the server has the new settings: ${JSON.stringify(stored).slice(0, 400)}`);
+    });
+
+    const verifyToken = "verify-me-7f3a9c";
+    // Meta's verification handshake against the URL the page showed: the challenge comes back
+    // only when the token is the connector's.
+    async function handshake(url, token) {
+      const u = new URL(url);
+      u.search = new URLSearchParams({ "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1158201444" }).toString();
+      return plainGet(u);
+    }
+    let webhook = "";
+
+    await step("add a Cloud API connector through the wizard; the finish page shows its webhook URL", async () => {
+      await page.getByRole("link", { name: "← Data connectors" }).click();
+      await page.getByRole("link", { name: "Add connector" }).click();
+      await page.getByLabel("I accept these terms").check();
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("heading", { name: /: Source$/ }).waitFor();
+      await page.getByLabel("Name", { exact: true }).fill("wa-business");
+      await page.getByLabel(/^WhatsApp Business Cloud API/).check();
+      expect((await page.getByLabel("Schedule", { exact: true }).count()) === 0, "a Cloud API connector has no schedule");
+      await labelled("the Cloud API source step");
+      await page.getByRole("button", { name: "Next" }).click();
+      const alert = page.getByRole("alert").filter({ hasText: "Phone number ID" });
+      await alert.waitFor();
+      const said = await alert.textContent();
+      expect(said.includes("App secret: needed") && said.includes("Verify token: needed"), `the required secrets are asked for: ${said}`);
+      await page.getByLabel("Phone number ID").fill("106540352242922");
+      expect((await page.getByLabel("Graph API base URL").inputValue()) === "https://graph.facebook.com", "Graph's URL by default");
+      await page.getByLabel("App secret").fill("app-secret-0123456789");
+      await page.getByLabel("Verify token").fill(verifyToken);
+      await page.getByLabel(/^Access token/).fill("EAAG-access-token");
+      for (const label of ["App secret", "Verify token", /^Access token/])
+        expect((await page.getByLabel(label).getAttribute("type")) === "password", `${label} is masked`);
+      await page.getByLabel(/^Time zone/).fill("UTC");
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("heading", { name: /: User mapping$/ }).waitFor();
+      await page.getByLabel(/^Default region/).fill("DE");
+      await page.getByLabel(/^Mapping CSV/).setInputFiles(path.join(EXAMPLES, "demo-mapping.csv"));
+      await page.getByTestId("csv-check").getByText("demo-mapping.csv: 2 rows, no problem.").waitFor();
+      await page.getByRole("button", { name: "Next" }).click();
+      const review = await page.getByTestId("review").textContent();
+      expect(review.includes("cloud-api") && review.includes("106540352242922") && review.includes("set, not shown") && !review.includes(verifyToken), `the review, secrets hidden: ${review}`);
+      await page.getByRole("button", { name: "Finish" }).click();
+      await page.getByRole("heading", { name: "Connector wa-business added" }).waitFor();
+      webhook = await page.getByTestId("webhook-url").textContent();
+      expect(webhook === `${base}/webhooks/cloud-api/wa-business`, `the webhook URL to register with Meta: ${webhook}`);
+      const ok = await handshake(webhook, verifyToken);
+      expect(ok.status === 200 && ok.body === "1158201444", `the URL answers Meta's handshake: ${JSON.stringify(ok)}`);
+      const stored = await storedConnector("wa-business");
+      expect(stored.kind === "cloud-api" && stored.phone_number_id === "106540352242922" && stored.status === "active" && stored.next_run === "continuous",
+        `the server has the connector: ${JSON.stringify(stored).slice(0, 300)}`);
+      expect(["app_secret", "verify_token", "access_token"].every((k) => stored.secrets[k] === "set"), `its secrets are set: ${JSON.stringify(stored.secrets)}`);
+    });
+
+    await step("editing the Cloud API connector keeps its secrets unless replaced", async () => {
+      await page.getByRole("link", { name: "Open wa-business" }).click();
+      await page.getByRole("heading", { name: "wa-business", level: 1 }).waitFor();
+      expect((await page.getByTestId("webhook-url").textContent()) === webhook, "the detail shows the webhook URL too");
+      await page.getByRole("link", { name: "Edit…" }).click();
+      await page.getByRole("heading", { name: "Edit wa-business", level: 1 }).waitFor();
+      for (const label of ["New app secret", "New verify token", /^New access token/]) {
+        const input = page.getByLabel(label);
+        expect((await input.getAttribute("type")) === "password" && (await input.inputValue()) === "", `${label}: masked and empty (the stored one is never sent to the page)`);
+      }
+      await page.getByText("One is stored (not shown); leave this empty to keep it.").first().waitFor();
+      await page.getByLabel("Phone number ID").fill("106540352242923");
+      await page.getByRole("button", { name: "Remove the mapping CSV" }).click();
+      await page.getByTestId("no-csv").waitFor();
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.getByRole("heading", { name: "wa-business", exact: true, level: 1 }).waitFor();
+      const stored = await storedConnector("wa-business");
+      expect(stored.phone_number_id === "106540352242923" && stored.mapping_csv === "" && stored.default_region === "DE", `the server has the change: ${JSON.stringify(stored).slice(0, 300)}`);
+      expect(["app_secret", "verify_token", "access_token"].every((k) => stored.secrets[k] === "set"), `the secrets are still set: ${JSON.stringify(stored.secrets)}`);
+      const ok = await handshake(webhook, verifyToken);
+      expect(ok.status === 200 && ok.body === "1158201444", `the verify token is unchanged: ${JSON.stringify(ok)}`);
+      const wrong = await handshake(webhook, "another-token");
+      expect(wrong.status === 403, `another token is refused: ${wrong.status}`);
+    });
+
+    await step("the importer, without retention rights, sees no retention action", async () => {
+      const links = await nav().getByRole("link").allTextContents();
+      expect(!links.includes("Retention"), `no Retention in the importer's navigation: ${links}`);
+      await go("/retention");
+      await page.getByRole("heading", { name: "Retention", level: 1 }).waitFor();
+      await main().getByText("None of your roles allows this page.").waitFor();
+      for (const action of ["Add policy", "Run disposition review", "Approve selected…", "Reject selected", "Make stricter…"])
+        expect((await page.getByRole("button", { name: action }).count()) === 0, `no ${action} for the importer`);
       await go("/");
       await signOut();
     });
@@ -417,6 +712,20 @@ function bearerGet(port, p, token) {
     const req = http.request({ host: "127.0.0.1", port, path: p, agent: false, headers: { Authorization: `Bearer ${token}` } }, (res) => {
       res.resume();
       res.on("end", () => resolve({ status: res.statusCode }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// A GET as Meta sends it: no session, on a connection of its own.
+function plainGet(url) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode, body }));
     });
     req.on("error", reject);
     req.end();

@@ -1,0 +1,639 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import {
+  ApplyResult,
+  Disposable,
+  PeriodUnit,
+  PolicyChange,
+  RETENTION_ROUTES,
+  RetentionAction,
+  RetentionPolicy,
+  RetentionReview,
+  Session,
+  hasRoute,
+  retention,
+} from "./api";
+import { ErrorText, Notice, bytes, message, when } from "./ui";
+
+// Retention: the policies (retention.read lists them, retention.manage adds, changes and
+// deletes them) and the disposition review (retention.read runs the dry run, retention.apply
+// approves or rejects what it would dispose of). The server decides everything: what a locked
+// policy may become, and which placements are due and not held; this page shows its answers.
+
+const ACTIONS: [RetentionAction, string][] = [
+  ["retain-then-delete", "retain-then-delete: keep for the period, then delete"],
+  ["retain", "retain-only: keep for the period (or forever), never delete"],
+  ["delete", "delete-only: delete once the period has passed"],
+];
+const actionName = (a: RetentionAction) => (a === "retain" ? "retain-only" : a === "delete" ? "delete-only" : a);
+const KINDS = ["message", "call", "system"];
+
+function periodText(p: RetentionPolicy) {
+  if (!p.period) return "forever";
+  const unit = p.period.count === 1 ? p.period.unit.replace(/s$/, "") : p.period.unit;
+  return `${p.period.count} ${unit} from the ${p.basis === "sent" ? "sent" : "import"} date`;
+}
+
+const all = (list: string[], what: string) => (list.length ? list.join(", ") : `every ${what}`);
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+// ---- a policy's form -------------------------------------------------------------------------
+
+interface PolicyForm {
+  id: string;
+  name: string;
+  action: RetentionAction;
+  count: string;
+  unit: PeriodUnit;
+  forever: boolean;
+  basis: "sent" | "imported";
+  mailboxes: string;
+  folders: string;
+  kinds: string[];
+  lock: boolean;
+}
+
+function formOf(p: RetentionPolicy | null): PolicyForm {
+  return {
+    id: p?.id ?? "",
+    name: p?.name ?? "",
+    action: p?.action ?? "retain-then-delete",
+    count: String(p?.period?.count ?? 7),
+    unit: p?.period?.unit ?? "years",
+    forever: Boolean(p && !p.period),
+    basis: p?.basis ?? "sent",
+    mailboxes: (p?.scope.mailboxes ?? []).join("\n"),
+    folders: (p?.scope.folders ?? []).join("\n"),
+    kinds: p?.scope.kinds ?? [],
+    lock: false,
+  };
+}
+
+function formProblems(f: PolicyForm, isNew: boolean): string[] {
+  const p: string[] = [];
+  if (isNew && !/^[A-Za-z0-9._-]{1,64}$/.test(f.id)) p.push("ID: 1 to 64 of letters, digits, '.', '_' and '-'");
+  const forever = f.action === "retain" && f.forever;
+  if (!forever && !/^\d{1,6}$/.test(f.count)) p.push("Period: a whole number of days, months or years");
+  for (const m of lines(f.mailboxes))
+    if (!/^[^@\s]+@[^@\s]+$/.test(m)) p.push(`Mailboxes: "${m}" is not a mailbox address`);
+  return p;
+}
+
+function changeOf(f: PolicyForm, isNew: boolean): PolicyChange {
+  const c: PolicyChange = {
+    name: f.name.trim(),
+    action: f.action,
+    period: f.action === "retain" && f.forever ? "forever" : `${Number(f.count)} ${f.unit}`,
+    basis: f.basis,
+    scope: { mailboxes: lines(f.mailboxes), folders: lines(f.folders), kinds: f.kinds },
+  };
+  if (isNew) c.id = f.id.trim();
+  if (f.lock) c.lock = true;
+  return c;
+}
+
+function PolicyEditor({
+  existing,
+  onSaved,
+  onCancel,
+}: {
+  existing: RetentionPolicy | null;
+  onSaved: (p: RetentionPolicy, how: string) => void;
+  onCancel: () => void;
+}) {
+  const isNew = !existing;
+  const [f, setF] = useState<PolicyForm>(() => formOf(existing));
+  const [busy, setBusy] = useState(false);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const set = <K extends keyof PolicyForm>(k: K, v: PolicyForm[K]) => setF((old) => ({ ...old, [k]: v }));
+  const title = isNew ? "Add a retention policy" : `Edit policy ${existing.id}`;
+
+  useEffect(() => heading.current?.focus(), []);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const p = formProblems(f, isNew);
+    setProblems(p);
+    setRefusal(null);
+    if (p.length) return;
+    setBusy(true);
+    try {
+      const body = changeOf(f, isNew);
+      const saved = isNew ? await retention.add(body) : await retention.change(existing.id, body);
+      onSaved(saved, isNew ? "added" : f.lock ? "changed and locked" : "changed");
+    } catch (err) {
+      setRefusal(message(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="card form" onSubmit={submit} noValidate aria-labelledby="policy-form-title" data-testid="policy-form">
+      <h2 id="policy-form-title" tabIndex={-1} ref={heading}>
+        {title}
+      </h2>
+      {existing?.locked && (
+        <p class="locked-note" data-testid="locked-note">
+          This policy has a preservation lock: it can only be made stricter (a longer retention, more mailboxes,
+          folders or kinds). The server refuses anything else, and the lock cannot be removed.
+        </p>
+      )}
+      {isNew ? (
+        <>
+          <label for="p-id">ID</label>
+          <input id="p-id" autoComplete="off" value={f.id} aria-describedby="p-id-hint" onInput={(e) => set("id", e.currentTarget.value)} />
+          <small id="p-id-hint">Never changes; e.g. fx-desk-7y</small>
+        </>
+      ) : null}
+      <label for="p-name">Name (optional)</label>
+      <input id="p-name" value={f.name} onInput={(e) => set("name", e.currentTarget.value)} />
+      <label for="p-action">Action</label>
+      <select id="p-action" value={f.action} onChange={(e) => set("action", e.currentTarget.value as RetentionAction)}>
+        {ACTIONS.map(([a, label]) => (
+          <option key={a} value={a}>
+            {label}
+          </option>
+        ))}
+      </select>
+      {f.action === "retain" && (
+        <label class="check">
+          <input type="checkbox" checked={f.forever} onChange={(e) => set("forever", e.currentTarget.checked)} />
+          Retain forever
+        </label>
+      )}
+      {!(f.action === "retain" && f.forever) && (
+        <div class="row">
+          <span>
+            <label for="p-count">Period</label>
+            <input id="p-count" inputMode="numeric" size={6} value={f.count} onInput={(e) => set("count", e.currentTarget.value)} />
+          </span>
+          <span>
+            <label for="p-unit">Period unit</label>
+            <select id="p-unit" value={f.unit} onChange={(e) => set("unit", e.currentTarget.value as PeriodUnit)}>
+              <option value="days">days</option>
+              <option value="months">months</option>
+              <option value="years">years</option>
+            </select>
+          </span>
+        </div>
+      )}
+      <fieldset class="plain">
+        <legend>Counted from</legend>
+        <label class="check">
+          <input type="radio" name="p-basis" checked={f.basis === "sent"} onChange={() => set("basis", "sent")} />
+          the date the message was sent
+        </label>
+        <label class="check">
+          <input type="radio" name="p-basis" checked={f.basis === "imported"} onChange={() => set("basis", "imported")} />
+          the date it was imported into the archive
+        </label>
+      </fieldset>
+      <label for="p-mailboxes">Mailboxes, one address a line (empty: every mailbox)</label>
+      <textarea id="p-mailboxes" rows={3} value={f.mailboxes} onInput={(e) => set("mailboxes", e.currentTarget.value)} />
+      <label for="p-folders">Folders, one a line (empty: every folder)</label>
+      <textarea id="p-folders" rows={2} value={f.folders} onInput={(e) => set("folders", e.currentTarget.value)} />
+      <fieldset class="plain">
+        <legend>Kinds (none ticked: every kind)</legend>
+        {KINDS.map((k) => (
+          <label class="check" key={k}>
+            <input
+              type="checkbox"
+              checked={f.kinds.includes(k)}
+              onChange={(e) => set("kinds", e.currentTarget.checked ? [...f.kinds, k] : f.kinds.filter((x) => x !== k))}
+            />
+            {k}
+          </label>
+        ))}
+      </fieldset>
+      {!existing?.locked && (
+        <>
+          <label class="check">
+            <input type="checkbox" checked={f.lock} aria-describedby="p-lock-hint" onChange={(e) => set("lock", e.currentTarget.checked)} />
+            Preservation lock
+          </label>
+          <small id="p-lock-hint">
+            A locked policy can never be unlocked or deleted, and can only be made stricter.
+          </small>
+        </>
+      )}
+      {problems.length > 0 && (
+        <ul class="error" role="alert">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      {refusal && (
+        <p class="error refusal" role="alert" data-testid="policy-error">
+          The server refused it: {refusal}
+        </p>
+      )}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {isNew ? (f.lock ? "Add and lock" : "Add policy") : f.lock ? "Save and lock" : "Save changes"}
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+// ---- the policies ----------------------------------------------------------------------------
+
+function PolicyRow({
+  p,
+  canManage,
+  onEdit,
+  onDone,
+}: {
+  p: RetentionPolicy;
+  canManage: boolean;
+  onEdit: () => void;
+  onDone: (msg: string) => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) cancel.current?.focus();
+  }, [confirming]);
+
+  async function remove() {
+    setBusy(true);
+    try {
+      await retention.remove(p.id);
+      onDone(`Policy ${p.id} deleted`);
+    } catch (e) {
+      setError(message(e));
+      setConfirming(false);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <tr data-policy={p.id}>
+      <th scope="row">
+        {p.id}
+        {p.name && <div class="counts">{p.name}</div>}
+      </th>
+      <td>{actionName(p.action)}</td>
+      <td>{periodText(p)}</td>
+      <td>
+        <div>Mailboxes: {all(p.scope.mailboxes, "mailbox")}</div>
+        <div>Folders: {all(p.scope.folders, "folder")}</div>
+        <div>Kinds: {all(p.scope.kinds, "kind")}</div>
+      </td>
+      <td data-testid="lock">
+        {p.locked ? (
+          <span class="lock-on" title="Preservation lock: can only be made stricter; cannot be deleted or unlocked">
+            Locked
+          </span>
+        ) : (
+          "not locked"
+        )}
+      </td>
+      {canManage && (
+        <td>
+          {confirming ? (
+            <div class="actions" role="group" aria-label={`Delete policy ${p.id}?`}>
+              <span>Delete {p.id}? Items it kept fall to the other policies.</span>
+              <button type="button" class="danger" disabled={busy} onClick={remove}>
+                Delete
+              </button>
+              <button type="button" class="secondary" ref={cancel} onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </div>
+          ) : (
+            <div class="actions" role="group" aria-label={`Actions for ${p.id}`}>
+              <button type="button" class="secondary" onClick={onEdit}>
+                {p.locked ? "Make stricter…" : "Edit…"}
+              </button>
+              {!p.locked && (
+                <button type="button" class="secondary" onClick={() => setConfirming(true)}>
+                  Delete…
+                </button>
+              )}
+            </div>
+          )}
+          <ErrorText error={error} />
+        </td>
+      )}
+    </tr>
+  );
+}
+
+function Policies({ session, onNotice }: { session: Session; onNotice: (m: string) => void }) {
+  const canManage = session.permissions.includes("retention.manage");
+  const [list, setList] = useState<RetentionPolicy[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // null: no form; "new": adding; else the id of the policy being edited.
+  const [editing, setEditing] = useState<string | null>(null);
+
+  async function load() {
+    try {
+      setList(await retention.policies());
+      setError(null);
+    } catch (e) {
+      setError(message(e));
+    }
+  }
+  useEffect(() => {
+    load();
+  }, []);
+
+  const current = editing && editing !== "new" ? (list ?? []).find((p) => p.id === editing) ?? null : null;
+
+  return (
+    <section aria-labelledby="policies-title">
+      <h2 id="policies-title">Policies</h2>
+      {canManage && editing === null && (
+        <div class="toolbar">
+          <button type="button" onClick={() => setEditing("new")}>
+            Add policy
+          </button>
+        </div>
+      )}
+      {editing !== null && (
+        <PolicyEditor
+          key={editing}
+          existing={current}
+          onCancel={() => setEditing(null)}
+          onSaved={(p, how) => {
+            setEditing(null);
+            onNotice(`Policy ${p.id} ${how}`);
+            load();
+          }}
+        />
+      )}
+      <ErrorText error={error} />
+      {list && list.length === 0 && <p>No retention policy: every item is kept.</p>}
+      {list && list.length > 0 && (
+        <table class="list" data-testid="policies">
+          <caption class="visually-hidden">Retention policies</caption>
+          <thead>
+            <tr>
+              <th scope="col">Policy</th>
+              <th scope="col">Action</th>
+              <th scope="col">Period</th>
+              <th scope="col">Scope</th>
+              <th scope="col">Preservation lock</th>
+              {canManage && <th scope="col">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((p) => (
+              <PolicyRow
+                key={p.id}
+                p={p}
+                canManage={canManage}
+                onEdit={() => setEditing(p.id)}
+                onDone={(m) => {
+                  onNotice(m);
+                  load();
+                }}
+              />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+// ---- the disposition review --------------------------------------------------------------------
+
+const keyOf = (d: { item: number; mailbox: string }) => `${d.item}|${d.mailbox}`;
+
+function ApplyOutcome({ r }: { r: ApplyResult }) {
+  return (
+    <div class="card" data-testid="apply-result" role="status">
+      <p>
+        Disposed of {r.disposed.length} placement{r.disposed.length === 1 ? "" : "s"}
+        {r.removed.items ? ` (${r.removed.items} stored item${r.removed.items === 1 ? "" : "s"} removed, ${bytes(r.removed.bytes_released ?? 0)} released)` : ""};{" "}
+        {r.rejected} rejected; {r.not_disposed.length} not disposed of.
+      </p>
+      {r.not_disposed.length > 0 && (
+        <>
+          <p>Not disposed of (no longer due, or held since the review):</p>
+          <ul>
+            {r.not_disposed.map((d) => (
+              <li key={keyOf(d)}>
+                item {d.item} in {d.mailbox}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Review({ session }: { session: Session }) {
+  const canApply = session.permissions.includes("retention.apply") && hasRoute(RETENTION_ROUTES.apply);
+  const [review, setReview] = useState<RetentionReview | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [reason, setReason] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<ApplyResult | null>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) cancel.current?.focus();
+  }, [confirming]);
+
+  if (!hasRoute(RETENTION_ROUTES.review)) return null;
+
+  async function run() {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await retention.review();
+      if (r) setReview(r);
+      setSelected(new Set());
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const chosen = (review?.dispose ?? []).filter((d) => selected.has(keyOf(d)));
+
+  async function apply(approve: boolean) {
+    if (!chosen.length) {
+      setError("Select at least one placement first.");
+      return;
+    }
+    if (!approve && !reason.trim()) {
+      setError("Reason for rejecting: say why these are kept (it is recorded with them).");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setConfirming(false);
+    try {
+      const placements = chosen.map((d) => ({ item: d.item, mailbox: d.mailbox }));
+      const r = approve
+        ? await retention.apply(placements, [])
+        : await retention.apply([], placements.map((p) => ({ ...p, reason: reason.trim() })));
+      if (r) setOutcome(r);
+      if (!approve) setReason("");
+      // The list as the server sees it now: disposed ones gone, rejected ones marked.
+      const fresh = await retention.review();
+      if (fresh) setReview(fresh);
+      setSelected(new Set());
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function toggle(d: Disposable, on: boolean) {
+    const next = new Set(selected);
+    if (on) next.add(keyOf(d));
+    else next.delete(keyOf(d));
+    setSelected(next);
+  }
+
+  const rows = review?.dispose ?? [];
+  return (
+    <section aria-labelledby="review-title">
+      <h2 id="review-title">Disposition review</h2>
+      <p>
+        What a disposition run would dispose of now, and why. Held placements are never listed: a hold keeps them
+        whatever the policies say.{canApply ? " Approved placements are decided again when applied." : ""}
+      </p>
+      <div class="toolbar">
+        <button type="button" onClick={run} disabled={busy}>
+          {review ? "Run the review again" : "Run disposition review"}
+        </button>
+      </div>
+      <ErrorText error={error} />
+      {outcome && <ApplyOutcome r={outcome} />}
+      {review && (
+        <p data-testid="review-summary">
+          At {when(review.now)}: {review.placements} placement{review.placements === 1 ? "" : "s"} decided, {review.held} held
+          and kept, {rows.length} to dispose of.
+        </p>
+      )}
+      {review && rows.length === 0 && <p>Nothing is due for disposal.</p>}
+      {rows.length > 0 && (
+        <>
+          <table class="list" data-testid="disposable">
+            <caption class="visually-hidden">Placements a disposition would dispose of</caption>
+            <thead>
+              <tr>
+                {canApply && (
+                  <th scope="col">
+                    <input
+                      type="checkbox"
+                      aria-label="Select every placement"
+                      checked={selected.size === rows.length}
+                      onChange={(e) => setSelected(e.currentTarget.checked ? new Set(rows.map(keyOf)) : new Set())}
+                    />
+                  </th>
+                )}
+                <th scope="col">Item</th>
+                <th scope="col">Mailbox</th>
+                <th scope="col">Policy</th>
+                <th scope="col">Due since</th>
+                <th scope="col">Why</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((d) => (
+                <tr key={keyOf(d)} data-placement={keyOf(d)}>
+                  {canApply && (
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select item ${d.item} in ${d.mailbox}`}
+                        checked={selected.has(keyOf(d))}
+                        onChange={(e) => toggle(d, e.currentTarget.checked)}
+                      />
+                    </td>
+                  )}
+                  <th scope="row">
+                    {d.item}
+                    {d.last_placement && <div class="counts">last placement: the item itself goes</div>}
+                  </th>
+                  <td>{d.mailbox}</td>
+                  <td>{d.policy}</td>
+                  <td>{when(d.delete_at)}</td>
+                  <td>
+                    <ul class="reasons">
+                      {d.reasons.map((r, i) => (
+                        <li key={i}>{r}</li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td data-testid="decision">
+                    {d.rejected ? `rejected by ${d.rejected.by}: ${d.rejected.reason}` : "to dispose of"}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {canApply &&
+            (confirming ? (
+              <div class="actions" role="group" aria-label="Dispose of the selected placements?">
+                <span>
+                  Dispose of {chosen.length} placement{chosen.length === 1 ? "" : "s"} now? This cannot be undone.
+                </span>
+                <button type="button" class="danger" disabled={busy} onClick={() => apply(true)}>
+                  Dispose
+                </button>
+                <button type="button" class="secondary" ref={cancel} onClick={() => setConfirming(false)}>
+                  Cancel
+                </button>
+              </div>
+            ) : (
+              <div class="apply-bar">
+                <p aria-live="polite" data-testid="selected-count">
+                  {chosen.length} selected
+                </p>
+                <div class="actions">
+                  <button type="button" disabled={busy || !chosen.length} onClick={() => setConfirming(true)}>
+                    Approve selected…
+                  </button>
+                </div>
+                <label for="reject-reason">Reason for rejecting (kept with them)</label>
+                <input id="reject-reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+                <div class="actions">
+                  <button type="button" class="secondary" disabled={busy || !chosen.length} onClick={() => apply(false)}>
+                    Reject selected
+                  </button>
+                </div>
+              </div>
+            ))}
+        </>
+      )}
+    </section>
+  );
+}
+
+export function RetentionPage({ session }: { session: Session }) {
+  const [notice, setNotice] = useState("");
+  return (
+    <>
+      <h1 tabIndex={-1}>Retention</h1>
+      <Notice text={notice} />
+      <Policies session={session} onNotice={setNotice} />
+      <Review session={session} />
+    </>
+  );
+}
