@@ -375,13 +375,9 @@ export const tokens = {
 
 // A connector as stored (GET /api/v1/connectors/{name}): every setting, secrets only as
 // "set"/"unset".
-export interface ConnectorSettings extends Connector {
-  settle_seconds?: number;
-  url?: string;
-  auth?: "none" | "basic" | "bearer";
-  username?: string;
-  phone_number_id?: string;
-  graph_base_url?: string;
+export interface ConnectorSettings
+  extends Connector,
+    Pick<NewConnector, "settle_seconds" | "url" | "auth" | "username" | "phone_number_id" | "graph_base_url"> {
   automatic_mapping: boolean;
   mapping_csv: string;
   default_region: string;

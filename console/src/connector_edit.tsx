@@ -12,7 +12,7 @@ import {
   useCsvCheck,
 } from "./connector_form";
 import { linkHandler, navigate } from "./router";
-import { ErrorText, message } from "./ui";
+import { ErrorText, ProblemList, message } from "./ui";
 
 // Editing a connector: the wizard's source, schedule and mapping forms on one page, filled
 // with what the server has. Its name and kind stay (the server refuses a change of either);
@@ -92,13 +92,7 @@ export function EditConnector({ name }: { name: string }) {
             <h2 id="edit-summary">What will be saved</h2>
             <Summary f={f} csvCheck={csvCheck} stored={secrets} />
           </section>
-          {showProblems && problems.length > 0 && (
-            <ul class="error" role="alert">
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          )}
+          {showProblems && <ProblemList problems={problems} />}
           <div class="actions">
             <button type="submit" disabled={saving}>
               {saving ? "Saving…" : "Save changes"}

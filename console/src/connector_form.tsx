@@ -2,6 +2,7 @@ import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ConnectorSettings, NewConnector } from "./api";
 import { CsvCheck, checkMappingCsv } from "./mapping";
+import { CsvCheckReport } from "./ui";
 
 // A connector's settings as a form: the source (drop folder, HTTP pull, Cloud API webhooks),
 // its schedule, and its user mapping. The "Add connector" wizard and the edit page share it;
@@ -286,7 +287,7 @@ export function SourceFields({ f, set, editing, stored = {} }: { f: Form; set: S
           <small id="c-schedule-hint">manual, every 24h, or cron: 0 2 * * *</small>
         </>
       )}
-      <label for="c-tz">Time zone of the exports' clock times</label>
+      <label for="c-tz">{f.kind === "cloud-api" ? "Time zone" : "Time zone of the exports' clock times"}</label>
       <input id="c-tz" value={f.timeZone} onInput={(e) => set("timeZone", e.currentTarget.value)} />
     </fieldset>
   );
@@ -342,27 +343,7 @@ export function MappingFields({
       )}
       {editing && !f.csv && <p data-testid="no-csv">No mapping CSV: only automatic mapping and the owners file items.</p>}
       {f.csv && csvCheck && (
-        <div class="csv-check" data-testid="csv-check">
-          {csvCheck.problems.length === 0 ? (
-            <p role="status" class="ok">
-              {f.csvName}: {csvCheck.rows} row{csvCheck.rows === 1 ? "" : "s"}, no problem.
-            </p>
-          ) : (
-            <div role="alert">
-              <p class="error">
-                {f.csvName}: {csvCheck.problems.length} problem{csvCheck.problems.length === 1 ? "" : "s"}; fix the file
-                and choose it again.
-              </p>
-              <ul class="problems">
-                {csvCheck.problems.slice(0, 200).map((p, i) => (
-                  <li key={i}>
-                    Line {p.line}: {p.message}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          )}
-        </div>
+        <CsvCheckReport name={f.csvName} check={csvCheck} testid="csv-check" advice="; fix the file and choose it again." />
       )}
     </fieldset>
   );

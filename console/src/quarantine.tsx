@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { QuarantineEntry, ROUTES, RetryResult, Session, hasRoute, quarantine } from "./api";
 import { CsvCheck, checkMappingCsv } from "./mapping";
-import { ErrorText, Notice, message, when } from "./ui";
+import { CsvCheckReport, ErrorText, Notice, message, when } from "./ui";
 
 // Quarantine: the items no mailbox could take yet (none of their participants is mapped), with
 // the reason; with quarantine.manage (and a server that has the route), a retry with an
@@ -64,28 +64,7 @@ function Retry({ onDone }: { onDone: (r: RetryResult | null, m: string) => void 
       </p>
       <label for="retry-csv">Mapping CSV: phone number to mailbox (header row: phone,email)</label>
       <input id="retry-csv" type="file" accept=".csv,text/csv" onChange={onFile} />
-      {checked && (
-        <div data-testid="retry-csv-check">
-          {checked.problems.length === 0 ? (
-            <p role="status" class="ok">
-              {csvName}: {checked.rows} row{checked.rows === 1 ? "" : "s"}, no problem.
-            </p>
-          ) : (
-            <div role="alert">
-              <p class="error">
-                {csvName}: {checked.problems.length} problem{checked.problems.length === 1 ? "" : "s"}
-              </p>
-              <ul class="problems">
-                {checked.problems.slice(0, 200).map((p, i) => (
-                  <li key={i}>
-                    Line {p.line}: {p.message}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          )}
-        </div>
-      )}
+      {checked && <CsvCheckReport name={csvName} check={checked} testid="retry-csv-check" />}
       <label for="retry-region">Default region for national numbers (optional, e.g. DE)</label>
       <input id="retry-region" size={4} value={region} onInput={(e) => setRegion(e.currentTarget.value)} />
       <ErrorText error={error} />

@@ -12,6 +12,7 @@ import {
   hasRoute,
   retention,
 } from "./api";
+import { linkHandler } from "./router";
 import { ErrorText, Notice, bytes, message, when } from "./ui";
 
 // Retention: the policies (retention.read lists them, retention.manage adds, changes and
@@ -441,6 +442,8 @@ function ApplyOutcome({ r }: { r: ApplyResult }) {
 
 function Review({ session }: { session: Session }) {
   const canApply = session.permissions.includes("retention.apply") && hasRoute(RETENTION_ROUTES.apply);
+  // The item's page is the content search's: linked only for those who may open it.
+  const canOpenItems = session.permissions.includes("search");
   const [review, setReview] = useState<RetentionReview | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [reason, setReason] = useState("");
@@ -568,7 +571,13 @@ function Review({ session }: { session: Session }) {
                     </td>
                   )}
                   <th scope="row">
-                    {d.item}
+                    {canOpenItems ? (
+                      <a href={`/search/items/${d.item}`} onClick={linkHandler(`/search/items/${d.item}`)}>
+                        {d.item}
+                      </a>
+                    ) : (
+                      d.item
+                    )}
                     {d.last_placement && <div class="counts">last placement: the item itself goes</div>}
                   </th>
                   <td>{d.mailbox}</td>

@@ -1,5 +1,6 @@
 // Small pieces the pages share.
 import { ApiError } from "./api";
+import { CsvCheck } from "./mapping";
 
 export function message(e: unknown): string {
   return e instanceof ApiError ? e.message : "The server could not be reached.";
@@ -44,5 +45,45 @@ export function Notice({ text, testid = "notice" }: { text: string; testid?: str
     <p class="notice" aria-live="polite" data-testid={testid}>
       {text}
     </p>
+  );
+}
+
+// A mapping CSV as checked in the page: its row count, or every problem by line (the first 200).
+export function CsvCheckReport({ name, check, testid, advice = "" }: { name: string; check: CsvCheck; testid: string; advice?: string }) {
+  const n = check.problems.length;
+  return (
+    <div class="csv-check" data-testid={testid}>
+      {n === 0 ? (
+        <p role="status" class="ok">
+          {name}: {check.rows} row{check.rows === 1 ? "" : "s"}, no problem.
+        </p>
+      ) : (
+        <div role="alert">
+          <p class="error">
+            {name}: {n} problem{n === 1 ? "" : "s"}
+            {advice}
+          </p>
+          <ul class="problems">
+            {check.problems.slice(0, 200).map((p, i) => (
+              <li key={i}>
+                Line {p.line}: {p.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+// What keeps a form from going on, as one announced list.
+export function ProblemList({ problems }: { problems: string[] }) {
+  if (!problems.length) return null;
+  return (
+    <ul class="error" role="alert">
+      {problems.map((p) => (
+        <li key={p}>{p}</li>
+      ))}
+    </ul>
   );
 }

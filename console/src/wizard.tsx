@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, addConnector, webhookUrl } from "./api";
 import { Form, MappingFields, SourceFields, Summary, connectorBody, emptyForm, mappingProblems, sourceProblems, useCsvCheck } from "./connector_form";
 import { linkHandler, navigate } from "./router";
+import { ProblemList } from "./ui";
 
 // "Add connector", as Microsoft 365's WhatsApp Archiver set-up goes: terms, source settings
 // and login, user mapping, review, finish. Nothing is saved before Finish; the server checks
@@ -129,13 +130,7 @@ export function AddConnector() {
             )}
           </section>
         )}
-        {showProblems && problems.length > 0 && (
-          <ul class="error" role="alert">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
+        {showProblems && <ProblemList problems={problems} />}
         <div class="actions">
           {step > 0 && (
             <button type="button" class="secondary" onClick={() => setStep(step - 1)}>
