@@ -340,6 +340,13 @@ function Policies({ session, onNotice }: { session: Session; onNotice: (m: strin
   const [error, setError] = useState<string | null>(null);
   // null: no form; "new": adding; else the id of the policy being edited.
   const [editing, setEditing] = useState<string | null>(null);
+  // When the form closes, the focus goes back to where a keyboard user goes on from.
+  const addButton = useRef<HTMLButtonElement>(null);
+  const wasEditing = useRef(false);
+  useEffect(() => {
+    if (editing === null && wasEditing.current) addButton.current?.focus();
+    wasEditing.current = editing !== null;
+  }, [editing]);
 
   async function load() {
     try {
@@ -360,7 +367,7 @@ function Policies({ session, onNotice }: { session: Session; onNotice: (m: strin
       <h2 id="policies-title">Policies</h2>
       {canManage && editing === null && (
         <div class="toolbar">
-          <button type="button" onClick={() => setEditing("new")}>
+          <button type="button" ref={addButton} onClick={() => setEditing("new")}>
             Add policy
           </button>
         </div>

@@ -466,8 +466,17 @@ async function main() {
       expect(why.startsWith("The server refused it:") && /locked|stricter|shorter/i.test(why), `the refusal is shown with its reason: ${why}`);
       const stored = await storedPolicy("fx-1y");
       expect(stored.period.count === 1 && stored.period.unit === "years" && stored.locked, `the server kept the policy: ${JSON.stringify(stored)}`);
-      await page.getByRole("button", { name: "Cancel" }).click();
+      // Stricter is accepted: one more mailbox.
+      await page.getByLabel(/^Mailboxes/).fill(`${OKAFOR}\n${WEBER}\nbob@corp.example`);
+      await page.getByLabel("Period", { exact: true }).fill("1");
+      await page.getByLabel("Period unit").selectOption("years");
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.getByTestId("notice").filter({ hasText: "Policy fx-1y changed" }).waitFor();
       await form.waitFor({ state: "detached" });
+      await until(async () => (await row.textContent()).includes("bob@corp.example"));
+      expect((await storedPolicy("fx-1y")).scope.mailboxes.includes("bob@corp.example"), "the server has the wider scope");
+      // The form closed: the focus is back on Add policy, for the keyboard.
+      expect(await page.getByRole("button", { name: "Add policy" }).evaluate((el) => el === document.activeElement), "the focus returns to Add policy");
       // An unlocked policy can be deleted (after a question).
       await page.getByRole("button", { name: "Add policy" }).click();
       await page.getByLabel("ID", { exact: true }).fill("scratch");
