@@ -17,8 +17,12 @@ import { ErrorText, Notice, bytes, message, when } from "./ui";
 
 // Retention: the policies (retention.read lists them, retention.manage adds, changes and
 // deletes them) and the disposition review (retention.read runs the dry run, retention.apply
-// approves or rejects what it would dispose of). The server decides everything: what a locked
-// policy may become, and which placements are due and not held; this page shows its answers.
+// approves or rejects what it would dispose of). The server decides which placements are due
+// and not held; this page shows its answers. What a locked policy may become is the server's rule
+// too (check_policy_change in src/compliance/retention): the form of a locked policy offers only
+// what that rule accepts and checks the rest before sending, so it never sends a change the
+// server would refuse (another administrator's change in between still can be: its refusal is
+// shown).
 
 const ACTIONS: [RetentionAction, string][] = [
   ["retain-then-delete", "retain-then-delete: keep for the period, then delete"],
@@ -73,11 +77,16 @@ function formOf(p: RetentionPolicy | null): PolicyForm {
   };
 }
 
+// The server's limits on a period (validate in src/compliance/retention).
+const PERIOD_LIMIT: Record<PeriodUnit, number> = { days: 100_000, months: 10_000, years: 1_000 };
+
 function formProblems(f: PolicyForm, isNew: boolean): string[] {
   const p: string[] = [];
   if (isNew && !/^[A-Za-z0-9._-]{1,64}$/.test(f.id)) p.push("ID: 1 to 64 of letters, digits, '.', '_' and '-'");
   const forever = f.action === "retain" && f.forever;
   if (!forever && !/^\d{1,6}$/.test(f.count)) p.push("Period: a whole number of days, months or years");
+  else if (!forever && Number(f.count) > PERIOD_LIMIT[f.unit])
+    p.push(`Period: at most ${PERIOD_LIMIT[f.unit].toLocaleString("en")} ${f.unit}`);
   for (const m of lines(f.mailboxes))
     if (!/^[^@\s]+@[^@\s]+$/.test(m)) p.push(`Mailboxes: "${m}" is not a mailbox address`);
   return p;
@@ -96,6 +105,126 @@ function changeOf(f: PolicyForm, isNew: boolean): PolicyChange {
   return c;
 }
 
+// ---- the preservation lock: the server's rule, checked in the page -----------------------------
+
+type Period = RetentionPolicy["period"]; // null: forever
+
+const retentiveness = (a: RetentionAction) => (a === "delete" ? 0 : a === "retain-then-delete" ? 1 : 2);
+const inMonths = (p: { count: number; unit: PeriodUnit }) => (p.unit === "years" ? p.count * 12 : p.count);
+
+// The days n months (or years) last at the least and at the most, from any start date.
+function dayBounds(p: { count: number; unit: PeriodUnit }): [number, number] {
+  if (p.unit === "days") return [p.count, p.count];
+  const m = inMonths(p);
+  return [365 * Math.floor(m / 12) + 28 * (m % 12), 366 * Math.floor(m / 12) + 31 * (m % 12)];
+}
+
+// a ≥ b from every start date, as the server compares them (at_least in retention.cpp).
+function atLeast(a: Period, b: Period): boolean {
+  if (!a) return true;
+  if (!b) return false;
+  const aDays = a.unit === "days";
+  if (aDays === (b.unit === "days")) return aDays ? a.count >= b.count : inMonths(a) >= inMonths(b);
+  return dayBounds(a)[0] >= dayBounds(b)[1];
+}
+
+const periodWords = (p: Period) => (p ? `${p.count} ${p.count === 1 ? p.unit.replace(/s$/, "") : p.unit}` : "forever");
+
+// The fewest `unit` at least `b` (retention), or the most at most `b` (deletion); null: none.
+function bound(b: { count: number; unit: PeriodUnit }, unit: PeriodUnit, least: boolean): number | null {
+  const ok = (n: number) => (least ? atLeast({ count: n, unit }, b) : atLeast(b, { count: n, unit }));
+  let lo = 0;
+  let hi = PERIOD_LIMIT[unit];
+  if (least ? !ok(hi) : !ok(lo)) return null;
+  // ok(n) is monotonic in n: binary search for the edge.
+  while (lo < hi) {
+    if (least) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (ok(mid)) hi = mid;
+      else lo = mid + 1;
+    } else {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (ok(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+function formPeriod(f: PolicyForm): Period | undefined {
+  if (f.action === "retain" && f.forever) return null;
+  return /^\d{1,6}$/.test(f.count) ? { count: Number(f.count), unit: f.unit } : undefined; // undefined: not a period yet
+}
+
+type LockField = "action" | "period" | "basis" | "mailboxes" | "folders" | "kinds";
+
+// What the period of a locked policy may be, in the form's unit: shown under the field.
+function periodRule(b: RetentionPolicy, f: PolicyForm): string | null {
+  if (b.action !== "delete") {
+    if (!b.period) return "The lock: it retains forever, and always will.";
+    const n = bound(b.period, f.unit, true);
+    return `The lock: a retention of at least ${periodWords(b.period)}${
+      f.unit === b.period.unit ? "" : n === null ? ` (no period in ${f.unit} is)` : ` (${n} ${f.unit} or more)`
+    }.`;
+  }
+  if (f.action !== "delete" || !b.period) return null;
+  const n = bound(b.period, f.unit, false);
+  return `The lock: a deletion after at most ${periodWords(b.period)}${
+    f.unit === b.period.unit ? "" : n === null ? ` (no period in ${f.unit} is)` : ` (${n} ${f.unit} or fewer)`
+  }.`;
+}
+
+// Why the form's policy would weaken the locked policy `b`, by field: the checks of
+// check_policy_change in src/compliance/retention, in its words. Empty: the server accepts it.
+function lockProblems(b: RetentionPolicy, f: PolicyForm): Partial<Record<LockField, string>> {
+  const why: Partial<Record<LockField, string>> = {};
+  const weakens = "This would weaken the lock:";
+  if (retentiveness(f.action) < retentiveness(b.action))
+    why.action = `${weakens} ${actionName(f.action)} retains less than ${actionName(b.action)}.`;
+  if (f.basis !== b.basis)
+    why.basis = `${weakens} the period must count from the ${b.basis === "sent" ? "sent" : "import"} date, as it does now (the two dates are not ordered for every item).`;
+  const after = formPeriod(f);
+  if (after !== undefined) {
+    if (b.action !== "delete" && !atLeast(after, b.period))
+      why.period = `${weakens} a retention of ${periodWords(after)} is shorter than ${periodWords(b.period)} from some start dates.`;
+    else if (b.action === "delete" && f.action === "delete" && !atLeast(b.period, after))
+      why.period = `${weakens} a deletion after ${periodWords(after)} comes later than after ${periodWords(b.period)} from some start dates.`;
+  }
+  const covers = (field: "mailboxes" | "folders" | "kinds", was: string[], now: string[], what: string) => {
+    if (!was.length && now.length) why[field] = `${weakens} it covers every ${what} and would no longer.`;
+    else if (now.length) {
+      const lost = was.filter((x) => !now.includes(x));
+      if (lost.length)
+        why[field] = `${weakens} it would no longer cover the ${what}${lost.length > 1 ? "s" : ""} ${lost.join(", ")}.`;
+    }
+  };
+  const mailboxes = lines(f.mailboxes);
+  const folders = lines(f.folders);
+  covers("mailboxes", b.scope.mailboxes, mailboxes, "mailbox");
+  covers("folders", b.scope.folders, folders, "folder");
+  covers("kinds", b.scope.kinds, f.kinds, "kind");
+  const explicit = b.scope.mailboxes.length > 0 || b.scope.folders.length > 0;
+  if (b.action === "delete" && f.action === "delete" && explicit && !mailboxes.length && !folders.length && !why.mailboxes)
+    why.mailboxes = `${weakens} an org-wide scope would give up the precedence its named mailboxes or folders give its deletion; keep at least one.`;
+  return why;
+}
+
+// The hint and the reason a field would weaken the lock, tied to the field for screen readers.
+function LockHint({ id, rule, why }: { id: string; rule: string | null; why?: string }) {
+  return (
+    <>
+      {rule && <small id={`${id}-lock`}>{rule}</small>}
+      {why && (
+        <p class="error" role="alert" id={`${id}-weakens`} data-testid="lock-problem">
+          {why}
+        </p>
+      )}
+    </>
+  );
+}
+const describedBy = (id: string, rule: unknown, why?: string, more?: string) =>
+  [more, rule ? `${id}-lock` : "", why ? `${id}-weakens` : ""].filter(Boolean).join(" ") || undefined;
+
 function PolicyEditor({
   existing,
   onSaved,
@@ -106,6 +235,7 @@ function PolicyEditor({
   onCancel: () => void;
 }) {
   const isNew = !existing;
+  const locked = existing?.locked ? existing : null;
   const [f, setF] = useState<PolicyForm>(() => formOf(existing));
   const [busy, setBusy] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
@@ -113,6 +243,9 @@ function PolicyEditor({
   const heading = useRef<HTMLHeadingElement>(null);
   const set = <K extends keyof PolicyForm>(k: K, v: PolicyForm[K]) => setF((old) => ({ ...old, [k]: v }));
   const title = isNew ? "Add a retention policy" : `Edit policy ${existing.id}`;
+  // A locked policy: what each field would weaken, shown at the field as it is edited.
+  const weakens = locked ? lockProblems(locked, f) : {};
+  const foreverFixed = Boolean(locked && locked.action !== "delete" && !locked.period);
 
   useEffect(() => heading.current?.focus(), []);
 
@@ -122,6 +255,14 @@ function PolicyEditor({
     setProblems(p);
     setRefusal(null);
     if (p.length) return;
+    // Never send what the lock's rule refuses: the reasons are at the fields; go to the first.
+    const first = (["action", "period", "basis", "mailboxes", "folders", "kinds"] as LockField[]).find((k) => weakens[k]);
+    if (first) {
+      const target = { action: "p-action", period: "p-count", basis: `p-basis-${locked!.basis}`, mailboxes: "p-mailboxes", folders: "p-folders", kinds: "p-kinds" }[first];
+      const field = document.getElementById(target);
+      (field?.querySelector<HTMLElement>("input:not([disabled])") ?? field)?.focus();
+      return;
+    }
     setBusy(true);
     try {
       const body = changeOf(f, isNew);
@@ -134,15 +275,31 @@ function PolicyEditor({
     }
   }
 
+  const scopeRule = (was: string[], what: string, plural: string) =>
+    !locked
+      ? null
+      : was.length
+        ? `The lock keeps ${was.join(", ")}: add ${plural}, or empty the field to cover every ${what}.`
+        : `It covers every ${what}, and the lock keeps it so.`;
+  const mailboxRule = locked && scopeRule(locked.scope.mailboxes, "mailbox", "mailboxes");
+  const folderRule = locked && scopeRule(locked.scope.folders, "folder", "folders");
+  const kindRule = !locked
+    ? null
+    : locked.scope.kinds.length
+      ? `The lock keeps ${locked.scope.kinds.join(", ")}: tick more kinds to cover them too.`
+      : "It covers every kind, and the lock keeps it so.";
+  const periodHint = locked && !(f.action === "retain" && f.forever) ? periodRule(locked, f) : null;
+
   return (
     <form class="card form" onSubmit={submit} noValidate aria-labelledby="policy-form-title" data-testid="policy-form">
       <h2 id="policy-form-title" tabIndex={-1} ref={heading}>
         {title}
       </h2>
-      {existing?.locked && (
+      {locked && (
         <p class="locked-note" data-testid="locked-note">
           This policy has a preservation lock: it can only be made stricter (a longer retention, more mailboxes,
-          folders or kinds). The server refuses anything else, and the lock cannot be removed.
+          folders or kinds), and the lock cannot be removed. The form offers only such changes and says at the field
+          what would weaken it.
         </p>
       )}
       {isNew ? (
@@ -155,28 +312,61 @@ function PolicyEditor({
       <label for="p-name">Name (optional)</label>
       <input id="p-name" value={f.name} onInput={(e) => set("name", e.currentTarget.value)} />
       <label for="p-action">Action</label>
-      <select id="p-action" value={f.action} onChange={(e) => set("action", e.currentTarget.value as RetentionAction)}>
-        {ACTIONS.map(([a, label]) => (
-          <option key={a} value={a}>
-            {label}
-          </option>
-        ))}
+      <select
+        id="p-action"
+        value={f.action}
+        aria-invalid={weakens.action ? true : undefined}
+        aria-describedby={describedBy("p-action", locked, weakens.action)}
+        onChange={(e) => set("action", e.currentTarget.value as RetentionAction)}
+      >
+        {ACTIONS.map(([a, label]) => {
+          const less = Boolean(locked && retentiveness(a) < retentiveness(locked.action));
+          return (
+            <option key={a} value={a} disabled={less}>
+              {label}
+              {less ? " (retains less: the lock forbids it)" : ""}
+            </option>
+          );
+        })}
       </select>
+      {locked && (
+        <LockHint id="p-action" rule={`The lock: ${actionName(locked.action)} or an action that retains more.`} why={weakens.action} />
+      )}
       {f.action === "retain" && (
         <label class="check">
-          <input type="checkbox" checked={f.forever} onChange={(e) => set("forever", e.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={f.forever}
+            disabled={foreverFixed}
+            aria-describedby={foreverFixed ? "p-count-lock" : undefined}
+            onChange={(e) => set("forever", e.currentTarget.checked)}
+          />
           Retain forever
         </label>
       )}
+      {foreverFixed && <small id="p-count-lock">The lock: it retains forever, and always will.</small>}
       {!(f.action === "retain" && f.forever) && (
         <div class="row">
           <span>
             <label for="p-count">Period</label>
-            <input id="p-count" inputMode="numeric" size={6} value={f.count} onInput={(e) => set("count", e.currentTarget.value)} />
+            <input
+              id="p-count"
+              inputMode="numeric"
+              size={6}
+              value={f.count}
+              aria-invalid={weakens.period ? true : undefined}
+              aria-describedby={describedBy("p-count", periodHint, weakens.period)}
+              onInput={(e) => set("count", e.currentTarget.value)}
+            />
           </span>
           <span>
             <label for="p-unit">Period unit</label>
-            <select id="p-unit" value={f.unit} onChange={(e) => set("unit", e.currentTarget.value as PeriodUnit)}>
+            <select
+              id="p-unit"
+              value={f.unit}
+              aria-describedby={describedBy("p-count", periodHint, weakens.period)}
+              onChange={(e) => set("unit", e.currentTarget.value as PeriodUnit)}
+            >
               <option value="days">days</option>
               <option value="months">months</option>
               <option value="years">years</option>
@@ -184,35 +374,78 @@ function PolicyEditor({
           </span>
         </div>
       )}
-      <fieldset class="plain">
+      {!foreverFixed && <LockHint id="p-count" rule={periodHint} why={weakens.period} />}
+      <fieldset class="plain" aria-describedby={describedBy("p-basis", locked, weakens.basis)}>
         <legend>Counted from</legend>
         <label class="check">
-          <input type="radio" name="p-basis" checked={f.basis === "sent"} onChange={() => set("basis", "sent")} />
+          <input
+            type="radio"
+            name="p-basis"
+            id="p-basis-sent"
+            checked={f.basis === "sent"}
+            disabled={Boolean(locked && locked.basis !== "sent")}
+            onChange={() => set("basis", "sent")}
+          />
           the date the message was sent
         </label>
         <label class="check">
-          <input type="radio" name="p-basis" checked={f.basis === "imported"} onChange={() => set("basis", "imported")} />
+          <input
+            type="radio"
+            name="p-basis"
+            id="p-basis-imported"
+            checked={f.basis === "imported"}
+            disabled={Boolean(locked && locked.basis !== "imported")}
+            onChange={() => set("basis", "imported")}
+          />
           the date it was imported into the archive
         </label>
       </fieldset>
+      {locked && (
+        <LockHint
+          id="p-basis"
+          rule={`The lock: counted from the ${locked.basis === "sent" ? "sent" : "import"} date, as now.`}
+          why={weakens.basis}
+        />
+      )}
       <label for="p-mailboxes">Mailboxes, one address a line (empty: every mailbox)</label>
-      <textarea id="p-mailboxes" rows={3} value={f.mailboxes} onInput={(e) => set("mailboxes", e.currentTarget.value)} />
+      <textarea
+        id="p-mailboxes"
+        rows={3}
+        value={f.mailboxes}
+        readOnly={Boolean(locked && !locked.scope.mailboxes.length)}
+        aria-invalid={weakens.mailboxes ? true : undefined}
+        aria-describedby={describedBy("p-mailboxes", mailboxRule, weakens.mailboxes)}
+        onInput={(e) => set("mailboxes", e.currentTarget.value)}
+      />
+      <LockHint id="p-mailboxes" rule={mailboxRule} why={weakens.mailboxes} />
       <label for="p-folders">Folders, one a line (empty: every folder)</label>
-      <textarea id="p-folders" rows={2} value={f.folders} onInput={(e) => set("folders", e.currentTarget.value)} />
-      <fieldset class="plain">
+      <textarea
+        id="p-folders"
+        rows={2}
+        value={f.folders}
+        readOnly={Boolean(locked && !locked.scope.folders.length)}
+        aria-invalid={weakens.folders ? true : undefined}
+        aria-describedby={describedBy("p-folders", folderRule, weakens.folders)}
+        onInput={(e) => set("folders", e.currentTarget.value)}
+      />
+      <LockHint id="p-folders" rule={folderRule} why={weakens.folders} />
+      <fieldset class="plain" id="p-kinds" aria-describedby={describedBy("p-kinds", kindRule, weakens.kinds)}>
         <legend>Kinds (none ticked: every kind)</legend>
         {KINDS.map((k) => (
           <label class="check" key={k}>
             <input
               type="checkbox"
               checked={f.kinds.includes(k)}
+              // Locked: a kind it covers stays, and one that covers every kind cannot narrow.
+              disabled={Boolean(locked && (!locked.scope.kinds.length || locked.scope.kinds.includes(k)))}
               onChange={(e) => set("kinds", e.currentTarget.checked ? [...f.kinds, k] : f.kinds.filter((x) => x !== k))}
             />
             {k}
           </label>
         ))}
       </fieldset>
-      {!existing?.locked && (
+      <LockHint id="p-kinds" rule={kindRule} why={weakens.kinds} />
+      {!locked && (
         <>
           <label class="check">
             <input type="checkbox" checked={f.lock} aria-describedby="p-lock-hint" onChange={(e) => set("lock", e.currentTarget.checked)} />

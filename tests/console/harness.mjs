@@ -170,20 +170,6 @@ export class Run {
     return page;
   }
 
-  /// Runs `body`, which makes the server refuse a request on purpose (a locked policy weakened):
-  /// Chromium logs every 4xx answer as a console error, so errors matching `pattern` (e.g.
-  /// /status of 409/) are taken as expected during `body`, and at least one must come; any
-  /// other console error still fails the test.
-  async expectingRefusal(pattern, body) {
-    const before = this.consoleErrors.length;
-    await body();
-    const deadline = Date.now() + 5_000;
-    while (!this.consoleErrors.slice(before).some((e) => pattern.test(e)) && Date.now() < deadline) await sleep(50);
-    const during = this.consoleErrors.splice(before);
-    this.consoleErrors.push(...during.filter((e) => !pattern.test(e)));
-    expect(during.some((e) => pattern.test(e)), `the browser saw the refused request (${pattern}): ${JSON.stringify(during)}`);
-  }
-
   /// Closes the browser and checks what it recorded: no console error, a CSP on every response.
   async closeBrowser() {
     if (!this.browser) return;

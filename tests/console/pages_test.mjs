@@ -7,7 +7,8 @@
 // listed and releases it; an auditor finds both actions with their actor in the audit log and
 // sees no search, hold or user action (nor retention); an administrator adds a user, changes the roles,
 // disables, enables and removes it, and makes and revokes an API token. Retention: the
-// compliance administrator adds a policy, locks it, sees the server refuse to weaken it, and
+// compliance administrator adds a policy, locks it, is offered only stricter changes (the page
+// says at the field why a weaker one is not sent, and sends none), makes it stricter, and
 // reviews a disposition (a June 2025 chat placed in Okafor's and Weber's mailboxes, Okafor's
 // held): approves two of Weber's placements and rejects two, and the API agrees. Connectors:
 // the importer edits one (folder, schedule, a mapping CSV checked by line), adds a Cloud API
@@ -448,33 +449,74 @@ async function main() {
       expect((await storedPolicy("fx-1y")).locked === true, "the server has it locked");
     });
 
-    await step("weakening the locked policy is refused by the server, and the page says why", async () => {
+    await step("the locked policy's form offers only stricter changes, and says why at the field instead of sending a weaker one", async () => {
       const row = policyRow("fx-1y");
-      await row.getByRole("button", { name: "Make stricter…" }).click();
-      const form = page.getByTestId("policy-form");
-      await form.getByTestId("locked-note").waitFor();
-      expect((await form.getByLabel("Preservation lock").count()) === 0, "no way to unlock a locked policy");
-      expect((await page.getByLabel("Period", { exact: true }).inputValue()) === "1", "the form has the stored period");
-      await page.getByLabel("Period", { exact: true }).fill("6");
-      await page.getByLabel("Period unit").selectOption("months");
-      const refusal = page.getByTestId("policy-error");
-      await run.expectingRefusal(/status of 409/, async () => {
+      // Every change the page sends to the policies; the lock's rule is checked before sending.
+      const sent = [];
+      const watch = (r) => {
+        if (r.method() !== "GET" && new URL(r.url()).pathname.startsWith("/api/v1/retention/policies")) sent.push(`${r.method()} ${r.url()}`);
+      };
+      page.on("request", watch);
+      try {
+        await row.getByRole("button", { name: "Make stricter…" }).click();
+        const form = page.getByTestId("policy-form");
+        await form.getByTestId("locked-note").waitFor();
+        expect((await form.getByLabel("Preservation lock").count()) === 0, "no way to unlock a locked policy");
+        const period = page.getByLabel("Period", { exact: true });
+        expect((await period.inputValue()) === "1", "the form has the stored period");
+        // Only what the lock allows is offered: no action that retains less, not the other date.
+        const disabled = await form.locator("#p-action option").evaluateAll((os) => os.filter((o) => o.disabled).map((o) => o.value));
+        expect(JSON.stringify(disabled) === JSON.stringify(["delete"]), `delete-only (retains less) cannot be chosen: ${disabled}`);
+        expect(await page.getByLabel("the date it was imported into the archive").isDisabled(), "the period cannot count from another date");
+        expect((await form.getByTestId("lock-problem").count()) === 0, "the stored settings weaken nothing");
+
+        // A shorter retention: the reason is at the field, and Save sends nothing.
+        await period.fill("6");
+        await page.getByLabel("Period unit").selectOption("months");
+        const hint = await form.locator("#p-count-lock").textContent();
+        expect(hint.includes("at least 1 year") && hint.includes("12 months or more"), `the field says what the lock allows: ${hint}`);
+        const problem = form.getByRole("alert").filter({ hasText: "weaken the lock" });
+        await problem.waitFor();
+        const why = await problem.textContent();
+        expect(/6 months is shorter than 1 year/.test(why), `the page says why: ${why}`);
+        const described = (await period.getAttribute("aria-describedby")) || "";
+        expect(described.split(" ").includes(await problem.getAttribute("id")), `the reason is tied to the field: ${described}`);
+        expect((await period.getAttribute("aria-invalid")) === "true", "the field is marked invalid");
         await page.getByRole("button", { name: "Save changes" }).click();
-        await refusal.waitFor();
-      });
-      const why = await refusal.textContent();
-      expect(why.startsWith("The server refused it:") && /locked|stricter|shorter/i.test(why), `the refusal is shown with its reason: ${why}`);
-      const stored = await storedPolicy("fx-1y");
-      expect(stored.period.count === 1 && stored.period.unit === "years" && stored.locked, `the server kept the policy: ${JSON.stringify(stored)}`);
-      // Stricter is accepted: one more mailbox.
-      await page.getByLabel(/^Mailboxes/).fill(`${OKAFOR}\n${WEBER}\nbob@corp.example`);
-      await page.getByLabel("Period", { exact: true }).fill("1");
-      await page.getByLabel("Period unit").selectOption("years");
-      await page.getByRole("button", { name: "Save changes" }).click();
-      await page.getByTestId("notice").filter({ hasText: "Policy fx-1y changed" }).waitFor();
-      await form.waitFor({ state: "detached" });
-      await until(async () => (await row.textContent()).includes("bob@corp.example"));
-      expect((await storedPolicy("fx-1y")).scope.mailboxes.includes("bob@corp.example"), "the server has the wider scope");
+        await sleep(300);
+        expect(sent.length === 0, `a shorter retention was not sent: ${JSON.stringify(sent)}`);
+        await until(async () => period.evaluate((el) => el === document.activeElement));  // the focus goes to the field
+
+        // A mailbox it covered, dropped: the same.
+        // (1 year again: the disposition review below counts on it.)
+        await period.fill("1");
+        await page.getByLabel("Period unit").selectOption("years");
+        await problem.waitFor({ state: "detached" });
+        const mailboxes = page.getByLabel(/^Mailboxes/);
+        await mailboxes.fill(OKAFOR);
+        await problem.filter({ hasText: `no longer cover the mailbox ${WEBER}` }).waitFor();
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await sleep(300);
+        expect(sent.length === 0, `a narrower scope was not sent: ${JSON.stringify(sent)}`);
+        await until(async () => mailboxes.evaluate((el) => el === document.activeElement));
+        expect((await page.getByTestId("policy-error").count()) === 0, "no refusal from the server");
+        const stored = await storedPolicy("fx-1y");
+        expect(stored.period.count === 1 && stored.period.unit === "years" && stored.scope.mailboxes.length === 2 && stored.locked,
+          `the server kept the policy: ${JSON.stringify(stored)}`);
+
+        // Stricter is accepted: one more mailbox.
+        await mailboxes.fill(`${OKAFOR}\n${WEBER}\nbob@corp.example`);
+        await problem.waitFor({ state: "detached" });
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await page.getByTestId("notice").filter({ hasText: "Policy fx-1y changed" }).waitFor();
+        await form.waitFor({ state: "detached" });
+        await until(async () => (await row.textContent()).includes("bob@corp.example"));
+        const after = await storedPolicy("fx-1y");
+        expect(after.scope.mailboxes.includes("bob@corp.example") && after.period.count === 1 && after.locked, `the server has the stricter policy: ${JSON.stringify(after)}`);
+        expect(sent.length === 1 && sent[0].startsWith("PUT "), `one change was sent, the stricter one: ${JSON.stringify(sent)}`);
+      } finally {
+        page.off("request", watch);
+      }
       // The form closed: the focus is back on Add policy, for the keyboard.
       expect(await page.getByRole("button", { name: "Add policy" }).evaluate((el) => el === document.activeElement), "the focus returns to Add policy");
       // An unlocked policy can be deleted (after a question).
