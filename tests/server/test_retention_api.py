@@ -62,6 +62,21 @@ def main() -> int:
         c.check(r.status == 200 and r.json()["period"]["count"] == 1, f"a locked policy made stricter: {r}")
         r = comp.request("PUT", "/api/v1/retention/policies/keep", {"period": "1 day"})
         c.check(r.status == 409 and r.json()["error"]["message"], f"…but not weaker (409 with the reason): {r}")
+        # What the console's form of a locked policy never sends: the server refuses each, says why,
+        # and keeps the policy as it was.
+        for weaker, why in (({"period": "6 months"}, "retention period"),
+                            ({"action": "retain-then-delete"}, "retains less"),
+                            ({"basis": "imported"}, "date"),
+                            ({"scope": {"kinds": ["message"]}}, "kind call"),
+                            ({"scope": {"mailboxes": ["x@corp.example"]}}, "every mailbox")):
+            r = comp.request("PUT", "/api/v1/retention/policies/keep", weaker)
+            c.check(r.status == 409 and why in r.json()["error"]["message"],
+                    f"a locked policy is not weakened by {weaker} (409, '{why}'): {r}")
+        kept = [p for p in comp.request("GET", "/api/v1/retention/policies").json()["policies"] if p["id"] == "keep"]
+        c.check(kept and kept[0]["action"] == "retain" and kept[0]["period"] == {"count": 1, "unit": "years"}
+                and kept[0]["basis"] == "sent" and kept[0]["scope"]["kinds"] == ["call"]
+                and kept[0]["scope"]["mailboxes"] == [] and kept[0]["locked"] is True,
+                f"…and keeps it as it was: {kept}")
         c.check(comp.request("DELETE", "/api/v1/retention/policies/keep").status == 409, "…nor removed")
         c.check(comp.request("PUT", "/api/v1/retention/policies/none", {}).status == 404, "no such policy → 404")
         r = comp.request("POST", "/api/v1/retention/policies", {"id": "gone", "action": "retain", "period": "1 day"})
