@@ -368,3 +368,74 @@ export const tokens = {
     call<Token>("POST", "/api/v1/tokens", { label, scopes, expires_in_days }),
   revoke: (id: string) => call<void>("DELETE", `/api/v1/tokens/${enc(id)}`),
 };
+
+// ---- eDiscovery cases and their exports -----------------------------------------------------
+
+export interface Custodian {
+  name: string;
+  mailboxes: string[];
+}
+
+export interface SavedSearch {
+  name: string;
+  query: string;
+  zone: string;
+  saved_by: string;
+  saved_at: string;
+}
+
+export interface Case {
+  id: string;
+  name: string;
+  description: string;
+  created_by: string;
+  created_at: string;
+  closed_at: string | null;
+  custodians: Custodian[];
+  searches: SavedSearch[];
+  reviewers: string[];
+  holds_widened?: string[];
+}
+
+export interface ExportJob {
+  id: string;
+  case: string;
+  search: string;
+  state: "running" | "done" | "failed";
+  items: number;
+  bytes: number;
+  started: string;
+  ended: string | null;
+  error: string;
+  downloaded: boolean;
+  available: boolean;
+}
+
+export const CASE_ROUTES = {
+  list: "GET /api/v1/cases",
+  saveSearch: "POST /api/v1/cases/{id}/searches",
+  holds: "POST /api/v1/cases/{id}/holds",
+  exports: "GET /api/v1/cases/{id}/exports",
+  startExport: "POST /api/v1/cases/{id}/exports",
+  download: "GET /api/v1/exports/{id}/download",
+};
+
+export const cases = {
+  list: () => call<{ cases: Case[] }>("GET", "/api/v1/cases").then((r) => r.cases),
+  get: (id: string) => call<Case>("GET", `/api/v1/cases/${enc(id)}`),
+  create: (id: string, name: string, description: string) =>
+    call<Case>("POST", "/api/v1/cases", { id, name: name || id, description }),
+  addCustodian: (id: string, name: string, mailboxes: string[]) =>
+    call<Case>("POST", `/api/v1/cases/${enc(id)}/custodians`, { name, mailboxes }),
+  addReviewer: (id: string, user: string) => call<Case>("POST", `/api/v1/cases/${enc(id)}/reviewers`, { user }),
+  removeReviewer: (id: string, user: string) => call<void>("DELETE", `/api/v1/cases/${enc(id)}/reviewers/${enc(user)}`),
+  saveSearch: (id: string, name: string, query: string, tz: string) =>
+    call<{ case: string; search: string; estimate: Estimate }>("POST", `/api/v1/cases/${enc(id)}/searches`, { name, query, tz }),
+  placeHold: (id: string, reason: string, query: string) =>
+    call<Hold>("POST", `/api/v1/cases/${enc(id)}/holds`, query ? { reason, query } : { reason }),
+  close: (id: string) => call<Case>("POST", `/api/v1/cases/${enc(id)}/close`),
+  exports: (id: string) => call<{ exports: ExportJob[] }>("GET", `/api/v1/cases/${enc(id)}/exports`).then((r) => r.exports),
+  startExport: (id: string, search: string, dedupe: boolean) =>
+    call<{ id: string; state: string }>("POST", `/api/v1/cases/${enc(id)}/exports`, { search, dedupe }),
+  downloadHref: (exportId: string) => `/api/v1/exports/${enc(exportId)}/download`,
+};

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { Session, setSignedOutHandler, signOut } from "./api";
+import { Session, hasRoute, setSignedOutHandler, signOut } from "./api";
 import { SignIn } from "./signin";
 import { ConnectorDetail, ConnectorsPage } from "./connectors";
 import { linkHandler, navigate, usePath } from "./router";
@@ -9,6 +9,7 @@ import { HoldsPage } from "./holds";
 import { AuditPage } from "./audit";
 import { TokensPage, UsersPage } from "./users";
 import { QuarantinePage } from "./quarantine";
+import { CaseDetail, CasesPage } from "./cases";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -17,12 +18,15 @@ interface Area {
   label: string;
   permission: string | null;
   api?: string;
+  // Shown only when the server of this tree has this route (openapi.json, api.ts hasRoute).
+  route?: string;
 }
 
 const AREAS: Area[] = [
   { path: "/", label: "Overview", permission: null },
   { path: "/connectors", label: "Data connectors", permission: "connectors.read" },
   { path: "/search", label: "Content search", permission: "search", api: "/api/v1/search" },
+  { path: "/cases", label: "eDiscovery cases", permission: "cases.read", api: "/api/v1/cases", route: "GET /api/v1/cases" },
   { path: "/holds", label: "Holds", permission: "holds.read", api: "/api/v1/holds" },
   { path: "/quarantine", label: "Quarantine", permission: "quarantine.read", api: "/api/v1/quarantine" },
   { path: "/audit", label: "Audit log", permission: "audit.read", api: "/api/v1/audit" },
@@ -40,7 +44,7 @@ export function App() {
 function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
   const path = usePath();
   const may = (p: string | null) => p === null || session.permissions.includes(p);
-  const areas = AREAS.filter((a) => may(a.permission));
+  const areas = AREAS.filter((a) => may(a.permission) && (!a.route || hasRoute(a.route)));
   const adding = path === "/add-connector";
   const current = adding
     ? AREAS[1]
@@ -79,7 +83,16 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     );
   } else if (current.path === "/search") {
     const m = /^\/search\/items\/(\d+)$/.exec(path);
-    page = m ? <ItemView id={Number(m[1])} /> : path === "/search" ? <SearchPage /> : <Missing />;
+    page = m ? <ItemView id={Number(m[1])} /> : path === "/search" ? <SearchPage session={session} /> : <Missing />;
+  } else if (current.path === "/cases") {
+    const id = path.split("/")[2];
+    page = !current.route || !hasRoute(current.route) ? (
+      <Missing />
+    ) : id ? (
+      <CaseDetail id={decodeURIComponent(id)} session={session} />
+    ) : (
+      <CasesPage session={session} />
+    );
   } else if (current.path === "/holds") page = <HoldsPage session={session} />;
   else if (current.path === "/audit") page = <AuditPage />;
   else if (current.path === "/quarantine") page = <QuarantinePage session={session} />;

@@ -5,18 +5,21 @@ import {
   Explanation,
   Item,
   ItemContext,
+  CASE_ROUTES,
   ROUTES,
   SearchResult,
+  Session,
   hasRoute,
   items,
   search,
 } from "./api";
 import { linkHandler } from "./router";
-import { ErrorText, bytes, message, when } from "./ui";
+import { SaveToCase } from "./cases";
+import { ErrorText, EstimateTable, bytes, message, when } from "./ui";
 
 // Content search: a KQL query box with a small condition builder, Explain, results with
 // paging, estimates by mailbox; and the item view (the item in its conversation, shown like a
-// chat, its attachments, the .eml). Explain, estimates, the conversation and the .eml appear
+// chat, its attachments, the .eml); with cases.manage, the query saved to a case (cases.tsx). Explain, estimates, the conversation and the .eml appear
 // only when the server has their routes (api.ts, hasRoute).
 
 const PAGE = 25;
@@ -113,7 +116,7 @@ function ConditionBuilder({ onAdd }: { onAdd: (t: string) => void }) {
   );
 }
 
-export function SearchPage() {
+export function SearchPage({ session }: { session?: Session }) {
   const [q, setQ] = useState(last.q);
   const [tz, setTz] = useState(last.tz);
   const [result, setResult] = useState<SearchResult | null>(last.result);
@@ -233,6 +236,9 @@ export function SearchPage() {
         </div>
       </form>
       <ErrorText error={error} />
+      {session?.permissions.includes("cases.manage") && hasRoute(CASE_ROUTES.list) && hasRoute(CASE_ROUTES.saveSearch) && (
+        <SaveToCase query={q} zone={zone} />
+      )}
       <p class="notice" aria-live="polite" data-testid="search-status">
         {busy ? "Searching…" : result ? `${result.total} item${result.total === 1 ? "" : "s"} found (dates in ${result.zone})` : ""}
       </p>
@@ -256,28 +262,7 @@ export function SearchPage() {
       {estimate && (
         <section class="card" aria-labelledby="estimate-title" data-testid="estimate">
           <h2 id="estimate-title">Estimate by mailbox</h2>
-          <p>
-            {estimate.items} items, {bytes(estimate.bytes)} in all.
-          </p>
-          <table class="list">
-            <caption class="visually-hidden">Estimate by mailbox</caption>
-            <thead>
-              <tr>
-                <th scope="col">Mailbox</th>
-                <th scope="col">Items</th>
-                <th scope="col">Size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(estimate.mailboxes ?? {}).map(([m, e]) => (
-                <tr key={m}>
-                  <th scope="row">{m}</th>
-                  <td>{e.items}</td>
-                  <td>{bytes(e.bytes)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <EstimateTable estimate={estimate} caption="Estimate by mailbox" />
         </section>
       )}
       {result && (
