@@ -394,7 +394,8 @@ export interface Case {
   custodians: Custodian[];
   searches: SavedSearch[];
   reviewers: string[];
-  holds_widened?: string[];
+  holds_widened?: string[]; // after adding a custodian: the case holds that now cover them too
+  holds?: Hold[]; // GET /api/v1/cases/{id}: the case's holds, released ones too
 }
 
 export interface ExportJob {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { CASE_ROUTES, Case, Estimate, ExportJob, Hold, ROUTES, Session, cases, hasRoute, holds, search } from "./api";
+import { CASE_ROUTES, Case, Estimate, ExportJob, ROUTES, Session, cases, hasRoute, search } from "./api";
 import { linkHandler, navigate } from "./router";
 import { ErrorText, EstimateTable, Notice, bytes, message, when } from "./ui";
 
@@ -131,7 +131,8 @@ export function CasesPage({ session }: { session: Session }) {
 
 // ---- a case ---------------------------------------------------------------------------------
 
-type Done = (notice: string, changed?: Case) => void;
+// After a change: the notice to show; the case is read again (a change may touch its holds too).
+type Done = (notice: string) => Promise<void>;
 
 function AddCustodian({ c, session, onDone }: { c: Case; session: Session; onDone: Done }) {
   const [name, setName] = useState("");
@@ -162,7 +163,7 @@ function AddCustodian({ c, session, onDone }: { c: Case; session: Session; onDon
       setName("");
       setPicked([]);
       setTyped("");
-      onDone(`Custodian ${name.trim()} added${widened}`, changed);
+      await onDone(`Custodian ${name.trim()} added${widened}`);
     });
   }
 
@@ -204,22 +205,11 @@ function AddCustodian({ c, session, onDone }: { c: Case; session: Session; onDon
   );
 }
 
-function CaseHolds({ c, session, canManage, onDone }: { c: Case; session: Session; canManage: boolean; onDone: Done }) {
-  const canList = session.permissions.includes("holds.read");
-  const [list, setList] = useState<Hold[]>([]);
+function CaseHolds({ c, canManage, onDone }: { c: Case; canManage: boolean; onDone: Done }) {
+  const list = c.holds ?? [];
   const [reason, setReason] = useState("");
   const [query, setQuery] = useState("");
-  const [bump, setBump] = useState(0);
   const { busy, error, setError, submit } = useSubmit();
-
-  // Listing holds needs holds.read; without it the page shows the holds placed here.
-  useEffect(() => {
-    if (!canList) return;
-    holds
-      .list(true)
-      .then((all) => setList(all.filter((h) => h.case === c.id)))
-      .catch((e) => setError(message(e)));
-  }, [c, bump]);
 
   async function place(e: Event) {
     e.preventDefault();
@@ -228,9 +218,7 @@ function CaseHolds({ c, session, canManage, onDone }: { c: Case; session: Sessio
       const h = await cases.placeHold(c.id, reason.trim(), query.trim());
       setReason("");
       setQuery("");
-      if (canList) setBump((b) => b + 1);
-      else setList((l) => [...l, h]);
-      onDone(`${h.id} placed on ${h.mailboxes.join(", ")}`);
+      await onDone(`${h.id} placed on ${h.mailboxes.join(", ")}`);
     });
   }
 
@@ -238,7 +226,7 @@ function CaseHolds({ c, session, canManage, onDone }: { c: Case; session: Sessio
     <section aria-labelledby="holds-title">
       <h2 id="holds-title">Case holds</h2>
       {list.length === 0 ? (
-        <p>{canList ? "No hold of this case." : "No hold placed from this page. The Holds page lists them all."}</p>
+        <p>No hold.</p>
       ) : (
         <table class="list" data-testid="case-holds">
           <caption class="visually-hidden">Holds of the case</caption>
@@ -290,7 +278,6 @@ function CaseHolds({ c, session, canManage, onDone }: { c: Case; session: Sessio
           </div>
         </form>
       )}
-      {!canManage && <ErrorText error={error} />}
     </section>
   );
 }
@@ -303,15 +290,15 @@ function Reviewers({ c, canManage, onDone }: { c: Case; canManage: boolean; onDo
     e.preventDefault();
     if (!user.trim()) return setError("Reviewer: the user's name");
     await submit(async () => {
-      const changed = await cases.addReviewer(c.id, user.trim());
+      await cases.addReviewer(c.id, user.trim());
       setUser("");
-      onDone(`${user.trim()} reviews the case`, changed);
+      await onDone(`${user.trim()} reviews the case`);
     });
   }
   async function remove(name: string) {
     await submit(async () => {
       await cases.removeReviewer(c.id, name);
-      onDone(`${name} no longer reviews the case`, { ...c, reviewers: c.reviewers.filter((r) => r !== name) });
+      await onDone(`${name} no longer reviews the case`);
     });
   }
 
@@ -366,7 +353,7 @@ function SavedSearches({ c, canManage, onDone }: { c: Case; canManage: boolean; 
       setEstimate({ search: r.search, estimate: r.estimate });
       setName("");
       setQuery("");
-      onDone(`Search ${r.search} saved: ${plural(r.estimate.items, "item")}`, await cases.get(c.id));
+      await onDone(`Search ${r.search} saved: ${plural(r.estimate.items, "item")}`);
     });
   }
 
@@ -601,7 +588,12 @@ function CloseCase({ c, onDone }: { c: Case; onDone: Done }) {
           class="danger"
           ref={confirm}
           disabled={busy}
-          onClick={() => submit(async () => onDone(`Case ${c.id} closed`, await cases.close(c.id)))}
+          onClick={() =>
+            submit(async () => {
+              await cases.close(c.id);
+              await onDone(`Case ${c.id} closed`);
+            })
+          }
         >
           Close case
         </button>
@@ -632,9 +624,9 @@ export function CaseDetail({ id, session }: { id: string; session: Session }) {
     };
   }, [id]);
 
-  const done: Done = (text, changed) => {
+  const done: Done = async (text) => {
     setNotice(text);
-    if (changed) setCase(changed);
+    setCase(await cases.get(id));
   };
   const open = c !== null && !c.closed_at;
   const canManage = open && may("cases.manage");
@@ -691,7 +683,7 @@ export function CaseDetail({ id, session }: { id: string; session: Session }) {
             )}
             {canManage && <AddCustodian c={c} session={session} onDone={done} />}
           </section>
-          <CaseHolds c={c} session={session} canManage={canManage} onDone={done} />
+          <CaseHolds c={c} canManage={canManage} onDone={done} />
           <Reviewers c={c} canManage={canManage} onDone={done} />
           <SavedSearches c={c} canManage={canManage} onDone={done} />
           {may("export") && hasRoute(CASE_ROUTES.exports) && (
