@@ -316,10 +316,14 @@ async function main() {
       await page.getByText("No case yet.").waitFor();
       await page.getByRole("button", { name: "Create case" }).click();
       await page.getByRole("alert").filter({ hasText: "Case id:" }).waitFor();
-      await page.getByLabel("Case id").fill("matter-14");
-      await page.getByLabel("Name (optional)").fill("Nordhafen hedging");
-      await page.getByLabel("Description (optional)").fill("The FX desk's talks with Nordhafen");
-      await page.getByRole("button", { name: "Create case" }).click();
+      // By keyboard: the fields in order, Enter creates.
+      await page.getByLabel("Case id").focus();
+      await page.keyboard.type("matter-14");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("Nordhafen hedging");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("The FX desk's talks with Nordhafen");
+      await page.getByLabel("Name (optional)").press("Enter");
       await page.getByRole("heading", { name: "Case matter-14", level: 1 }).waitFor();
       expect(page.url() === `${base}/cases/matter-14`, `the address is /cases/matter-14: ${page.url()}`);
       const facts = await page.getByTestId("case-facts").textContent();
