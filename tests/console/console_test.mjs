@@ -407,7 +407,15 @@ async function main() {
       const items = Number(cells[2]);
       expect(items === found, `the export holds the ${found} items the search found: ${items}`);
 
-      const [download] = await Promise.all([page.waitForEvent("download"), row.getByRole("link", { name: /^Download zip/ }).click()]);
+      // The link is the API's download route, reached and followed by keyboard.
+      const link = row.getByRole("link", { name: /^Download zip/ });
+      const exportId = await row.locator("th").textContent();
+      expect((await link.getAttribute("href")) === `/api/v1/exports/${exportId}/download`, `the link downloads export ${exportId}: ${await link.getAttribute("href")}`);
+      await page.getByRole("button", { name: "Start export" }).focus();
+      await page.keyboard.press("Tab");
+      expect(await link.evaluate((a) => a === document.activeElement), "Tab goes from Start export to the download link");
+      expect((await link.evaluate((a) => getComputedStyle(a).outlineStyle)) !== "none", "the focused link shows its focus");
+      const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
       expect(/^matter-14-export-.+\.zip$/.test(download.suggestedFilename()), `a zip named after the case: ${download.suggestedFilename()}`);
       const zip = path.join(work, "export.zip");
       await download.saveAs(zip);
