@@ -269,7 +269,9 @@ function CaseHolds({ c, canManage, onDone }: { c: Case; canManage: boolean; onDo
             aria-describedby="case-hold-query-help"
             onInput={(e) => setQuery(e.currentTarget.value)}
           />
-          <small id="case-hold-query-help">Empty: everything in the custodians' mailboxes, items that arrive later included.</small>
+          <small id="case-hold-query-help">
+            Empty: everything in the custodians' mailboxes, items that arrive later included.
+          </small>
           <ErrorText error={error} />
           <div class="actions">
             <button type="submit" disabled={busy || c.custodians.length === 0}>
@@ -463,7 +465,8 @@ function Exports({ c, canStart }: { c: Case; canStart: boolean }) {
   useEffect(() => {
     if (wasRunning.current && !running && list?.length) {
       const last = list[list.length - 1];
-      setNotice(last.state === "done" ? `Export ${last.id} is ready: ${plural(last.items, "item")}` : `Export ${last.id} ${last.state}`);
+      const ended = last.state === "done" ? `is ready: ${plural(last.items, "item")}` : last.state;
+      setNotice(`Export ${last.id} ${ended}`);
     }
     wasRunning.current = running;
   }, [running, list]);
@@ -483,18 +486,23 @@ function Exports({ c, canStart }: { c: Case; canStart: boolean }) {
       <h2 id="exports-title">Exports</h2>
       <Notice text={notice} testid="export-notice" />
       {canStart && (
-        <form class="row" onSubmit={start} aria-label="Start an export">
+        <form class="row" onSubmit={start} aria-label="Start an export" aria-describedby="export-help">
           <span>
             <label for="export-search">Saved search</label>
-            <select id="export-search" value={searchName} disabled={!c.searches.length} onChange={(e) => setSearchName(e.currentTarget.value)}>
+            <select
+              id="export-search"
+              value={searchName}
+              disabled={!c.searches.length}
+              onChange={(e) => setSearchName(e.currentTarget.value)}
+            >
               {c.searches.map((s) => (
                 <option value={s.name}>{s.name}</option>
               ))}
             </select>
           </span>
           <label class="check">
-            <input type="checkbox" checked={dedupe} onChange={(e) => setDedupe(e.currentTarget.checked)} /> One file per item (deduplicate by
-            Message-ID)
+            <input type="checkbox" checked={dedupe} onChange={(e) => setDedupe(e.currentTarget.checked)} /> One file per
+            item (deduplicate by Message-ID)
           </label>
           <button type="submit" disabled={busy || running || !c.searches.length || !c.custodians.length}>
             Start export
@@ -502,8 +510,10 @@ function Exports({ c, canStart }: { c: Case; canStart: boolean }) {
         </form>
       )}
       {canStart && (
-        <small class="counts">
-          {c.custodians.length ? "A zip of .eml files by custodian and mailbox, a load file, a SHA-256 manifest and a summary." : "Add a custodian first: an export collects the custodians' mailboxes."}
+        <small class="counts" id="export-help">
+          {c.custodians.length
+            ? "A zip of .eml files by custodian and mailbox, a load file, a SHA-256 manifest and a summary."
+            : "Add a custodian first: an export collects the custodians' mailboxes."}
         </small>
       )}
       <ErrorText error={error} />
