@@ -634,9 +634,11 @@ export function CaseDetail({ id, session }: { id: string; session: Session }) {
     };
   }, [id]);
 
+  // The notice comes with the case read again, so that what it announces is on the page.
   const done: Done = async (text) => {
+    const fresh = await cases.get(id);
+    setCase(fresh);
     setNotice(text);
-    setCase(await cases.get(id));
   };
   const open = c !== null && !c.closed_at;
   const canManage = open && may("cases.manage");
