@@ -440,17 +440,22 @@ function Exports({ c, canStart }: { c: Case; canStart: boolean }) {
     if (!c.searches.some((s) => s.name === searchName)) setSearchName(c.searches[0]?.name ?? "");
   }, [c]);
 
-  // The list, again every second while an export runs.
+  // The list, again every second while an export runs. Read again when the case closes: the
+  // server then removes the zips already downloaded, shortly after (its sweep runs every few
+  // seconds), so the list is read every second until none of theirs is left to offer.
+  const closed = c.closed_at !== null;
   useEffect(() => {
     let stop = false;
     let timer: number | undefined;
+    let sweepWait = 30;
     const load = () =>
       cases
         .exports(c.id)
         .then((l) => {
           if (stop) return;
           setList(l);
-          if (l.some((j) => j.state === "running")) timer = window.setTimeout(load, 1000);
+          const going = closed && l.some((j) => j.available && j.downloaded) && sweepWait-- > 0;
+          if (l.some((j) => j.state === "running") || going) timer = window.setTimeout(load, 1000);
         })
         .catch((e) => !stop && setError(message(e)));
     load();
@@ -458,7 +463,7 @@ function Exports({ c, canStart }: { c: Case; canStart: boolean }) {
       stop = true;
       clearTimeout(timer);
     };
-  }, [c.id, bump]);
+  }, [c.id, closed, bump]);
 
   // Announce each export's end once.
   const wasRunning = useRef(false);
