@@ -440,3 +440,45 @@ export const cases = {
     call<{ id: string; state: string }>("POST", `/api/v1/cases/${enc(id)}/exports`, { search, dedupe }),
   downloadHref: (exportId: string) => `/api/v1/exports/${enc(exportId)}/download`,
 };
+
+// ---- the Reviewer's view (review.assigned): only the cases the caller reviews -------------------
+
+// A saved search's result as the reviewer's route gives it (no paging: newest first, each item
+// once, at most REVIEW_LIMIT).
+export interface ReviewHit {
+  item: number;
+  mailboxes: string[];
+  conversation: string;
+  author: string;
+  sent: string;
+  kind: string;
+  snippet: string;
+}
+
+export interface ReviewItem {
+  item: number;
+  conversation: string;
+  author: string;
+  sent: string;
+  kind: string;
+  text: string;
+  attachments: { name: string; present: boolean }[];
+}
+
+export const REVIEW_LIMIT = 1000;
+
+export const REVIEW_ROUTES = {
+  cases: "GET /api/v1/review/cases",
+  results: "GET /api/v1/review/cases/{id}/searches/{search}",
+  item: "GET /api/v1/review/cases/{id}/items/{item}",
+};
+
+export const review = {
+  cases: () => call<{ cases: Case[] }>("GET", "/api/v1/review/cases").then((r) => r.cases),
+  results: (id: string, search: string) =>
+    call<{ case: string; search: string; hits: ReviewHit[] }>(
+      "GET",
+      `/api/v1/review/cases/${enc(id)}/searches/${enc(search)}`,
+    ).then((r) => r.hits),
+  item: (id: string, item: number) => call<ReviewItem>("GET", `/api/v1/review/cases/${enc(id)}/items/${item}`),
+};

@@ -10,6 +10,7 @@ import { AuditPage } from "./audit";
 import { TokensPage, UsersPage } from "./users";
 import { QuarantinePage } from "./quarantine";
 import { CaseDetail, CasesPage } from "./cases";
+import { ReviewCase, ReviewCases, ReviewItemView, ReviewResults } from "./review";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -27,6 +28,8 @@ const AREAS: Area[] = [
   { path: "/connectors", label: "Data connectors", permission: "connectors.read" },
   { path: "/search", label: "Content search", permission: "search", api: "/api/v1/search" },
   { path: "/cases", label: "eDiscovery cases", permission: "cases.read", api: "/api/v1/cases", route: "GET /api/v1/cases" },
+  // A reviewer's cases: the /api/v1/review routes only (a reviewer may not search or open items otherwise).
+  { path: "/review", label: "Review", permission: "review.assigned", api: "/api/v1/review/cases", route: "GET /api/v1/review/cases" },
   { path: "/holds", label: "Holds", permission: "holds.read", api: "/api/v1/holds" },
   { path: "/quarantine", label: "Quarantine", permission: "quarantine.read", api: "/api/v1/quarantine" },
   { path: "/audit", label: "Audit log", permission: "audit.read", api: "/api/v1/audit" },
@@ -93,6 +96,29 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     ) : (
       <CasesPage session={session} />
     );
+  } else if (current.path === "/review") {
+    // /review, /review/{id}, /review/{id}/searches/{search}, /review/{id}/searches/{search}/items/{item}
+    const m = /^\/review(?:\/([^/]+)(?:\/searches\/([^/]+)(?:\/items\/(\d+))?)?)?\/?$/.exec(path);
+    const decode = (x: string | undefined) => {
+      try {
+        return x === undefined ? undefined : decodeURIComponent(x);
+      } catch {
+        return x;
+      }
+    };
+    const [id, search, item] = m ? m.slice(1).map(decode) : [];
+    page =
+      !m || !current.route || !hasRoute(current.route) ? (
+        <Missing />
+      ) : !id ? (
+        <ReviewCases />
+      ) : search === undefined ? (
+        <ReviewCase key={id} id={id} />
+      ) : item === undefined ? (
+        <ReviewResults key={`${id}/${search}`} id={id} search={search} session={session} />
+      ) : (
+        <ReviewItemView key={`${id}/${search}`} id={id} search={search} item={Number(item)} session={session} />
+      );
   } else if (current.path === "/holds") page = <HoldsPage session={session} />;
   else if (current.path === "/audit") page = <AuditPage />;
   else if (current.path === "/quarantine") page = <QuarantinePage session={session} />;
