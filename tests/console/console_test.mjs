@@ -8,7 +8,9 @@
 // history; deletes the first; signs out. An eDiscovery manager creates a case, adds a custodian,
 // places a case hold, adds and removes a reviewer, saves a search in the case and another from
 // the content search page, exports it, waits for the export in the page, downloads the zip and
-// finds in it the items the search found; closes the case. An auditor (no connector or case
+// finds in it the items the search found; adds a reviewer, who signs in, sees only the Review area
+// and opens the case's saved search (the hits the manager's search found) and an item in its
+// conversation; closes the case (the downloaded zip then leaves the list). An auditor (no connector or case
 // rights) sees neither page nor any of their actions. Every step asserts what the page shows and
 // saves a screenshot when it fails; no page may log a console error, and every response must
 // carry a Content-Security-Policy.
@@ -39,6 +41,7 @@ run.addUsers([
   ["importer", "mailbox-import-export"],
   ["counsel", "ediscovery-manager"],
   ["auditor", "auditor"],
+  ["reviewer", "reviewer"],
 ]);
 // No --console: the console `make` built beside the binary is the default.
 run.serve();
@@ -439,7 +442,107 @@ async function main() {
       expect(/Nordhafen/i.test(emlText), "the exported mails hold the word searched for");
     });
 
-    await step("close the case: its holds released, no action left but export", async () => {
+    // ---- the reviewer's view of the case --------------------------------------------------------
+
+    const viewOnly = (p) =>
+      page.evaluate((to) => {
+        history.pushState(null, "", to);
+        dispatchEvent(new PopStateEvent("popstate"));
+      }, p);
+
+    await step("the manager adds a reviewer to the case", async () => {
+      await page.getByLabel("Reviewer (user name)").fill("reviewer");
+      await page.getByRole("button", { name: "Add reviewer" }).click();
+      await page.getByTestId("notice").filter({ hasText: "reviewer reviews the case" }).waitFor();
+      expect((await page.getByTestId("reviewers").textContent()).includes("reviewer"), "reviewer is listed as a reviewer");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+    });
+
+    await step("the reviewer sees only the Review area, and no search, hold or connector action", async () => {
+      await signIn("reviewer");
+      const links = await nav().getByRole("link").allTextContents();
+      expect(JSON.stringify(links) === JSON.stringify(["Overview", "Review"]), `only the overview and Review in the navigation: ${links}`);
+      for (const [at, heading] of [["/search", "Content search"], ["/holds", "Holds"], ["/connectors", "Data connectors"], ["/cases", "eDiscovery cases"]]) {
+        await viewOnly(at);
+        await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+        await page.getByText("None of your roles allows this page.").waitFor();
+        for (const action of ["Search", "Place hold", "Run now", "Create case", "Save to a case…"])
+          expect((await page.getByRole("button", { name: action, exact: true }).count()) === 0, `no ${action} for the reviewer at ${at}`);
+      }
+      await nav().getByRole("link", { name: "Review" }).click();
+      await page.getByRole("heading", { name: "Review", level: 1 }).waitFor();
+      expect(page.url() === `${base}/review`, `the address is /review: ${page.url()}`);
+      const row = page.getByTestId("review-cases").locator('tr[data-case="matter-14"]');
+      await row.waitFor();
+      const text = await row.textContent();
+      expect(text.includes("Nordhafen hedging") && text.includes("Michael Okafor") && (await row.locator(".status").textContent()) === "open",
+        `the reviewer's case, open, with its custodian: ${text}`);
+      expect((await page.getByTestId("review-cases").locator("tbody tr").count()) === 1, "one case to review");
+    });
+
+    await step("the reviewer opens the case and its saved search: the hits the manager's search found", async () => {
+      await page.getByRole("link", { name: "Nordhafen hedging" }).click();
+      await page.getByRole("heading", { name: "Case matter-14", level: 1 }).waitFor();
+      const facts = await page.getByTestId("review-case-facts").textContent();
+      expect(facts.includes("Michael Okafor") && facts.includes(OKAFOR), `the case's custodian: ${facts}`);
+      const searches = page.getByTestId("review-searches");
+      await searches.locator('tr[data-search="messages"]').filter({ hasText: "kind:message" }).waitFor();
+      await searches.locator('tr[data-search="nordhafen"]').getByRole("link", { name: "nordhafen" }).click();
+      await page.getByRole("heading", { name: "Results of nordhafen", level: 1 }).waitFor();
+      expect(page.url() === `${base}/review/matter-14/searches/nordhafen`, `the results' address: ${page.url()}`);
+      expect((await page.getByTestId("review-query").textContent()).includes("Nordhafen"), "the saved query is shown");
+      const status = page.getByTestId("review-status").filter({ hasText: /items? found/ });
+      await status.waitFor();
+      const hits = Number(/(\d+) items? found/.exec(await status.textContent())[1]);
+      expect(hits === found, `the reviewer's results count the ${found} items the manager's search found: ${hits}`);
+      const rows = page.getByTestId("results").locator("tbody tr");
+      expect((await rows.count()) === Math.min(found, 25), `a row per hit: ${await rows.count()}`);
+      expect((await rows.allTextContents()).every((t) => t.includes(OKAFOR)), "every hit is in the custodian's mailbox");
+    });
+
+    await step("the reviewer opens an item by keyboard: it is shown in its conversation", async () => {
+      const first = page.getByTestId("results").locator("tbody tr").first();
+      const conversation = await first.locator("td").nth(2).textContent();
+      const link = first.getByRole("link");
+      await page.getByRole("button", { name: "Run again" }).focus();
+      await page.keyboard.press("Tab");
+      expect(await link.evaluate((a) => a === document.activeElement), "Tab goes from Run again to the first result");
+      expect((await link.evaluate((a) => getComputedStyle(a).outlineStyle)) !== "none", "the focused result shows its focus");
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: /^Item \d+$/, level: 1 }).waitFor();
+      expect(/\/review\/matter-14\/searches\/nordhafen\/items\/\d+$/.test(page.url()), `the item's address: ${page.url()}`);
+      const item = page.getByTestId("item");
+      await item.waitFor();
+      expect((await item.getByRole("heading", { level: 2 }).textContent()) === conversation, `the item's conversation: ${conversation}`);
+      expect(/Nordhafen/.test(await item.textContent()), `the item holds the word searched for: ${await item.textContent()}`);
+      const chat = page.getByTestId("conversation");
+      await chat.getByRole("heading", { name: `In the conversation “${conversation}”` }).waitFor();
+      const bubbles = chat.locator("li.bubble");
+      expect((await chat.locator('li.bubble[aria-current="true"]').count()) === 1, "the item is marked in its conversation");
+      expect((await bubbles.count()) === found, `the conversation shows the search's ${found} results in it: ${await bubbles.count()}`);
+      if (found > 1) {
+        // Another result of the chat opens as the item, marked there in its turn.
+        const other = chat.locator("li.bubble:not(.current)").first();
+        const n = await other.getAttribute("data-item");
+        await other.getByRole("link").click();
+        await page.getByRole("heading", { name: `Item ${n}`, level: 1 }).waitFor();
+        await chat.locator(`li.bubble.current[data-item="${n}"]`).waitFor();
+        expect(/Nordhafen/.test(await page.getByTestId("item").textContent()), "the other item holds the word searched for too");
+      }
+      await page.getByRole("link", { name: "← Results of nordhafen" }).click();
+      await page.getByRole("heading", { name: "Results of nordhafen", level: 1 }).waitFor();
+      expect((await page.getByTestId("results").locator("tbody tr").count()) === Math.min(found, 25), "back at the results, kept");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+    });
+
+    await step("close the case: its holds released, no action left but export; the downloaded zip leaves the list", async () => {
+      await signIn("counsel");
+      await nav().getByRole("link", { name: "eDiscovery cases" }).click();
+      await caseRow().getByRole("link", { name: "Nordhafen hedging" }).click();
+      await page.getByRole("heading", { name: "Case matter-14", level: 1 }).waitFor();
+      await page.getByTestId("exports").getByRole("link", { name: /^Download zip/ }).waitFor();
       await page.getByRole("button", { name: "Close case…" }).click();
       await page.getByRole("button", { name: "Cancel" }).click();
       await page.getByRole("button", { name: "Close case…" }).click();
@@ -450,6 +553,14 @@ async function main() {
       expect(held.includes("matter-14-hold-1") && held.includes("released") && !held.includes("in force"), `its hold is released: ${held}`);
       for (const action of ["Add custodian", "Place case hold", "Add reviewer", "Save search", "Close case…"])
         expect((await page.getByRole("button", { name: action }).count()) === 0, `no ${action} on a closed case`);
+      // The list is read again at once (the download is marked), and the server removes a
+      // downloaded zip of a closed case within seconds (its sweep): the list follows.
+      const zipCell = page.getByTestId("exports").locator("tbody tr td").last();
+      await zipCell.filter({ hasText: "downloaded" }).waitFor({ timeout: 5_000 });
+      const closedAt = Date.now();
+      await zipCell.filter({ hasText: /^removed/ }).waitFor({ timeout: 15_000 });
+      console.log(`  the zip left the list ${((Date.now() - closedAt) / 1000).toFixed(1)} s after the case closed`);
+      expect((await page.getByRole("link", { name: /^Download zip/ }).count()) === 0, "no Download link left for the removed zip");
       await page.getByRole("link", { name: "← eDiscovery cases" }).click();
       await caseRow().waitFor();
       const text = await caseRow().textContent();
