@@ -58,8 +58,9 @@ function useReviewedCase(id: string) {
   return { c, error };
 }
 
-// A saved search's results: kept from the last read when it was this search's, else read.
-function useResults(session: Session, id: string, search: string) {
+// A saved search's results: kept from the last read when it was this search's, else read once
+// the case is known to have the search (`ready`: no request the server would refuse).
+function useResults(session: Session, id: string, search: string, ready: boolean) {
   const key = `${id}\n${search}`;
   const kept = last.session === session && last.key === key ? last : null;
   const [hits, setHits] = useState<ReviewHit[] | null>(kept?.hits ?? null);
@@ -69,6 +70,7 @@ function useResults(session: Session, id: string, search: string) {
   const [again, setAgain] = useState(0);
 
   useEffect(() => {
+    if (!ready) return;
     if (again === 0 && last.session === session && last.key === key && last.hits) {
       setHits(last.hits);
       setOffsetState(last.offset);
@@ -92,7 +94,7 @@ function useResults(session: Session, id: string, search: string) {
     return () => {
       stop = true;
     };
-  }, [key, again]);
+  }, [key, again, ready]);
 
   const setOffset = (at: number) => {
     if (last.key === key) last.offset = at;
@@ -236,8 +238,8 @@ export function ReviewCase({ id }: { id: string }) {
 
 export function ReviewResults({ id, search, session }: { id: string; search: string; session: Session }) {
   const { c, error: caseError } = useReviewedCase(id);
-  const { hits, offset, setOffset, busy, error, runAgain } = useResults(session, id, search);
   const saved: SavedSearch | undefined = c?.searches.find((s) => s.name === search);
+  const { hits, offset, setOffset, busy, error, runAgain } = useResults(session, id, search, saved !== undefined);
   const resultsHeading = useRef<HTMLHeadingElement>(null);
   const page = hits?.slice(offset, offset + PAGE) ?? [];
 
@@ -257,6 +259,8 @@ export function ReviewResults({ id, search, session }: { id: string; search: str
       <BackLink href={reviewHref(id)} label={`Case ${id}`} />
       <h1 tabIndex={-1}>Results of {search}</h1>
       <ErrorText error={caseError} />
+      {!c && !caseError && <p aria-live="polite">Loading…</p>}
+      {c && !saved && <ErrorText error={`Case ${id} has no saved search ${search}.`} />}
       {saved && (
         <p data-testid="review-query">
           Case {id}, saved search {saved.name}: <code>{saved.query}</code>{" "}
@@ -265,11 +269,13 @@ export function ReviewResults({ id, search, session }: { id: string; search: str
           </span>
         </p>
       )}
-      <div class="toolbar">
-        <button type="button" class="secondary" disabled={busy} onClick={runAgain}>
-          Run again
-        </button>
-      </div>
+      {saved && (
+        <div class="toolbar">
+          <button type="button" class="secondary" disabled={busy} onClick={runAgain}>
+            Run again
+          </button>
+        </div>
+      )}
       <Notice text={status} testid="review-status" />
       <ErrorText error={error} />
       {hits && (
@@ -339,15 +345,18 @@ export function ReviewItemView({
 }) {
   const [item, setItem] = useState<ReviewItem | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const { c } = useReviewedCase(id);
-  const { hits } = useResults(session, id, search);
-  const zone = c?.searches.find((s) => s.name === search)?.zone;
+  const { c, error: caseError } = useReviewedCase(id);
+  const saved = c?.searches.find((s) => s.name === search);
+  const { hits } = useResults(session, id, search, saved !== undefined);
+  const zone = saved?.zone;
   const heading = useRef<HTMLHeadingElement>(null);
 
+  // Asked for once the case is known to be the user's (the server would refuse it otherwise).
   useEffect(() => {
     let stop = false;
     setItem(null);
     setError(null);
+    if (!c) return;
     review
       .item(id, itemId)
       .then((it) => !stop && setItem(it))
@@ -355,7 +364,7 @@ export function ReviewItemView({
     return () => {
       stop = true;
     };
-  }, [id, itemId]);
+  }, [c, itemId]);
   useEffect(() => heading.current?.focus(), [itemId]);
 
   // The search's results in the item's conversation, oldest first, a few either side of it.
@@ -373,8 +382,8 @@ export function ReviewItemView({
       <h1 tabIndex={-1} ref={heading}>
         Item {itemId}
       </h1>
-      <ErrorText error={error} />
-      {!item && !error && <p aria-live="polite">Loading…</p>}
+      <ErrorText error={caseError ?? error} />
+      {!item && !error && !caseError && <p aria-live="polite">Loading…</p>}
       {item && (
         <div class="item-view">
           <section class="item-main" aria-labelledby="item-title" data-testid="item">
