@@ -465,22 +465,23 @@ function Exports({ c, canStart }: { c: Case; canStart: boolean }) {
     };
   }, [c.id, closed, bump]);
 
-  // Announce each export's end once.
-  const wasRunning = useRef(false);
+  // Announce the end of the export started here, once: when the list first shows it ended
+  // (a small export may be done before the list is read again, never seen running).
+  const awaited = useRef<string | null>(null);
   useEffect(() => {
-    if (wasRunning.current && !running && list?.length) {
-      const last = list[list.length - 1];
-      const ended = last.state === "done" ? `is ready: ${plural(last.items, "item")}` : last.state;
-      setNotice(`Export ${last.id} ${ended}`);
+    const j = awaited.current ? list?.find((x) => x.id === awaited.current) : undefined;
+    if (j && j.state !== "running") {
+      awaited.current = null;
+      setNotice(`Export ${j.id} ${j.state === "done" ? `is ready: ${plural(j.items, "item")}` : j.state}`);
     }
-    wasRunning.current = running;
-  }, [running, list]);
+  }, [list]);
 
   async function start(e: Event) {
     e.preventDefault();
     if (!searchName) return setError("Saved search: save a search first");
     await submit(async () => {
       const j = await cases.startExport(c.id, searchName, dedupe);
+      awaited.current = j.id;
       setNotice(`Export ${j.id} started`);
       setBump((b) => b + 1);
     });

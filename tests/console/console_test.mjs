@@ -401,7 +401,8 @@ async function main() {
       await page.getByText("No export yet.").waitFor();
       await page.getByLabel("Saved search", { exact: true }).selectOption("nordhafen");
       await page.getByRole("button", { name: "Start export" }).click();
-      await page.getByTestId("export-notice").filter({ hasText: /^Export \S+ started$/ }).waitFor();
+      // "started", then "is ready" (a small export may be ready before "started" is seen).
+      await page.getByTestId("export-notice").filter({ hasText: /^Export \S+ (started$|is ready)/ }).waitFor();
       await page.getByTestId("export-notice").filter({ hasText: /^Export \S+ is ready/ }).waitFor({ timeout: 60_000 });
       const row = page.getByTestId("exports").locator("tbody tr");
       expect((await row.count()) === 1, "one export is listed");
