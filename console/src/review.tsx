@@ -271,7 +271,8 @@ export function ReviewResults({ id, search, session }: { id: string; search: str
       )}
       {saved && (
         <div class="toolbar">
-          <button type="button" class="secondary" disabled={busy} onClick={runAgain}>
+          {/* aria-disabled, not disabled: the button keeps the keyboard focus while it runs */}
+          <button type="button" class="secondary" aria-disabled={busy} onClick={() => !busy && runAgain()}>
             Run again
           </button>
         </div>
