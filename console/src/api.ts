@@ -469,3 +469,117 @@ export const retention = {
   apply: (approve: Placement[], reject: (Placement & { reason: string })[]) =>
     optional<ApplyResult>(RETENTION_ROUTES.apply, "POST", "/api/v1/retention/apply", { approve, reject }),
 };
+
+// ---- eDiscovery cases and their exports -----------------------------------------------------
+
+export interface Custodian {
+  name: string;
+  mailboxes: string[];
+}
+
+export interface SavedSearch {
+  name: string;
+  query: string;
+  zone: string;
+  saved_by: string;
+  saved_at: string;
+}
+
+export interface Case {
+  id: string;
+  name: string;
+  description: string;
+  created_by: string;
+  created_at: string;
+  closed_at: string | null;
+  custodians: Custodian[];
+  searches: SavedSearch[];
+  reviewers: string[];
+  holds_widened?: string[]; // after adding a custodian: the case holds that now cover them too
+  holds?: Hold[]; // GET /api/v1/cases/{id}: the case's holds, released ones too
+}
+
+export interface ExportJob {
+  id: string;
+  case: string;
+  search: string;
+  state: "running" | "done" | "failed";
+  items: number;
+  bytes: number;
+  started: string;
+  ended: string | null;
+  error: string;
+  downloaded: boolean;
+  available: boolean;
+}
+
+export const CASE_ROUTES = {
+  list: "GET /api/v1/cases",
+  saveSearch: "POST /api/v1/cases/{id}/searches",
+  holds: "POST /api/v1/cases/{id}/holds",
+  exports: "GET /api/v1/cases/{id}/exports",
+  startExport: "POST /api/v1/cases/{id}/exports",
+  download: "GET /api/v1/exports/{id}/download",
+};
+
+export const cases = {
+  list: () => call<{ cases: Case[] }>("GET", "/api/v1/cases").then((r) => r.cases),
+  get: (id: string) => call<Case>("GET", `/api/v1/cases/${enc(id)}`),
+  create: (id: string, name: string, description: string) =>
+    call<Case>("POST", "/api/v1/cases", { id, name: name || id, description }),
+  addCustodian: (id: string, name: string, mailboxes: string[]) =>
+    call<Case>("POST", `/api/v1/cases/${enc(id)}/custodians`, { name, mailboxes }),
+  addReviewer: (id: string, user: string) => call<Case>("POST", `/api/v1/cases/${enc(id)}/reviewers`, { user }),
+  removeReviewer: (id: string, user: string) => call<void>("DELETE", `/api/v1/cases/${enc(id)}/reviewers/${enc(user)}`),
+  saveSearch: (id: string, name: string, query: string, tz: string) =>
+    call<{ case: string; search: string; estimate: Estimate }>("POST", `/api/v1/cases/${enc(id)}/searches`, { name, query, tz }),
+  placeHold: (id: string, reason: string, query: string) =>
+    call<Hold>("POST", `/api/v1/cases/${enc(id)}/holds`, query ? { reason, query } : { reason }),
+  close: (id: string) => call<Case>("POST", `/api/v1/cases/${enc(id)}/close`),
+  exports: (id: string) => call<{ exports: ExportJob[] }>("GET", `/api/v1/cases/${enc(id)}/exports`).then((r) => r.exports),
+  startExport: (id: string, search: string, dedupe: boolean) =>
+    call<{ id: string; state: string }>("POST", `/api/v1/cases/${enc(id)}/exports`, { search, dedupe }),
+  downloadHref: (exportId: string) => `/api/v1/exports/${enc(exportId)}/download`,
+};
+
+// ---- the Reviewer's view (review.assigned): only the cases the caller reviews -------------------
+
+// A saved search's result as the reviewer's route gives it (no paging: newest first, each item
+// once, at most REVIEW_LIMIT).
+export interface ReviewHit {
+  item: number;
+  mailboxes: string[];
+  conversation: string;
+  author: string;
+  sent: string;
+  kind: string;
+  snippet: string;
+}
+
+export interface ReviewItem {
+  item: number;
+  conversation: string;
+  author: string;
+  sent: string;
+  kind: string;
+  text: string;
+  attachments: { name: string; present: boolean }[];
+}
+
+export const REVIEW_LIMIT = 1000;
+
+export const REVIEW_ROUTES = {
+  cases: "GET /api/v1/review/cases",
+  results: "GET /api/v1/review/cases/{id}/searches/{search}",
+  item: "GET /api/v1/review/cases/{id}/items/{item}",
+};
+
+export const review = {
+  cases: () => call<{ cases: Case[] }>("GET", "/api/v1/review/cases").then((r) => r.cases),
+  results: (id: string, search: string) =>
+    call<{ case: string; search: string; hits: ReviewHit[] }>(
+      "GET",
+      `/api/v1/review/cases/${enc(id)}/searches/${enc(search)}`,
+    ).then((r) => r.hits),
+  item: (id: string, item: number) => call<ReviewItem>("GET", `/api/v1/review/cases/${enc(id)}/items/${item}`),
+};

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { Session, setSignedOutHandler, signOut } from "./api";
+import { Session, hasRoute, setSignedOutHandler, signOut } from "./api";
 import { SignIn } from "./signin";
 import { ConnectorDetail, ConnectorsPage } from "./connectors";
 import { linkHandler, navigate, usePath } from "./router";
@@ -11,6 +11,8 @@ import { TokensPage, UsersPage } from "./users";
 import { QuarantinePage } from "./quarantine";
 import { EditConnector } from "./connector_edit";
 import { RetentionPage } from "./retention";
+import { CaseDetail, CasesPage } from "./cases";
+import { ReviewCase, ReviewCases, ReviewItemView, ReviewResults } from "./review";
 
 // The console's areas and the permission that shows each. The API refuses what a role does not
 // allow anyway; the navigation only leaves out what would be refused.
@@ -19,12 +21,17 @@ interface Area {
   label: string;
   permission: string | null;
   api?: string;
+  // Shown only when the server of this tree has this route (openapi.json, api.ts hasRoute).
+  route?: string;
 }
 
 const AREAS: Area[] = [
   { path: "/", label: "Overview", permission: null },
   { path: "/connectors", label: "Data connectors", permission: "connectors.read" },
   { path: "/search", label: "Content search", permission: "search", api: "/api/v1/search" },
+  { path: "/cases", label: "eDiscovery cases", permission: "cases.read", api: "/api/v1/cases", route: "GET /api/v1/cases" },
+  // A reviewer's cases: the /api/v1/review routes only (a reviewer may not search or open items otherwise).
+  { path: "/review", label: "Review", permission: "review.assigned", api: "/api/v1/review/cases", route: "GET /api/v1/review/cases" },
   { path: "/holds", label: "Holds", permission: "holds.read", api: "/api/v1/holds" },
   { path: "/quarantine", label: "Quarantine", permission: "quarantine.read", api: "/api/v1/quarantine" },
   { path: "/audit", label: "Audit log", permission: "audit.read", api: "/api/v1/audit" },
@@ -43,7 +50,7 @@ export function App() {
 function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
   const path = usePath();
   const may = (p: string | null) => p === null || session.permissions.includes(p);
-  const areas = AREAS.filter((a) => may(a.permission));
+  const areas = AREAS.filter((a) => may(a.permission) && (!a.route || hasRoute(a.route)));
   const adding = path === "/add-connector";
   const current = adding
     ? AREAS[1]
@@ -84,7 +91,39 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     );
   } else if (current.path === "/search") {
     const m = /^\/search\/items\/(\d+)$/.exec(path);
-    page = m ? <ItemView id={Number(m[1])} /> : path === "/search" ? <SearchPage /> : <Missing />;
+    page = m ? <ItemView id={Number(m[1])} /> : path === "/search" ? <SearchPage session={session} /> : <Missing />;
+  } else if (current.path === "/cases") {
+    const id = path.split("/")[2];
+    page = !current.route || !hasRoute(current.route) ? (
+      <Missing />
+    ) : id ? (
+      <CaseDetail id={decodeURIComponent(id)} session={session} />
+    ) : (
+      <CasesPage session={session} />
+    );
+  } else if (current.path === "/review") {
+    // /review, /review/{id}, /review/{id}/searches/{search}, /review/{id}/searches/{search}/items/{item}
+    const m = /^\/review(?:\/([^/]+)(?:\/searches\/([^/]+)(?:\/items\/(\d+))?)?)?\/?$/.exec(path);
+    const decode = (x: string | undefined) => {
+      try {
+        return x === undefined ? undefined : decodeURIComponent(x);
+      } catch {
+        return x;
+      }
+    };
+    const [id, search, item] = m ? m.slice(1).map(decode) : [];
+    page =
+      !m || !current.route || !hasRoute(current.route) ? (
+        <Missing />
+      ) : !id ? (
+        <ReviewCases />
+      ) : search === undefined ? (
+        <ReviewCase key={id} id={id} />
+      ) : item === undefined ? (
+        <ReviewResults key={`${id}/${search}`} id={id} search={search} session={session} />
+      ) : (
+        <ReviewItemView key={`${id}/${search}`} id={id} search={search} item={Number(item)} session={session} />
+      );
   } else if (current.path === "/holds") page = <HoldsPage session={session} />;
   else if (current.path === "/audit") page = <AuditPage />;
   else if (current.path === "/quarantine") page = <QuarantinePage session={session} />;

@@ -3,20 +3,24 @@ import {
   ContextEntry,
   Estimate,
   Explanation,
+  Hit,
   Item,
   ItemContext,
+  CASE_ROUTES,
   ROUTES,
   SearchResult,
+  Session,
   hasRoute,
   items,
   search,
 } from "./api";
 import { linkHandler } from "./router";
-import { ErrorText, bytes, message, when } from "./ui";
+import { SaveToCase } from "./cases";
+import { ErrorText, EstimateTable, bytes, message, when } from "./ui";
 
 // Content search: a KQL query box with a small condition builder, Explain, results with
 // paging, estimates by mailbox; and the item view (the item in its conversation, shown like a
-// chat, its attachments, the .eml). Explain, estimates, the conversation and the .eml appear
+// chat, its attachments, the .eml); with cases.manage, the query saved to a case (cases.tsx). Explain, estimates, the conversation and the .eml appear
 // only when the server has their routes (api.ts, hasRoute).
 
 const PAGE = 25;
@@ -113,7 +117,7 @@ function ConditionBuilder({ onAdd }: { onAdd: (t: string) => void }) {
   );
 }
 
-export function SearchPage() {
+export function SearchPage({ session }: { session?: Session }) {
   const [q, setQ] = useState(last.q);
   const [tz, setTz] = useState(last.tz);
   const [result, setResult] = useState<SearchResult | null>(last.result);
@@ -233,6 +237,9 @@ export function SearchPage() {
         </div>
       </form>
       <ErrorText error={error} />
+      {session?.permissions.includes("cases.manage") && hasRoute(CASE_ROUTES.list) && hasRoute(CASE_ROUTES.saveSearch) && (
+        <SaveToCase query={q} zone={zone} />
+      )}
       <p class="notice" aria-live="polite" data-testid="search-status">
         {busy ? "Searching…" : result ? `${result.total} item${result.total === 1 ? "" : "s"} found (dates in ${result.zone})` : ""}
       </p>
@@ -256,28 +263,7 @@ export function SearchPage() {
       {estimate && (
         <section class="card" aria-labelledby="estimate-title" data-testid="estimate">
           <h2 id="estimate-title">Estimate by mailbox</h2>
-          <p>
-            {estimate.items} items, {bytes(estimate.bytes)} in all.
-          </p>
-          <table class="list">
-            <caption class="visually-hidden">Estimate by mailbox</caption>
-            <thead>
-              <tr>
-                <th scope="col">Mailbox</th>
-                <th scope="col">Items</th>
-                <th scope="col">Size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(estimate.mailboxes ?? {}).map(([m, e]) => (
-                <tr key={m}>
-                  <th scope="row">{m}</th>
-                  <td>{e.items}</td>
-                  <td>{bytes(e.bytes)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <EstimateTable estimate={estimate} caption="Estimate by mailbox" />
         </section>
       )}
       {result && (
@@ -289,36 +275,7 @@ export function SearchPage() {
             <p>Nothing matches.</p>
           ) : (
             <>
-              <table class="list" data-testid="results">
-                <caption class="visually-hidden">Search results</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Sent</th>
-                    <th scope="col">Author</th>
-                    <th scope="col">Conversation</th>
-                    <th scope="col">Mailbox</th>
-                    <th scope="col">Snippet</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.hits.map((h) => (
-                    <tr key={h.item} data-item={h.item}>
-                      <td>
-                        <a href={`/search/items/${h.item}`} onClick={linkHandler(`/search/items/${h.item}`)}>
-                          {when(h.sent, result.zone)}
-                        </a>
-                      </td>
-                      <td>{h.author || "—"}</td>
-                      <td>{h.conversation}</td>
-                      <td>{h.mailboxes.length ? h.mailboxes.join(", ") : <em>quarantine</em>}</td>
-                      <td class="snippet">
-                        {h.deleted && <span class="tag">deleted</span>} {h.kind !== "message" && <span class="tag">{h.kind}</span>}{" "}
-                        {h.snippet}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <HitsTable hits={result.hits} zone={result.zone} caption="Search results" />
               <nav class="pager" aria-label="Result pages">
                 <button type="button" class="secondary" disabled={busy || offset === 0} onClick={() => run(Math.max(0, offset - PAGE), true)}>
                   Previous
@@ -343,6 +300,53 @@ export function SearchPage() {
   );
 }
 
+// Results as a table: sent (the link to the item), author, conversation, mailbox, snippet. The
+// content search's hits, or a reviewed case's (`href` then opens the reviewer's item view).
+export function HitsTable({
+  hits,
+  zone,
+  caption,
+  href = (item) => `/search/items/${item}`,
+}: {
+  hits: (Omit<Hit, "message_id" | "deleted" | "size"> & { deleted?: boolean })[];
+  zone?: string;
+  caption: string;
+  href?: (item: number) => string;
+}) {
+  return (
+    <table class="list" data-testid="results">
+      <caption class="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Sent</th>
+          <th scope="col">Author</th>
+          <th scope="col">Conversation</th>
+          <th scope="col">Mailbox</th>
+          <th scope="col">Snippet</th>
+        </tr>
+      </thead>
+      <tbody>
+        {hits.map((h) => (
+          <tr key={h.item} data-item={h.item}>
+            <td>
+              <a href={href(h.item)} onClick={linkHandler(href(h.item))}>
+                {when(h.sent, zone)}
+              </a>
+            </td>
+            <td>{h.author || "—"}</td>
+            <td>{h.conversation}</td>
+            <td>{h.mailboxes.length ? h.mailboxes.join(", ") : <em>quarantine</em>}</td>
+            <td class="snippet">
+              {h.deleted && <span class="tag">deleted</span>} {h.kind !== "message" && <span class="tag">{h.kind}</span>}{" "}
+              {h.snippet}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 // A conversation as the API names it: its title, or an object with one.
 function title(c: unknown): string {
   if (typeof c === "string") return c;
@@ -350,7 +354,19 @@ function title(c: unknown): string {
   return "";
 }
 
-function Bubble({ e, current, zone }: { e: ContextEntry; current: boolean; zone?: string }) {
+// One message of a conversation, shown like a chat; the others link to their item view
+// (`href`: the content search's, or the reviewer's).
+export function Bubble({
+  e,
+  current,
+  zone,
+  href = (item) => `/search/items/${item}`,
+}: {
+  e: ContextEntry;
+  current: boolean;
+  zone?: string;
+  href?: (item: number) => string;
+}) {
   const body = (
     <>
       <div class="meta">
@@ -376,7 +392,7 @@ function Bubble({ e, current, zone }: { e: ContextEntry; current: boolean; zone?
       {current ? (
         body
       ) : (
-        <a class="bubble-link" href={`/search/items/${e.item}`} onClick={linkHandler(`/search/items/${e.item}`)}>
+        <a class="bubble-link" href={href(e.item)} onClick={linkHandler(href(e.item))}>
           {body}
         </a>
       )}

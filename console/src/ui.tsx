@@ -1,5 +1,5 @@
 // Small pieces the pages share.
-import { ApiError } from "./api";
+import { ApiError, Estimate } from "./api";
 import { CsvCheck } from "./mapping";
 
 export function message(e: unknown): string {
@@ -85,5 +85,36 @@ export function ProblemList({ problems }: { problems: string[] }) {
         <li key={p}>{p}</li>
       ))}
     </ul>
+  );
+}
+
+// What a search would collect: items and size in all and by mailbox (GET /api/v1/search/estimate,
+// or a case's saved search).
+export function EstimateTable({ estimate, caption }: { estimate: Estimate; caption: string }) {
+  return (
+    <>
+      <p>
+        {estimate.items} items, {bytes(estimate.bytes)} in all.
+      </p>
+      <table class="list">
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Mailbox</th>
+            <th scope="col">Items</th>
+            <th scope="col">Size</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(estimate.mailboxes ?? {}).map(([m, e]) => (
+            <tr key={m}>
+              <th scope="row">{m}</th>
+              <td>{e.items}</td>
+              <td>{bytes(e.bytes)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A case's hold and export through a real `chatvault serve`: an eDiscovery manager opens a case
 over one custodian's mailbox and holds it (all of it, then only what a query finds; a malformed
-query is refused naming its column), saves a search and exports it; the export runs in the
+query is refused naming its column; the case shows its holds to its manager, who has no
+holds.read, released once the case is closed), saves a search and exports it; the export runs in the
 background (202, then "running" → "done" in the case's list), its zip downloads as an attachment
 and its manifest.sha256 matches every file in it; the plaintext folder is gone once zipped and
 the exports folder is private (0700); a reviewer cannot export; all of it is audited.
@@ -65,6 +66,11 @@ def main() -> int:
         c.check(ed.request("POST", "/api/v1/cases/nope/holds", {"reason": "x"}).status == 404, "no such case → 404")
         holds = comp.request("GET", "/api/v1/holds").json()["holds"]
         c.check({"fx-hold-1", "fx-hold-2"} <= {x["id"] for x in holds}, f"GET /api/v1/holds lists them: {holds}")
+        # The case shows its holds to who manages it, without holds.read.
+        c.check(ed.request("GET", "/api/v1/holds").status == 403, "the eDiscovery manager has no holds.read")
+        shown = ed.request("GET", "/api/v1/cases/fx").json().get("holds", [])
+        c.check([(x["id"], x["query"], x["released_at"]) for x in shown] == [("fx-hold-1", "", None), ("fx-hold-2", "Nordhafen", None)],
+                f"GET /api/v1/cases/fx shows its holds: {shown}")
 
         # --- an export ------------------------------------------------------------------------------
         r = ed.request("POST", "/api/v1/cases/fx/searches", {"name": "all", "query": "kind:message"})
@@ -126,6 +132,9 @@ def main() -> int:
 
         # Downloaded and the case closed: the zip goes (the scheduler's sweep, every few seconds).
         c.check(ed.request("POST", "/api/v1/cases/fx/close").status == 200, "the case is closed")
+        shown = ed.request("GET", "/api/v1/cases/fx").json().get("holds", [])
+        c.check(len(shown) == 2 and all(x["released_at"] and x["released_by"] == "ed" for x in shown),
+                f"a closed case shows its holds released: {shown}")
         wait_for(lambda: not os.path.exists(os.path.join(exports_dir, f"{export_id}.zip")), timeout=30,
                  what="the zip of a downloaded export of a closed case to be removed")
         r = ed.request("GET", f"/api/v1/exports/{export_id}/download")

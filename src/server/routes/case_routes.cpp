@@ -1,7 +1,7 @@
 // eDiscovery cases through the API: create, custodians, reviewers, saved searches with their
-// estimate, close (cases.read / cases.manage); and the Reviewer's view (review.assigned): the
-// cases they are added to, their saved searches' results within the custodians' mailboxes, and
-// those items — nothing outside them. Everything a reviewer looks at is audited.
+// estimate, a case's holds (shown with it), close (cases.read / cases.manage); and the Reviewer's view
+// (review.assigned): the cases they are added to, their saved searches' results within the custodians'
+// mailboxes, and those items — nothing outside them. Everything a reviewer looks at is audited.
 #include <algorithm>
 #include <set>
 
@@ -102,7 +102,16 @@ Result<Reply> show_case(Context& ctx, Call& call)
     std::lock_guard lock(ctx.archive_mutex);
     gov::Governance g(ctx.archive);
     CV_TRY(const auto c, g.get_case(call.params["id"]));
-    return Reply::json(case_json(c));
+    // The case's own holds, released ones too: those who manage a case place its holds without
+    // holds.read, and must still see what they placed.
+    CV_TRY(const auto all_holds, g.holds());
+    nlohmann::json holds = nlohmann::json::array();
+    for (const auto& h : all_holds)
+        if (h.case_id == c.id)
+            holds.push_back(hold_json(h));
+    nlohmann::json j = case_json(c);
+    j["holds"] = holds;
+    return Reply::json(j);
 }
 
 Result<Reply> add_custodian(Context& ctx, Call& call)
