@@ -95,6 +95,13 @@ export async function signIn(user: string, password: string): Promise<Session> {
   return { user: s.user, roles: s.roles, permissions: s.permissions };
 }
 
+// The server ended this session (one's own password was set): back to the sign-in page
+// without asking anything more of the server (a 401 would be logged by the browser).
+export function forgetSession() {
+  csrf = null;
+  onSignedOut();
+}
+
 export async function signOut(): Promise<void> {
   try {
     await call<void>("DELETE", "/api/v1/session");
@@ -362,6 +369,8 @@ export const users = {
   disable: (name: string) => call<void>("POST", `/api/v1/users/${enc(name)}/disable`),
   enable: (name: string) => call<void>("POST", `/api/v1/users/${enc(name)}/enable`),
   remove: (name: string) => call<void>("DELETE", `/api/v1/users/${enc(name)}`),
+  // Ends the user's sessions (the server's rule), one's own included.
+  setPassword: (name: string, password: string) => call<void>("PUT", `/api/v1/users/${enc(name)}/password`, { password }),
 };
 
 export const tokens = {

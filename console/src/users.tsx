@@ -1,9 +1,25 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ROLES, Session, Token, User, tokens, users } from "./api";
+import { ROLES, Session, Token, User, forgetSession, tokens, users } from "./api";
 import { ErrorText, Notice, message, when } from "./ui";
 
-// Users and roles (users.read to see, users.manage to add, change roles, disable, enable and
-// remove), and the signed-in user's own API tokens (tokens.own; a new token is shown once).
+// Users and roles (users.read to see, users.manage to add, change roles, set a password,
+// disable, enable and remove), and the signed-in user's own API tokens (tokens.own; a new
+// token is shown once).
+
+// The server's rules for a password (Accounts::prepare_password), checked here so that the page
+// never sends one it would refuse: at least 12 characters (code points), at most 1024 bytes of
+// UTF-8, and not the user name (compared with the password's ASCII letters in lower case).
+export const MIN_PASSWORD = 12;
+const MAX_PASSWORD_BYTES = 1024;
+export function passwordProblem(user: string, password: string): string | null {
+  const chars = [...password];
+  if (chars.some((c) => c.length === 1 && c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdfff))
+    return "has a character that cannot be sent (a broken surrogate pair)";
+  if (chars.length < MIN_PASSWORD) return `at least ${MIN_PASSWORD} characters (a passphrase is fine)`;
+  if (new TextEncoder().encode(password).length > MAX_PASSWORD_BYTES) return `at most ${MAX_PASSWORD_BYTES} bytes`;
+  if (user && password.replace(/[A-Z]/g, (c) => c.toLowerCase()) === user) return "not the user name";
+  return null;
+}
 
 function RolePicker({ id, value, onChange, legend }: { id: string; value: string[]; onChange: (r: string[]) => void; legend: string }) {
   return (
@@ -36,8 +52,7 @@ function AddUser({ onDone }: { onDone: (m: string) => void }) {
     const problems = [
       !name.trim() && "Name: needed",
       roles.length === 0 && "Roles: pick at least one",
-      [...password].length < 12 && "Password: at least 12 characters (a passphrase is fine)",
-      password === name.trim() && "Password: not the user name",
+      passwordProblem(name.trim(), password) && `Password: ${passwordProblem(name.trim(), password)}`,
     ].filter(Boolean);
     if (problems.length) {
       setError(problems.join(". "));
@@ -84,14 +99,114 @@ function AddUser({ onDone }: { onDone: (m: string) => void }) {
   );
 }
 
+// Set a user's password (PUT /api/v1/users/{name}/password): new password and confirmation,
+// checked against the server's rules before anything is sent. The server ends the user's
+// sessions and lifts a lockout; one's own password therefore signs oneself out.
+function SetPassword({ u, me, onClose }: { u: User; me: string; onClose: (done: string | null) => void }) {
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [tried, setTried] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  const own = u.name === me;
+  const id = `pw-${u.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  const weak = tried ? passwordProblem(u.name, password) : null;
+  const mismatch = tried && !weak && confirm !== password ? "Does not match the new password" : null;
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setTried(true);
+    setError(null);
+    if (passwordProblem(u.name, password)) {
+      first.current?.focus();
+      return;
+    }
+    if (confirm !== password) {
+      document.getElementById(`${id}-confirm`)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      await users.setPassword(u.name, password);
+      if (own) {
+        // The server ended this session with the others: sign in again with the new password.
+        forgetSession();
+        return;
+      }
+      onClose(`${u.name}: password set; their sessions were ended`);
+    } catch (err) {
+      setError(message(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="release form" aria-label={`Set the password of ${u.name}`} onSubmit={submit} noValidate>
+      <label for={`${id}-new`}>New password for {u.name}</label>
+      <input
+        id={`${id}-new`}
+        ref={first}
+        type="password"
+        autoComplete="new-password"
+        aria-invalid={weak ? true : undefined}
+        aria-describedby={weak ? `${id}-new-problem ${id}-help` : `${id}-help`}
+        value={password}
+        onInput={(e) => setPassword(e.currentTarget.value)}
+      />
+      <small id={`${id}-help`}>
+        At least {MIN_PASSWORD} characters, not the user name.{" "}
+        {own ? "You are signed out and sign in again with it." : "Their sessions end; give it to them over a separate channel."}
+      </small>
+      {weak && (
+        <p class="error" role="alert" id={`${id}-new-problem`}>
+          New password: {weak}
+        </p>
+      )}
+      <label for={`${id}-confirm`}>Confirm the new password</label>
+      <input
+        id={`${id}-confirm`}
+        type="password"
+        autoComplete="new-password"
+        aria-invalid={mismatch ? true : undefined}
+        aria-describedby={mismatch ? `${id}-confirm-problem` : undefined}
+        value={confirm}
+        onInput={(e) => setConfirm(e.currentTarget.value)}
+      />
+      {mismatch && (
+        <p class="error" role="alert" id={`${id}-confirm-problem`}>
+          {mismatch}
+        </p>
+      )}
+      <ErrorText error={error} />
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          Set password
+        </button>
+        <button type="button" class="secondary" onClick={() => onClose(null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function UserActions({ u, me, onDone }: { u: User; me: string; onDone: (m: string) => void }) {
-  const [mode, setMode] = useState<"" | "roles" | "remove">("");
+  const [mode, setMode] = useState<"" | "roles" | "password" | "remove">("");
   const [roles, setRoles] = useState<string[]>(u.roles);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const safe = useRef<HTMLButtonElement>(null);
+  const setPw = useRef<HTMLButtonElement>(null);
+  const [backToSetPw, setBackToSetPw] = useState(false);
   useEffect(() => {
     if (mode) safe.current?.focus();
+    // The password form closed: the focus goes back to the button that opened it.
+    else if (backToSetPw) {
+      setBackToSetPw(false);
+      setPw.current?.focus();
+    }
   }, [mode]);
 
   async function act(f: () => Promise<unknown>, done: string) {
@@ -131,6 +246,18 @@ function UserActions({ u, me, onDone }: { u: User; me: string; onDone: (m: strin
         </div>
       </form>
     );
+  if (mode === "password")
+    return (
+      <SetPassword
+        u={u}
+        me={me}
+        onClose={(done) => {
+          setBackToSetPw(true);
+          setMode("");
+          if (done) onDone(done);
+        }}
+      />
+    );
   if (mode === "remove")
     return (
       <div class="actions" role="group" aria-label={`Remove ${u.name}?`}>
@@ -148,6 +275,9 @@ function UserActions({ u, me, onDone }: { u: User; me: string; onDone: (m: strin
     <div class="actions" role="group" aria-label={`Actions for ${u.name}`}>
       <button type="button" class="secondary" onClick={() => (setRoles(u.roles), setMode("roles"))}>
         Change roles…
+      </button>
+      <button type="button" class="secondary" ref={setPw} onClick={() => setMode("password")}>
+        Set password…
       </button>
       {u.name !== me &&
         (u.disabled ? (
