@@ -11,7 +11,8 @@
 // finds in it the items the search found; adds a reviewer, who signs in, sees only the Review area
 // and opens the case's saved search (the hits the manager's search found) and an item in its
 // conversation; closes the case (the downloaded zip then leaves the list). An auditor (no connector or case
-// rights) sees neither page nor any of their actions. Every step asserts what the page shows and
+// rights) sees neither page nor any of their actions. An administrator sets their own password
+// in the users page: signed out at once, they sign in again with it. Every step asserts what the page shows and
 // saves a screenshot when it fails; no page may log a console error, and every response must
 // carry a Content-Security-Policy.
 //
@@ -42,6 +43,7 @@ run.addUsers([
   ["counsel", "ediscovery-manager"],
   ["auditor", "auditor"],
   ["reviewer", "reviewer"],
+  ["admin", "organization-management"],
 ]);
 // No --console: the console `make` built beside the binary is the default.
 run.serve();
@@ -597,6 +599,29 @@ async function main() {
           expect((await page.getByRole("button", { name: action }).count()) === 0, `no ${action} for the auditor at ${at}`);
         expect((await page.getByRole("link", { name: /Download zip/ }).count()) === 0, `no download for the auditor at ${at}`);
       }
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+    });
+
+    await step("an administrator sets their own password: signed out at once, signed in again with it", async () => {
+      await signIn("admin");
+      await nav().getByRole("link", { name: "Users and roles" }).click();
+      const me = page.locator('tr[data-user="admin"]');
+      await me.getByRole("button", { name: "Set password…" }).click();
+      const form = me.getByRole("form", { name: "Set the password of admin" });
+      await form.getByText("You are signed out and sign in again with it.").waitFor();
+      const fresh = "my own new passphrase";
+      await form.getByLabel("New password for admin").fill(fresh);
+      await form.getByLabel("Confirm the new password").fill(fresh);
+      await form.getByRole("button", { name: "Set password", exact: true }).click();
+      // The server ended the session: the page goes back to signing in without asking it anything
+      // more (a 401 would be a console error, which the run checks for).
+      await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
+      await page.getByLabel("User name").fill("admin");
+      await page.getByLabel("Password").fill(fresh);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Users and roles", level: 1 }).waitFor();
+      expect((await page.getByTestId("who").textContent()) === "admin", "signed in again with the new password");
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("heading", { name: "Sign in to chatvault" }).waitFor();
     });
