@@ -111,7 +111,8 @@ function SetPassword({ u, me, onClose }: { u: User; me: string; onClose: (done: 
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
   const own = u.name === me;
-  const id = `pw-${u.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  // An id per user name, distinct for names that differ only in punctuation (a.b, a_b).
+  const id = `pw-${u.name.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
   const weak = tried ? passwordProblem(u.name, password) : null;
   const mismatch = tried && !weak && confirm !== password ? "Does not match the new password" : null;
 
