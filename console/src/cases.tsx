@@ -242,7 +242,7 @@ function CaseHolds({ c, canManage, onDone }: { c: Case; canManage: boolean; onDo
           <tbody>
             {list.map((h) => (
               <tr key={h.id} data-hold={h.id}>
-                <th scope="row">{h.id}</th>
+                <th scope="row" class="id">{h.id}</th>
                 <td>{h.mailboxes.join(", ")}</td>
                 <td>{h.query ? <code>{h.query}</code> : "the whole mailboxes"}</td>
                 <td>
@@ -541,7 +541,7 @@ function Exports({ c, canStart }: { c: Case; canStart: boolean }) {
           <tbody>
             {list.map((j) => (
               <tr key={j.id} data-export={j.id}>
-                <th scope="row">{j.id}</th>
+                <th scope="row" class="id">{j.id}</th>
                 <td>{j.search}</td>
                 <td class={`state state-${j.state === "done" ? "succeeded" : j.state}`} data-testid="export-state">
                   {j.state}

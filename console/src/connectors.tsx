@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, Connector, Progress, Run, Session, connectors, webhookUrl } from "./api";
 import { linkHandler, navigate } from "./router";
+import { when } from "./ui";
 
 const POLL_MS = 1000;
 
@@ -39,12 +40,6 @@ function usePolled<T>(load: () => Promise<T>, key: string) {
 
 function busyState(status: string) {
   return status === "running" || status === "queued" || status === "settling";
-}
-
-function when(t: string | null | undefined) {
-  if (!t) return "—";
-  const d = new Date(t);
-  return isNaN(d.getTime()) ? t : d.toLocaleString();
 }
 
 function Counts({ p }: { p: Progress }) {

@@ -181,7 +181,7 @@ export function HoldsPage({ session }: { session: Session }) {
           <tbody>
             {list.map((h) => (
               <tr key={h.id} data-hold={h.id}>
-                <th scope="row">{h.id}</th>
+                <th scope="row" class="id">{h.id}</th>
                 <td>
                   {h.kind}
                   {h.case ? ` (case ${h.case})` : ""}

@@ -6,15 +6,21 @@ export function message(e: unknown): string {
   return e instanceof ApiError ? e.message : "The server could not be reached.";
 }
 
-// An instant from the API (UTC, ISO 8601) in the reader's locale, in `zone` when given.
+// An instant from the API (UTC, ISO 8601) in the reader's locale, in `zone` when given, else in
+// the browser's zone; always with the zone's name, so that every page's dates read alike and say
+// which clock they are on ("25 Nov 2026, 01:32:05 UTC").
+const WHEN: Intl.DateTimeFormatOptions = {
+  year: "numeric", month: "short", day: "numeric",
+  hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short",
+};
 export function when(t: string | null | undefined, zone?: string) {
   if (!t) return "—";
   const d = new Date(t);
   if (isNaN(d.getTime())) return t;
   try {
-    return d.toLocaleString(undefined, zone ? { timeZone: zone } : undefined);
+    return d.toLocaleString(undefined, zone ? { ...WHEN, timeZone: zone } : WHEN);
   } catch {
-    return d.toLocaleString();
+    return d.toLocaleString(undefined, WHEN);
   }
 }
 
