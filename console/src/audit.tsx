@@ -12,11 +12,23 @@ interface Filter {
   limit: string;
 }
 
+// Parameters as a person reads them, not as JSON: lists joined with commas, nested objects
+// inline, empty values as "—" and the instants the service records in Unix seconds (since,
+// expires, checkpoint, …) as dates like the rest of the page.
+const INSTANT_KEYS = /^(since|expires|created|checkpoint|released|released_at|closed_at|ended|started|time|at|delete_at)$/;
+function value(k: string, v: unknown): string {
+  if (v === null || v === undefined || v === "") return "—";
+  if (Array.isArray(v)) return v.length ? v.map((x) => value(k, x)).join(", ") : "—";
+  if (typeof v === "object")
+    return `{${Object.entries(v as Record<string, unknown>).map(([k2, v2]) => `${k2}: ${value(k2, v2)}`).join(", ")}}`;
+  if (typeof v === "number" && INSTANT_KEYS.test(k) && v > 1e9 && v < 1e11) return when(new Date(v * 1000).toISOString());
+  return String(v);
+}
 function params(p: unknown): string {
   if (p === null || p === undefined || p === "") return "—";
   if (typeof p !== "object") return String(p);
   return Object.entries(p as Record<string, unknown>)
-    .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}: ${value(k, v)}`)
     .join("; ");
 }
 

@@ -8,10 +8,10 @@ export function message(e: unknown): string {
 
 // An instant from the API (UTC, ISO 8601) in the reader's locale, in `zone` when given, else in
 // the browser's zone; always with the zone's name, so that every page's dates read alike and say
-// which clock they are on ("25 Nov 2026, 01:32:05 UTC").
+// which clock they are on ("Nov 25, 2026, 13:32:05 UTC"; 24-hour, shorter in a table cell).
 const WHEN: Intl.DateTimeFormatOptions = {
   year: "numeric", month: "short", day: "numeric",
-  hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short",
+  hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
 };
 export function when(t: string | null | undefined, zone?: string) {
   if (!t) return "—";
