@@ -260,7 +260,7 @@ export function ConnectorsPage({ session }: { session: Session }) {
               <tbody>
                 {data.map((c) => (
                   <tr key={c.name} data-connector={c.name}>
-                    <th scope="row">
+                    <th scope="row" class="id">
                       <a href={`/connectors/${encodeURIComponent(c.name)}`} onClick={linkHandler(`/connectors/${encodeURIComponent(c.name)}`)}>
                         {c.name}
                       </a>

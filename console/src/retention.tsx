@@ -517,7 +517,7 @@ function PolicyRow({
   return (
     <tr data-policy={p.id}>
       <th scope="row">
-        {p.id}
+        <span class="id">{p.id}</span>
         {p.name && <div class="counts">{p.name}</div>}
       </th>
       <td>{actionName(p.action)}</td>
