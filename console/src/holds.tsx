@@ -183,8 +183,7 @@ export function HoldsPage({ session }: { session: Session }) {
               <tr key={h.id} data-hold={h.id}>
                 <th scope="row" class="id">{h.id}</th>
                 <td>
-                  {h.kind}
-                  {h.case ? ` (case ${h.case})` : ""}
+                  {h.case ? `case ${h.case}` : h.kind}
                   {h.query ? (
                     <>
                       <br />
