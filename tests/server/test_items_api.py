@@ -66,6 +66,12 @@ def main() -> int:
                         for e in entries), f"every entry has the documented fields: {entries[0]}")
             c.check(all(e["sent"].endswith("Z") for e in entries), f"times in UTC: {sent}")
             c.check(middle not in [e["item"] for e in j["before"] + j["after"]], "the item is not its own context")
+        r = ed.request("GET", f"/api/v1/items/{middle}/context?before=50&after=50")
+        whole = r.json()["before"] + [r.json()["item_summary"]] + r.json()["after"] if r.status == 200 else []
+        photo = [a for e in whole for a in e["attachments"] if a["name"] == "IMG-20250902-WA0001.jpg"]
+        c.check(len(photo) == 1 and photo[0]["present"] is True and isinstance(photo[0]["size"], int)
+                and photo[0]["size"] > 0,
+                f"an attachment in the chat as the item route gives it ({{name, present, size}}): {photo}")
         r = ed.request("GET", f"/api/v1/items/{earliest}/context")
         c.check(r.status == 200 and r.json()["before"] == [] and len(r.json()["after"]) == 5,
                 f"the earliest item: nothing before, 5 after by default: {r}")

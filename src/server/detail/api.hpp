@@ -181,6 +181,9 @@ std::vector<Route> all_routes();
 
 /// A hold as the API shows it (GET /api/v1/holds, and wherever a hold is placed).
 nlohmann::json hold_json(const compliance::retention::Hold& hold);
+/// An item's attachments as every item route shows them: [{name, present, size}] (size null when
+/// the bytes are not in the archive).
+nlohmann::json attachments_json(const std::vector<Attachment>& attachments);
 
 /// Background work of the service (scheduler.cpp): due connectors, and spooled webhook events
 /// into the archive. Each returns when `context.stopping` is set, after the batch in hand.

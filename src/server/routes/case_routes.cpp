@@ -284,16 +284,13 @@ Result<Reply> review_item(Context& ctx, Call& call)
     CV_TRY_VOID(ctx.archive.audit(
         archive::AuditEvent{call.actor(), now_utc(), "review.item",
                             nlohmann::json{{"case", c.id}, {"item", stored->id}}.dump(), 1}));
-    nlohmann::json attachments = nlohmann::json::array();
-    for (const auto& a : stored->item.attachments)
-        attachments.push_back({{"name", a.name}, {"present", a.present}});
     return Reply::json({{"item", stored->id},
                         {"conversation", stored->conversation.title},
                         {"author", stored->item.author.value_or("")},
                         {"sent", format_utc(stored->item.utc)},
                         {"kind", to_string(stored->item.kind)},
                         {"text", stored->item.text},
-                        {"attachments", attachments}});
+                        {"attachments", attachments_json(stored->item.attachments)}});
 }
 
 }  // namespace

@@ -101,11 +101,6 @@ Result<Reply> item(Context& ctx, Call& call)
     const nlohmann::json parameters{{"item", id}, {"via", "api"}};
     CV_TRY_VOID(
         ctx.archive.audit(archive::AuditEvent{call.actor(), now_utc(), "item.view", parameters.dump(), 1}));
-    nlohmann::json attachments = nlohmann::json::array();
-    for (const auto& a : stored.item.attachments)
-        attachments.push_back({{"name", a.name},
-                               {"present", a.present},
-                               {"size", a.size ? nlohmann::json(*a.size) : nlohmann::json()}});
     return Reply::json({{"item", stored.id},
                         {"message_id", stored.message_id},
                         {"mailboxes", stored.mailboxes},
@@ -115,7 +110,7 @@ Result<Reply> item(Context& ctx, Call& call)
                         {"kind", to_string(stored.item.kind)},
                         {"text", stored.item.text},
                         {"deleted", stored.item.deleted},
-                        {"attachments", attachments},
+                        {"attachments", attachments_json(stored.item.attachments)},
                         {"sha256", to_hex(stored.render_sha256)},
                         {"sources", stored.sources}});
 }
@@ -263,6 +258,16 @@ Result<Reply> retry_quarantine(Context& ctx, Call& call)
 }
 
 }  // namespace
+
+nlohmann::json attachments_json(const std::vector<Attachment>& attachments)
+{
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& a : attachments)
+        out.push_back({{"name", a.name},
+                       {"present", a.present},
+                       {"size", a.size ? nlohmann::json(*a.size) : nlohmann::json()}});
+    return out;
+}
 
 nlohmann::json hold_json(const ret::Hold& h)
 {

@@ -53,15 +53,12 @@ Result<std::size_t> context_count(const Call& call, std::string_view name)
 
 nlohmann::json entry_json(const archive::StoredItem& s)
 {
-    nlohmann::json attachments = nlohmann::json::array();
-    for (const auto& a : s.item.attachments)
-        attachments.push_back(a.name);
     return {{"item", s.id},
             {"author", s.item.author.value_or("")},
             {"sent", format_utc(s.item.utc)},
             {"kind", to_string(s.item.kind)},
             {"text", s.item.text},
-            {"attachments", attachments},
+            {"attachments", attachments_json(s.item.attachments)},
             {"deleted", s.item.deleted}};
 }
 
