@@ -14,48 +14,67 @@
 
 namespace cv::compliance::exports::detail {
 
-/// Raw deflate (level 1) and CRC-32 of one entry's bytes, fed in pieces. The compressed bytes
-/// stay in memory up to `spill_bytes`, then go to an unnamed temporary file in `spill_dir`
-/// (O_TMPFILE), so an item of any size costs bounded memory. Not thread-safe; one per entry.
+/// One zip entry's bytes, fed in pieces, made ready for ZipWriter::add(): their CRC-32 and
+/// either their deflated form or (Store, or when deflating does not shrink them) the bytes as
+/// they are. Emails of up to `whole_bytes` are deflated whole at the end by libdeflate (level
+/// 1: about three times zlib's speed at its fastest level, for the same size); a longer one
+/// switches to zlib's streaming deflate. The output stays in memory up to `spill_bytes`, then
+/// goes to an unnamed temporary file in `spill_dir` (O_TMPFILE), so an item of any size costs
+/// bounded memory. Not thread-safe; one per entry.
 class Deflater {
 public:
-    static Result<std::unique_ptr<Deflater>> create(std::filesystem::path spill_dir,
-                                                    std::size_t spill_bytes = 8u << 20);
+    enum class Mode {
+        Deflate,
+        Store,  ///< already-compressed content (e.g. base64 of photos: deflate buys ~20% at 5x the CPU)
+    };
+    static Result<std::unique_ptr<Deflater>> create(std::filesystem::path spill_dir, Mode mode,
+                                                    std::size_t whole_bytes = 1u << 20,
+                                                    std::size_t spill_bytes = 1u << 20);
     ~Deflater();
     Deflater(const Deflater&) = delete;
     Deflater& operator=(const Deflater&) = delete;
 
     Result<void> write(std::string_view bytes);
-    /// Ends the stream. Errors: Io (the spill file), Internal (zlib).
+    /// Ends the entry. Errors: Io (the spill file), Internal (zlib, libdeflate).
     Result<void> finish();
 
+    std::uint16_t method() const { return method_; }  ///< 0 stored, 8 deflated
     std::uint32_t crc() const { return crc_; }
     std::uint64_t size() const { return size_; }              ///< uncompressed
     std::uint64_t compressed_size() const { return csize_; }  ///< after finish()
-    /// The compressed bytes held in memory (all of them when spill_fd() < 0).
+    /// The entry's data held in memory (all of it when spill_fd() < 0).
     const std::string& held() const { return held_; }
-    /// The spill file (compressed bytes after held()), or -1; owned by this.
+    /// The spill file (the entry's data before held()), or -1; owned by this.
     int spill_fd() const { return spill_fd_; }
 
 private:
     Deflater() = default;
-    Result<void> pump(const char* in, std::size_t n, bool end);
+    Result<void> stream(const char* in, std::size_t n, bool end);
+    Result<void> keep(std::string_view bytes);
     Result<void> spill();
 
     struct Stream;
-    std::unique_ptr<Stream> z_;
+    std::unique_ptr<Stream> z_;  // zlib, once an entry outgrows whole_bytes_
     std::filesystem::path spill_dir_;
+    Mode mode_ = Mode::Deflate;
+    std::size_t whole_bytes_ = 0;
     std::size_t spill_bytes_ = 0;
+    std::string whole_;  // Deflate: the bytes so far, while they fit whole_bytes_
     std::string held_;
     int spill_fd_ = -1;
+    std::uint16_t method_ = 8;
     std::uint32_t crc_ = 0;
     std::uint64_t size_ = 0;
     std::uint64_t csize_ = 0;
 };
 
+/// A Deflater (Mode::Deflate) of the file `path`, spilling into `spill_dir`. Errors: Io.
+Result<std::unique_ptr<Deflater>> deflate_file(const std::filesystem::path& path,
+                                               const std::filesystem::path& spill_dir);
+
 /// Writes a zip sequentially to `<zip>.part` and renames it to `zip` on finish() (a killed
-/// run leaves no partial zip under the final name). Entries are deflated (method 8) by a
-/// Deflater beforehand; Zip64 records are written where an offset or size passes 4 GiB or the
+/// run leaves no partial zip under the final name). Entries are deflated (method 8) or stored
+/// (method 0) by a Deflater beforehand; Zip64 records are written where an offset or size passes 4 GiB or the
 /// entry count 65,535. Names are stored as UTF-8 (flag bit 11). Not thread-safe.
 class ZipWriter {
 public:
@@ -65,9 +84,9 @@ public:
     ZipWriter(const ZipWriter&) = delete;
     ZipWriter& operator=(const ZipWriter&) = delete;
 
-    /// Appends one entry named `name` whose bytes `d` compressed (finished). Errors: Io.
+    /// Appends one entry named `name` holding what `d` (finished) holds. Errors: Io.
     Result<void> add(std::string_view name, const Deflater& d);
-    /// Compresses the file `path` on this thread and appends it as `name`. Errors: Io.
+    /// Deflates the file `path` on this thread and appends it as `name`. Errors: Io.
     Result<void> add_file(std::string_view name, const std::filesystem::path& path);
     /// Writes the central directory and renames the file into place. Errors: Io.
     Result<void> finish();
@@ -76,7 +95,8 @@ private:
     ZipWriter() = default;
     Result<void> put(std::string_view bytes);
     Result<void> put_directory(std::string_view bytes);
-    Result<void> entry(std::string_view name, std::uint32_t crc, std::uint64_t csize, std::uint64_t usize);
+    Result<void> entry(std::string_view name, std::uint16_t method, std::uint32_t crc, std::uint64_t csize,
+                       std::uint64_t usize);
 
     std::filesystem::path final_;
     std::filesystem::path temp_;
