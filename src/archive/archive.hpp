@@ -394,6 +394,10 @@ public:
     /// Every placement (an item in a mailbox's folder), in item order, with what a retention
     /// decision needs.
     Result<std::vector<Placement>> placements();
+    /// placements() handed to `each` one at a time as the statement steps (memory stays flat
+    /// whatever the archive's size); an error from `each` stops the walk and is returned.
+    /// Nothing may write to the archive from `each`.
+    Result<void> placements(const std::function<Result<void>(const Placement&)>& each);
     /// The subject the full-text index holds for an item: the rendered one, which only the
     /// renderer can make again (removing an entry from a contentless index takes its text).
     using IndexedSubject = std::function<Result<std::string>(const StoredItem&)>;
