@@ -14,10 +14,12 @@ that every item of the group chat has two placements (the dedupe case). Both are
 
 Timed: `chatvault export 'kind:whatsapp' --to OUT` (every item) into a fresh folder under
 --out-dir (default /dev/shm, a tmpfs, so that the row measures chatvault rather than this
-machine's disk; --disk adds a row into the temp folder on disk), under GNU time, best of --runs.
-Each run's result is checked: the summary's counts equal the archive's, and the manifest lists
-every file. Reports items/s (items / wall seconds), load-file rows, MB/s (bytes of the .eml files
-written / wall seconds) and peak RSS.
+machine's disk; --disk adds each row again into the temp folder on disk; --dedupe and --zip add
+rows with those options, --zip writing the emails into a zip), under GNU time, best of --runs.
+Each run's result is checked: the summary's counts equal the archive's, the manifest lists
+every file, a zip holds an entry per file. Reports items/s (items / wall seconds), load-file
+rows, MB/s (bytes of the .eml files / wall seconds), the CPU seconds (user + system) of the best
+run, its peak RSS and the load average when it started.
 
 Target (issue 5): at least 20,000 items/s. Exit 0 whatever the numbers; 1 with --check when the
 target is missed; 2 when the harness cannot run.
