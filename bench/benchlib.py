@@ -27,6 +27,23 @@ def run_measured(argv: list[str], cpus: str | None) -> tuple[float, int, str]:
     return wall, rss, proc.stdout
 
 
+def run_measured_cpu(argv: list[str], cpus: str | None) -> tuple[float, int, float, str]:
+    """run_measured(), with the CPU seconds (user + system) GNU time reports: (wall seconds,
+    peak RSS in KiB, CPU seconds, stdout). On a shared machine the CPU time says what the
+    command cost when the wall time says how long it waited for cores too."""
+    with tempfile.NamedTemporaryFile("r") as out_file:
+        full = ["/usr/bin/time", "-f", "%M %U %S", "-o", out_file.name, *argv]
+        if cpus and shutil.which("taskset"):
+            full = ["taskset", "-c", cpus, *full]
+        start = time.perf_counter()
+        proc = subprocess.run(full, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr[-2000:]}")
+        rss, user, sys_ = out_file.read().strip().splitlines()[-1].split()
+    return wall, int(rss), float(user) + float(sys_), proc.stdout
+
+
 def huge_attachment_export(keep: Path, name: str, gib: float) -> Path:
     """An unpacked export folder whose first message carries a `gib` GiB video of random
     bytes; reused when it exists with the right size."""

@@ -8,6 +8,7 @@ packages=(
   libexpected-dev          # tl::expected behind cv::Result
   libfmt-dev               # formatting
   libzip-dev               # reading .zip exports
+  zlib1g-dev libdeflate-dev   # eDiscovery export zips: CRC-32, deflate (whole emails: libdeflate; long ones: zlib)
   libhowardhinnant-date-dev tzdata   # IANA time zones (date/tz.h over the system tzdb)
   libcli11-dev             # command line
   libsodium-dev            # AEAD encryption at rest, key derivation, Argon2id password hashes
@@ -24,7 +25,7 @@ packages=(
   clang-14 libclang-rt-14-dev   # libFuzzer + sanitizers
   clang-format-14          # make format-check (part of make test)
   python3                  # corpus-fact checker and golden runner
-  zip                      # tests build zip exports on the fly
+  zip unzip                # tests build zip exports on the fly, and check export zips (unzip -t)
   time                     # GNU time: peak RSS in bench/parse_throughput.py
   notmuch                  # tests index rendered mail with an independent mail indexer
   dovecot-imapd openssl    # IMAP delivery tests run a throwaway Dovecot (tests/imap/dovecot.py)

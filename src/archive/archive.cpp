@@ -1190,12 +1190,19 @@ Result<StoredItem> Archive::item(std::int64_t id)
 }
 
 Result<void> Archive::items(std::span<const std::int64_t> ids,
-                            const std::function<Result<void>(StoredItem&)>& each)
+                            const std::function<Result<void>(StoredItem&)>& each,
+                            const std::function<Result<void>(std::int64_t, const Error&)>& unreadable)
 {
     CV_TRY(auto reader, ItemReader::make(impl_->db));
     for (const std::int64_t id : ids) {
-        CV_TRY(auto stored, reader.read(*impl_, id));
-        CV_TRY_VOID(each(stored));
+        auto stored = reader.read(*impl_, id);
+        if (!stored) {
+            if (!unreadable)
+                return fail(stored.error());
+            CV_TRY_VOID(unreadable(id, stored.error()));
+            continue;
+        }
+        CV_TRY_VOID(each(*stored));
     }
     return {};
 }

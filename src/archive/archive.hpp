@@ -299,9 +299,13 @@ public:
     Result<StoredItem> item(std::int64_t id);
     /// item() for many items, in the order given, handed to `each` one at a time (an error
     /// from `each` stops the walk and is returned). Cheaper per item than item(): statements
-    /// prepared once, each conversation decrypted once. Errors: as item(), `each`'s.
+    /// prepared once, each conversation decrypted once. Errors: as item(), `each`'s. With
+    /// `unreadable`, an item that cannot be read (e.g. its conversation's blob is missing or
+    /// fails authentication) is handed to it with the error and the walk goes on (an error from
+    /// `unreadable` stops it); without, the first such error stops the walk and is returned.
     Result<void> items(std::span<const std::int64_t> ids,
-                       const std::function<Result<void>(StoredItem&)>& each);
+                       const std::function<Result<void>(StoredItem&)>& each,
+                       const std::function<Result<void>(std::int64_t, const Error&)>& unreadable = {});
     Result<std::optional<std::int64_t>> find(std::string_view message_id);
     Result<std::vector<QuarantineEntry>> quarantine();
     /// Files a quarantined item: the conversation snapshot with the new mapping, the new
@@ -390,6 +394,10 @@ public:
     /// Every placement (an item in a mailbox's folder), in item order, with what a retention
     /// decision needs.
     Result<std::vector<Placement>> placements();
+    /// placements() handed to `each` one at a time as the statement steps (memory stays flat
+    /// whatever the archive's size); an error from `each` stops the walk and is returned.
+    /// Nothing may write to the archive from `each`.
+    Result<void> placements(const std::function<Result<void>(const Placement&)>& each);
     /// The subject the full-text index holds for an item: the rendered one, which only the
     /// renderer can make again (removing an entry from a contentless index takes its text).
     using IndexedSubject = std::function<Result<std::string>(const StoredItem&)>;

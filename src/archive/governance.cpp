@@ -292,19 +292,30 @@ Result<std::vector<AuditRecord>> Archive::audit_log(const AuditFilter& filter)
 
 Result<std::vector<Placement>> Archive::placements()
 {
+    std::vector<Placement> out;
+    CV_TRY_VOID(placements([&](const Placement& p) -> Result<void> {
+        out.push_back(p);
+        return {};
+    }));
+    return out;
+}
+
+Result<void> Archive::placements(const std::function<Result<void>(const Placement&)>& each)
+{
     Impl& a = *impl_;
     CV_TRY(auto st,
            a.db.prepare("SELECT p.item, m.address, f.name, i.kind, i.utc, i.imported_at, i.render_size "
                         "FROM placements p JOIN folders f ON f.id = p.folder JOIN mailboxes m ON "
                         "m.id = f.mailbox JOIN items i ON i.id = p.item ORDER BY p.item, m.address"));
-    std::vector<Placement> out;
-    CV_TRY_VOID(for_each_row(st, [&] {
-        out.push_back(Placement{st.column_int(0), std::string(st.column_text(1)),
-                                std::string(st.column_text(2)), static_cast<ItemKind>(st.column_int(3)),
-                                st.column_int(4), st.column_int(5),
-                                static_cast<std::uint64_t>(st.column_int(6))});
-    }));
-    return out;
+    for (;;) {
+        CV_TRY(const bool more, st.step());
+        if (!more)
+            return {};
+        CV_TRY_VOID(
+            each(Placement{st.column_int(0), std::string(st.column_text(1)), std::string(st.column_text(2)),
+                           static_cast<ItemKind>(st.column_int(3)), st.column_int(4), st.column_int(5),
+                           static_cast<std::uint64_t>(st.column_int(6))}));
+    }
 }
 
 Result<DisposalReport> Archive::dispose(std::span<const Disposal> disposals, const AuditEvent& event,

@@ -608,7 +608,9 @@ void add_archive_commands(CLI::App& app, int& status)
         "MAILBOX=NAME: file that mailbox under this custodian (repeatable; default: the address)");
     exp->add_option("--tz", args->discovery.tz, "IANA time zone the query's dates are read in")
         ->capture_default_str();
-    exp->add_option("--zip", args->discovery.zip, "Also package the finished export as this zip file");
+    exp->add_option("--zip", args->discovery.zip,
+                    "Write the emails into this zip file instead of the folder (which keeps the load file, "
+                    "manifest and summary)");
     exp->add_option("--title", args->discovery.title, "Title for the summary report");
     exp->add_option("--description", args->discovery.description, "Description for the summary report");
     exp->add_option("--threads", args->discovery.threads, "Rendering threads (default: one per core)");

@@ -681,7 +681,9 @@ void add_case_commands(CLI::App& app, int& status)
         ->required();
     exp->add_flag("--dedupe", export_args->dedupe,
                   "One file per item; its other rows name it as duplicate-of");
-    exp->add_option("--zip", export_args->zip, "Also package the finished export as this zip file");
+    exp->add_option("--zip", export_args->zip,
+                    "Write the emails into this zip file instead of the folder (which keeps the load file, "
+                    "manifest and summary)");
     exp->add_option("--threads", export_args->threads, "Rendering threads (default: one per core)");
     exp->add_flag("--json", export_args->json, "JSON summary");
     add_common(exp, args->common, false);

@@ -88,7 +88,8 @@ int run_discovery_export(const DiscoveryExportArgs& args)
                     {"mailboxes", request.mailboxes},
                     {"resumed_from", report->resumed_from},
                     {"files", report->files},
-                    {"bytes", report->bytes}};
+                    {"bytes", report->bytes},
+                    {"failed", report->failed}};
     if (!args.case_id.empty()) {
         parameters["case"] = args.case_id;
         parameters["search"] = args.search_name;
@@ -98,8 +99,26 @@ int run_discovery_export(const DiscoveryExportArgs& args)
                                                    parameters.dump(), report->items});
         !logged)
         return report_error(logged.error());
+    // Exported, but not everything: a code of its own, so that a script does not take a partial
+    // export for a whole one.
+    constexpr int kPartialExport = 3;
+    const int rc = report->failed > 0 ? kPartialExport : 0;
+    for (std::size_t i = 0; i < report->failures.size() && i < 20; ++i)
+        fmt::print(stderr, "chatvault: item {} not exported: {}\n", report->failures[i].item,
+                   report->failures[i].reason);
+    if (report->failed > 0)
+        fmt::print(stderr,
+                   "chatvault: {} item(s) could not be exported (listed in {}/errors.csv); run the same "
+                   "export again to retry them\n",
+                   report->failed, report->dir.string());
     if (args.json) {
         json per = json::object();
+        json failures = json::array();
+        for (const auto& f : report->failures)
+            failures.push_back(json{{"item", f.item},
+                                    {"message_id", f.message_id},
+                                    {"mailboxes", f.mailboxes},
+                                    {"reason", f.reason}});
         for (const auto& [name, c] : report->per_custodian)
             per[name] = json{{"rows", c.rows}, {"files", c.files}, {"bytes", c.bytes}};
         print_json(json{{"dir", report->dir.string()},
@@ -117,8 +136,10 @@ int run_discovery_export(const DiscoveryExportArgs& args)
                         {"written_now", report->written_now},
                         {"started", format_utc(report->started)},
                         {"finished", format_utc(report->finished)},
+                        {"failed", report->failed},
+                        {"failures", failures},
                         {"per_custodian", per}});
-        return 0;
+        return rc;
     }
     fmt::print("exported {} item(s) as {} file(s), {} load-file row(s), {} bytes into {}{}\n", report->items,
                report->files, report->rows, report->bytes, report->dir.string(),
@@ -127,8 +148,12 @@ int run_discovery_export(const DiscoveryExportArgs& args)
     fmt::print("query: {}   dates read in {}\n", report->query, report->zone);
     if (report->zip)
         fmt::print("zip: {}\n", report->zip->string());
-    fmt::print("check with: (cd {} && sha256sum -c --quiet manifest.sha256)\n", report->dir.string());
-    return 0;
+    if (report->zip)
+        fmt::print("check with: unzip -d DIR {} && (cd DIR && sha256sum -c --quiet manifest.sha256)\n",
+                   report->zip->string());
+    else
+        fmt::print("check with: (cd {} && sha256sum -c --quiet manifest.sha256)\n", report->dir.string());
+    return rc;
 }
 
 }  // namespace cv::cli

@@ -1,9 +1,19 @@
 // The eDiscovery export's pure parts: CSV quoting and reading back, the rows of an item with
-// and without dedupe, the manifest format, path names, header decoding and the job file.
+// and without dedupe, the manifest format, path names, header decoding and the job file; and
+// the zip writer on a real file, read back by Python's zipfile and `unzip -t`.
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
 #include "compliance/export/detail/job.hpp"
+#include "compliance/export/detail/zip.hpp"
 #include "compliance/export/export.hpp"
 
 namespace cv::compliance::exports {
@@ -226,6 +236,58 @@ TEST(ExportJob, RoundTripsAndRefusesDamage)
     auto unordered = detail::parse_job(text, "job.json");
     ASSERT_FALSE(unordered);
     EXPECT_NE(unordered.error().message().find("job.json"), std::string::npos);
+}
+
+// More entries than a zip without Zip64 can count (65,535), deflated whole, streamed through
+// zlib (longer than whole_bytes), spilled to a temporary file (longer than spill_bytes), and
+// stored: Python's zipfile must read every entry back with its CRC and bytes.
+TEST(ExportZip, Zip64EntryCountAndEveryEntryKindReadBack)
+{
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / fmt::format("cv-zip-test-{}", ::getpid());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path zip = dir / "t.zip";
+    {
+        auto w = detail::ZipWriter::create(zip);
+        ASSERT_TRUE(w) << w.error().describe();
+        const auto add = [&](const std::string& name, const std::string& bytes, detail::Deflater::Mode mode) {
+            auto d = detail::Deflater::create(dir, mode, 4096, 8192);
+            ASSERT_TRUE(d);
+            // In pieces, as a renderer writes.
+            for (std::size_t at = 0; at < bytes.size(); at += 1000)
+                ASSERT_TRUE((*d)->write(std::string_view(bytes).substr(at, 1000)));
+            ASSERT_TRUE((*d)->finish());
+            ASSERT_TRUE((*w)->add(name, **d));
+        };
+        for (int i = 0; i < 70000; ++i)
+            add(fmt::format("custodians/ä/{:010}.eml", i),
+                fmt::format("Subject: {}\r\n\r\nbody {}\r\n", i, i),
+                i % 7 == 0 ? detail::Deflater::Mode::Store : detail::Deflater::Mode::Deflate);
+        std::string big;
+        for (int i = 0; big.size() < 200000; ++i)
+            big += fmt::format("line {} of a long email, {}\r\n", i, i * 7919 % 1000);
+        add("long-deflated.eml", big, detail::Deflater::Mode::Deflate);
+        add("long-stored.eml", big, detail::Deflater::Mode::Store);
+        add("empty.eml", "", detail::Deflater::Mode::Deflate);
+        ASSERT_TRUE((*w)->finish());
+    }
+    EXPECT_FALSE(fs::exists(dir / "t.zip.part"));
+    const fs::path script = dir / "check.py";
+    std::ofstream(script)
+        << "import sys, zipfile\n"
+           "z = zipfile.ZipFile(sys.argv[1])\n"
+           "names = z.namelist()\n"
+           "assert len(names) == 70003, len(names)\n"
+           "assert z.testzip() is None\n"
+           "assert z.read(names[12345]) == b'Subject: 12345\\r\\n\\r\\nbody 12345\\r\\n'\n"
+           "assert names[12345] == 'custodians/\\u00e4/0000012345.eml'\n"
+           "assert z.read('long-deflated.eml') == z.read('long-stored.eml')\n"
+           "assert len(z.read('long-stored.eml')) >= 200000 and z.read('empty.eml') == b''\n";
+    EXPECT_EQ(std::system(fmt::format("python3 {} {}", script.string(), zip.string()).c_str()), 0);
+    if (std::system("command -v unzip >/dev/null 2>&1") == 0)
+        EXPECT_EQ(std::system(fmt::format("unzip -tq {} >/dev/null", zip.string()).c_str()), 0);
+    fs::remove_all(dir);
 }
 
 }  // namespace

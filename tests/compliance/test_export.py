@@ -36,6 +36,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -115,8 +116,9 @@ def read_load_file(f, out: str) -> list[dict]:
 
 
 def check_export(f, v: Vault, out: str, expected: dict[int, list[str]], custodians: dict[str, str], dedupe: bool,
-                 label: str, eml_check: bool = True) -> list[dict]:
-    """expected: item id -> the mailboxes it must have rows for ([] = quarantine)."""
+                 label: str, eml_check: bool = True, ordered: bool = True, errors: bool = False) -> list[dict]:
+    """expected: item id -> the mailboxes it must have rows for ([] = quarantine). ordered: rows
+    in item order (not after a run that retried failed items); errors: errors.csv expected."""
     rows = read_load_file(f, out)
     want = {(i, m) for i, ms in expected.items() for m in (ms or [""])}
     got = [(int(r["ItemID"]), r["Mailbox"]) for r in rows]
@@ -124,7 +126,8 @@ def check_export(f, v: Vault, out: str, expected: dict[int, list[str]], custodia
     f.check(set(got) == want, f"{label}: one row per item per mailbox, none missing ({len(want)})",
             f"missing {sorted(want - set(got))[:5]}, extra {sorted(set(got) - want)[:5]}")
     f.check(len({r["DocID"] for r in rows}) == len(rows), f"{label}: document ids unique")
-    f.check([int(r["ItemID"]) for r in rows] == sorted(int(r["ItemID"]) for r in rows), f"{label}: rows in item order")
+    if ordered:
+        f.check([int(r["ItemID"]) for r in rows] == sorted(int(r["ItemID"]) for r in rows), f"{label}: rows in item order")
     by_doc = {r["DocID"]: r for r in rows}
     files_on_disk = set()
     for root, _dirs, names in os.walk(out):
@@ -183,7 +186,7 @@ def check_export(f, v: Vault, out: str, expected: dict[int, list[str]], custodia
         listed[p] = h
     f.check(not malformed and len(listed) == len(lines), f"{label}: manifest lines are `<sha256>  <path>`, one per file",
             repr(malformed[:3]))
-    f.check(set(listed) == row_files | {"loadfile.csv", "summary.json", "summary.txt"},
+    f.check(set(listed) == row_files | {"loadfile.csv", "summary.json", "summary.txt"} | ({"errors.csv"} if errors else set()),
             f"{label}: the manifest lists every exported file", str(sorted(set(listed) ^ (row_files | {"loadfile.csv"}))[:4]))
     wrong = [p for p, h in listed.items() if not os.path.isfile(os.path.join(out, p)) or sha(os.path.join(out, p)) != h]
     f.check(not wrong, f"{label}: every manifest hash matches its file", str(wrong[:3]))
@@ -193,6 +196,7 @@ def check_export(f, v: Vault, out: str, expected: dict[int, list[str]], custodia
     # The summary.
     with open(os.path.join(out, "summary.json"), encoding="utf-8") as fh:
         s = json.load(fh)
+    f.check(os.path.exists(os.path.join(out, "errors.csv")) == errors, f"{label}: errors.csv {'present' if errors else 'absent'}")
     f.equal((s["items"], s["rows"], s["files"], s["quarantined"]),
             (len(expected), len(want), len(row_files), sum(1 for ms in expected.values() if not ms)),
             f"{label}: summary counts")
@@ -217,6 +221,33 @@ def check_export(f, v: Vault, out: str, expected: dict[int, list[str]], custodia
                 mismatched.append(("headers", r["Path"], m["Subject"], r["Subject"]))
         f.check(not mismatched, f"{label}: every file is `show --eml`'s bytes; Message-ID and Subject match", repr(mismatched[:3]))
     return rows
+
+
+def check_zip(f, zpath: str, folder: str) -> dict[str, str]:
+    """The zip opens with Python's zipfile and `unzip -t`, holds exactly the manifest's files and
+    the manifest, every entry hashes to its manifest line, and the folder's own files (load
+    file, summaries, errors, manifest) equal their entries. Returns the manifest (path -> hash)."""
+    label = os.path.basename(zpath)
+    with zipfile.ZipFile(zpath) as z:
+        f.check(z.testzip() is None, f"{label}: every entry's CRC checks (zipfile)")
+        names = set(z.namelist())
+        f.check(len(names) == len(z.namelist()), f"{label}: no entry twice")
+        manifest = z.read("manifest.sha256").decode("utf-8")
+        want = {}
+        for ln in manifest.splitlines():
+            digest, _, path = ln.partition("  ")
+            want[path] = digest
+        f.check(names == set(want) | {"manifest.sha256"}, f"{label}: holds the manifest's files and the manifest",
+                str(sorted(names ^ (set(want) | {"manifest.sha256"}))[:4]))
+        bad = [n for n, d in want.items() if n in names and hashlib.sha256(z.read(n)).hexdigest() != d]
+        f.check(not bad, f"{label}: every entry's bytes hash to the manifest ({len(want)})", str(bad[:3]))
+        local = [n for n in names if os.path.exists(os.path.join(folder, n))]
+        diff = [n for n in local if z.read(n) != open(os.path.join(folder, n), "rb").read()]
+        f.check("manifest.sha256" in local and not diff, f"{label}: the folder's files equal their entries", str(diff[:3]))
+    if shutil.which("unzip"):
+        r = subprocess.run(["unzip", "-tq", zpath], capture_output=True, text=True)
+        f.check(r.returncode == 0, f"{label}: unzip -t passes", (r.stdout + r.stderr)[-300:])
+    return want
 
 
 def body(tmp, f, args):
@@ -257,18 +288,17 @@ def body(tmp, f, args):
     cust = {"ana@bank.example": "Ana Lima", "bob@corp.example": "Bob, Corp"}
     r = v.must("export", "kind:whatsapp", "--to", out2, "--dedupe", "--custodian", "ana@bank.example=Ana Lima",
                "--custodian", "bob@corp.example=Bob, Corp", "--title", "Case 12", "--zip", zpath, "--json")
-    rows = check_export(f, v, out2, everything, cust, True, "dedupe")
+    # The emails go into the zip only; the folder keeps the load file, manifest and summaries.
+    f.check(not os.path.exists(os.path.join(out2, "custodians")), "a zip export writes no .eml into the folder")
+    check_zip(f, zpath, out2)
+    unzipped = os.path.join(tmp, "out2-unzipped")
+    with zipfile.ZipFile(zpath) as z:
+        z.extractall(unzipped)
+    rows = check_export(f, v, unzipped, everything, cust, True, "dedupe (zip)")
     with open(os.path.join(out2, "summary.txt"), encoding="utf-8") as fh:
         text = fh.read()
     f.check("Case 12" in text and "kind:whatsapp" in text and "UTC" in text and "Ana Lima" in text,
             "summary.txt names title, query, zone and custodians", text[:400])
-    with zipfile.ZipFile(zpath) as z:
-        names = set(z.namelist())
-        with open(os.path.join(out2, "manifest.sha256"), encoding="utf-8") as fh:
-            want = {ln.partition("  ")[2] for ln in fh.read().splitlines()} | {"manifest.sha256"}
-        f.check(names == want, "zip holds the manifest's files and the manifest", str(sorted(names ^ want)[:4]))
-        diff = [n for n in names if z.read(n) != open(os.path.join(out2, n), "rb").read()]
-        f.check(not diff, "zip content equals the folder", str(diff[:3]))
     # One mailbox only.
     out3 = os.path.join(tmp, "out3")
     v.must("export", "ledger", "--to", out3, "--mailbox", "bob@corp.example")
@@ -302,6 +332,8 @@ def body(tmp, f, args):
     r = v.run("export", "ledger (", "--to", os.path.join(tmp, "out5"))
     f.check(r.rc == 64 and "column" in r.err, "a malformed query is refused", r.describe())
 
+    failed_items(f, v, tmp, everything)
+
     # ---- big archive: kills at several points, then resume.
     chats, truth = make_chats(random.Random(args.seed + 1), args.big // 3, 0.02, dt.datetime(2024, 1, 1))
     big = Vault(args.chatvault, os.path.join(tmp, "big"))
@@ -320,6 +352,76 @@ def body(tmp, f, args):
                                               "delay:0.8", "loadfile", "delay:0.3"]),
                               ([], ["files", "delay:0.25", "loadfile", "delay:0.6"])):
         kill_and_resume(f, big, tmp, expected, extra, conditions)
+
+
+def failed_items(f, v: Vault, tmp: str, everything: dict[int, list[str]]) -> None:
+    """One damaged attachment blob (a byte flipped in its pack) must not stop an export: every
+    other item is exported and hashed in the manifest, the damaged one is listed (item, mailbox,
+    reason) in the summary and in errors.csv (in the manifest), the exit code is 3; the same
+    export run again once the blob is back retries the item and ends whole (exit 0)."""
+    damaged = Vault(v.exe, os.path.join(tmp, "damaged"), env=v.env)
+    shutil.copytree(v.archive, damaged.archive)
+    con = sqlite3.connect(os.path.join(damaged.archive, "chatvault.db"))
+    try:
+        rows = con.execute("SELECT ib.item, b.pack, b.offset, b.length FROM item_blobs ib JOIN blobs b ON b.name = ib.name "
+                           "ORDER BY ib.item").fetchall()
+    finally:
+        con.close()
+    placed = [r for r in rows if everything.get(r[0])]
+    f.check(bool(placed), "the small archive has a placed item with a stored attachment")
+    if not placed:
+        return
+    victim, pack, off, length = placed[len(placed) // 2]
+    shared = [r[0] for r in rows if (r[1], r[2]) == (pack, off)]
+    pack_path = os.path.join(damaged.archive, "packs", f"{pack:06d}.pack")
+    original = open(pack_path, "rb").read()
+    data = bytearray(original)
+    data[off + length // 2] ^= 0x5A
+    with open(pack_path, "wb") as fh:
+        fh.write(bytes(data))
+    victims = set(shared)
+    rest = {i: ms for i, ms in everything.items() if i not in victims}
+
+    out = os.path.join(tmp, "out-damaged")
+    r = damaged.run("export", "kind:whatsapp", "--to", out, "--dedupe", "--json")
+    f.check(r.rc == 3, "an export with a damaged blob finishes with exit code 3", r.describe())
+    j = r.json() if r.out.strip() else {}
+    got = sorted(x["item"] for x in j.get("failures", []))
+    f.check(j.get("failed") == len(victims) and got == sorted(victims),
+            f"the export reports the damaged item(s) {sorted(victims)} as failed", str(j.get("failures"))[:400])
+    f.check(all(x["mailboxes"] == everything[x["item"]] and x["reason"] for x in j.get("failures", [])),
+            "each failure names its mailboxes and a reason", str(j.get("failures"))[:400])
+    f.check(f"item {victim} not exported" in r.err, "stderr names the failed item", r.err[-300:])
+    check_export(f, damaged, out, rest, {}, True, "damaged blob", errors=True)
+    with open(os.path.join(out, "errors.csv"), newline="", encoding="utf-8") as fh:
+        err_rows = list(csv.reader(fh))
+    f.equal(err_rows[0], ["ItemID", "MessageID", "Mailboxes", "Reason"], "errors.csv header")
+    f.check(sorted(int(x[0]) for x in err_rows[1:]) == sorted(victims) and
+            all(x[2] == "; ".join(everything[int(x[0])]) and x[3] for x in err_rows[1:]),
+            "errors.csv lists each failed item with its mailboxes and reason", str(err_rows)[:400])
+    with open(os.path.join(out, "summary.json"), encoding="utf-8") as fh:
+        s = json.load(fh)
+    f.check(s["failed"] == len(victims) and s["errors"] == "errors.csv", "summary.json counts the failed items", str(s)[:300])
+    with open(os.path.join(out, "summary.txt"), encoding="utf-8") as fh:
+        text = fh.read()
+    f.check(f"failed:       {len(victims)}" in text and str(victim) in text, "summary.txt counts and lists them", text[-500:])
+
+    # The same, as a zip: the zip holds errors.csv too, and every entry hashes to the manifest.
+    zpath = os.path.join(tmp, "damaged.zip")
+    r = damaged.run("export", "kind:whatsapp", "--to", os.path.join(tmp, "out-damaged-zip"), "--zip", zpath, "--json")
+    f.check(r.rc == 3, "a zip export with a damaged blob finishes with exit code 3", r.describe())
+    listed = check_zip(f, zpath, os.path.join(tmp, "out-damaged-zip"))
+    f.check("errors.csv" in listed and not any(f"{i:010d}.eml" in p for i in victims for p in listed),
+            "the zip lists errors.csv and holds no file of a failed item")
+
+    # The blob repaired: the same export again retries the failed item and ends whole.
+    with open(pack_path, "wb") as fh:
+        fh.write(original)
+    r = damaged.run("export", "kind:whatsapp", "--to", out, "--dedupe", "--json")
+    f.check(r.rc == 0, "run again once the blob is back, the export ends whole (exit 0)", r.describe())
+    j = r.json() if r.rc == 0 else {}
+    f.check(j.get("failed") == 0 and j.get("written_now", 0) >= len(victims), "the failed item(s) were retried", str(j)[:300])
+    check_export(f, damaged, out, everything, {}, True, "damaged blob, retried", ordered=False)
 
 
 def kill_and_resume(f, big: Vault, tmp: str, expected: dict, extra: list[str], conditions: list[str]) -> None:

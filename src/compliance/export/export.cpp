@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -45,6 +46,7 @@ constexpr std::string_view kLoadFile = "loadfile.csv";
 constexpr std::string_view kManifest = "manifest.sha256";
 constexpr std::string_view kSummaryJson = "summary.json";
 constexpr std::string_view kSummaryText = "summary.txt";
+constexpr std::string_view kErrorsFile = "errors.csv";
 constexpr std::string_view kQuarantineCustodian = "(quarantine)";
 constexpr std::string_view kQuarantineFolder = "Quarantine";
 constexpr std::size_t kBufferBytes = 64 * 1024;
@@ -300,10 +302,13 @@ Result<void> copy_file(const fs::path& from, const fs::path& temp, const fs::pat
 }
 
 // Writes one rendering to an item's first file (a temporary name, renamed on finish()) and
-// links its other files to it, hashing it and keeping its header section for the load file.
+// links its other files to it — or, for a zip export, deflates it into `zipped` — hashing it
+// and keeping its header section for the load file. A failure of its own (the disk, not the
+// render) is remembered: it stops the export, where a render's failure only skips the item.
 class ItemSink final : public ByteSink {
 public:
-    ItemSink(const fs::path& dir, const std::vector<std::string>& files)
+    ItemSink(const fs::path& dir, const std::vector<std::string>& files, detail::Deflater* zipped)
+        : zipped_(zipped)
     {
         for (const auto& f : files) {
             finals_.push_back(dir / f);
@@ -327,9 +332,13 @@ public:
     // finish()).
     Result<void> open()
     {
+        if (zipped_)
+            return {};
         const int fd = ::open(temps_.front().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
+        if (fd < 0) {
+            own_failure_ = true;
             return fail(io_error("create", temps_.front(), errno));
+        }
         fds_.push_back(fd);
         return {};
     }
@@ -351,11 +360,19 @@ public:
         }
         sha_.update(bytes);
         size_ += bytes.size();
+        if (zipped_) {
+            auto w = zipped_->write(bytes);
+            own_failure_ = own_failure_ || !w;
+            return w;
+        }
         if (buffer_.size() + bytes.size() > kBufferBytes) {
             CV_TRY_VOID(flush());
             if (bytes.size() >= kBufferBytes) {
-                for (std::size_t i = 0; i < fds_.size(); ++i)
-                    CV_TRY_VOID(write_all(fds_[i], bytes, temps_[i]));
+                for (std::size_t i = 0; i < fds_.size(); ++i) {
+                    auto w = write_all(fds_[i], bytes, temps_[i]);
+                    own_failure_ = own_failure_ || !w;
+                    CV_TRY_VOID(w);
+                }
                 return {};
             }
         }
@@ -365,6 +382,21 @@ public:
 
     Result<void> finish()
     {
+        auto r = finish_files();
+        own_failure_ = own_failure_ || !r;
+        return r;
+    }
+
+    bool own_failure() const { return own_failure_; }
+    const std::string& headers() const { return headers_; }
+    Sha256Digest digest() { return sha_.finish(); }
+    std::uint64_t size() const { return size_; }
+
+private:
+    Result<void> finish_files()
+    {
+        if (zipped_)
+            return zipped_->finish();
         CV_TRY_VOID(flush());
         for (std::size_t i = 0; i < fds_.size(); ++i) {
             const int fd = fds_[i];
@@ -392,20 +424,21 @@ public:
         return {};
     }
 
-    const std::string& headers() const { return headers_; }
-    Sha256Digest digest() { return sha_.finish(); }
-    std::uint64_t size() const { return size_; }
-
-private:
     Result<void> flush()
     {
         if (buffer_.empty())
             return {};
-        for (std::size_t i = 0; i < fds_.size(); ++i)
-            CV_TRY_VOID(write_all(fds_[i], buffer_, temps_[i]));
+        for (std::size_t i = 0; i < fds_.size(); ++i) {
+            auto w = write_all(fds_[i], buffer_, temps_[i]);
+            own_failure_ = own_failure_ || !w;
+            CV_TRY_VOID(w);
+        }
         buffer_.clear();
         return {};
     }
+
+    detail::Deflater* zipped_ = nullptr;
+    bool own_failure_ = false;
 
     std::vector<fs::path> finals_;
     std::vector<fs::path> temps_;
@@ -422,15 +455,18 @@ private:
 struct Task {
     archive::StoredItem stored;
     ItemPlan plan;
-    bool media = false;  // renders from the archive's blobs: one such render at a time
-    std::string rows;    // the load-file text, once written
+    bool media = false;                        // renders from the archive's blobs: one such render at a time
+    std::string rows;                          // the load-file text, once written
+    std::unique_ptr<detail::Deflater> zipped;  // a zip export's entry, once written
     std::optional<Error> error;
+    bool fatal = false;  // the error is the export's (the disk), not the item's
     bool done = false;
 };
 
 class Workers {
 public:
-    Workers(unsigned n, const fs::path& dir, const RenderFactory& render) : dir_(dir), make_render_(render)
+    Workers(unsigned n, const fs::path& dir, const RenderFactory& render, bool zip)
+        : dir_(dir), make_render_(render), zip_(zip)
     {
         for (unsigned i = 0; i < n; ++i)
             threads_.emplace_back([this] { loop(); });
@@ -492,7 +528,19 @@ private:
 
     void run(Task& t, const RenderFn& render)
     {
-        ItemSink sink(dir_, t.plan.files);
+        if (zip_) {
+            // Items with stored attachments (photos, voice notes, documents: compressed already,
+            // as base64) are stored; deflating them cost five times the CPU for ~20%.
+            auto d = detail::Deflater::create(dir_ / kStateDir, t.media ? detail::Deflater::Mode::Store
+                                                                        : detail::Deflater::Mode::Deflate);
+            if (!d) {
+                t.error = d.error();
+                t.fatal = true;
+                return;
+            }
+            t.zipped = std::move(*d);
+        }
+        ItemSink sink(dir_, t.plan.files, t.zipped.get());
         auto r = sink.open();
         if (r) {
             if (t.media) {
@@ -502,16 +550,28 @@ private:
                 r = render(t.stored, sink);
             }
         }
+        // The rendering must be the archived one (as `show --eml` checks): a damaged attachment
+        // blob can render to other bytes without any read failing.
+        const Sha256Digest digest = sink.digest();
+        if (r && (digest != t.stored.render_sha256 || sink.size() != t.stored.render_size))
+            r = fail(ErrorCode::Parse,
+                     fmt::format("it renders to different bytes than were archived (SHA-256 {}, "
+                                 "{} bytes; archived {}, {} bytes): run `chatvault verify`",
+                                 to_hex(digest), sink.size(), to_hex(t.stored.render_sha256),
+                                 t.stored.render_size));
         if (r)
             r = sink.finish();
         if (!r) {
             Error e = r.error();
-            t.error = std::move(e).with_context(fmt::format("exporting item {} <{}> to {}", t.stored.id,
-                                                            t.stored.message_id,
-                                                            (dir_ / t.plan.files.front()).string()));
+            t.fatal = sink.own_failure();
+            t.error = t.fatal ? std::move(e).with_context(fmt::format("exporting item {} <{}> to {}",
+                                                                      t.stored.id, t.stored.message_id,
+                                                                      (dir_ / t.plan.files.front()).string()))
+                              : std::move(e);
+            t.zipped.reset();
             return;
         }
-        const std::string sha = to_hex(sink.digest());
+        const std::string sha = to_hex(digest);
         const std::string from = header_value(sink.headers(), "From");
         const std::string to = header_value(sink.headers(), "To");
         const std::string subject = header_value(sink.headers(), "Subject");
@@ -527,6 +587,7 @@ private:
 
     fs::path dir_;
     const RenderFactory& make_render_;
+    bool zip_ = false;
     std::mutex mutex_;
     std::condition_variable work_cv_;
     std::condition_variable done_cv_;
@@ -592,10 +653,19 @@ std::string summary_text(const ExportReport& r)
     out += fmt::format("rows:         {} (one per item per mailbox)\n", r.rows);
     out += fmt::format("files:        {} ({} bytes)\n", r.files, r.bytes);
     out += fmt::format("duplicates:   {}\n", r.duplicates);
-    out += fmt::format("quarantined:  {}\n\n", r.quarantined);
+    out += fmt::format("quarantined:  {}\n", r.quarantined);
+    out += fmt::format("failed:       {}{}\n\n", r.failed,
+                       r.failed > 0 ? fmt::format(" (not exported: listed in {})", kErrorsFile) : "");
     out += fmt::format("{:<40} {:>10} {:>10} {:>14}\n", "custodian", "rows", "files", "bytes");
     for (const auto& [name, c] : r.per_custodian)
         out += fmt::format("{:<40} {:>10} {:>10} {:>14}\n", name, c.rows, c.files, c.bytes);
+    if (!r.failures.empty()) {
+        out += fmt::format("\n{:<12} {}\n", "failed item", "mailboxes: reason");
+        for (const auto& f : r.failures)
+            out += fmt::format("{:<12} {}: {}\n", f.item,
+                               f.mailboxes.empty() ? "-" : fmt::format("{}", fmt::join(f.mailboxes, ", ")),
+                               f.reason);
+    }
     out += fmt::format("\nCheck the files with:  sha256sum -c {}\n", kManifest);
     return out;
 }
@@ -617,6 +687,8 @@ std::string summary_json(const ExportReport& r)
                 {"files", r.files},
                 {"duplicates", r.duplicates},
                 {"quarantined", r.quarantined},
+                {"failed", r.failed},
+                {"errors", r.failed > 0 ? json(kErrorsFile) : json(nullptr)},
                 {"bytes", r.bytes},
                 {"per_custodian", per},
                 {"load_file", kLoadFile},
@@ -625,7 +697,19 @@ std::string summary_json(const ExportReport& r)
            "\n";
 }
 
-Result<void> finish(const fs::path& dir, ExportReport& report)
+// errors.csv: one row per item that could not be exported (RFC 4180, as the load file).
+std::string errors_text(const ExportReport& r)
+{
+    std::string out = "ItemID,MessageID,Mailboxes,Reason\r\n";
+    for (const auto& f : r.failures)
+        out += fmt::format("{},{},{},{}\r\n", f.item, csv_field(f.message_id),
+                           csv_field(fmt::format("{}", fmt::join(f.mailboxes, "; "))), csv_field(f.reason));
+    return out;
+}
+
+// Manifest, summaries, errors file and, for a zip export, the zip's last entries and central
+// directory.
+Result<void> finish(const fs::path& dir, ExportReport& report, detail::ZipWriter* zip)
 {
     const fs::path load = dir / kLoadFile;
     fs::path manifest_temp = dir / kManifest;
@@ -634,10 +718,15 @@ Result<void> finish(const fs::path& dir, ExportReport& report)
     if (mfd < 0)
         return fail(io_error("create", manifest_temp, errno));
     std::string mbuf;
-    std::vector<std::string> files;
     std::int64_t last_item = 0;
     report.items = report.rows = report.files = report.duplicates = report.quarantined = report.bytes = 0;
     report.per_custodian.clear();
+    // The load file is the zip's longest file after the emails: deflated on a thread of its own
+    // while this one writes the manifest and summaries (it is complete by now).
+    std::future<Result<std::unique_ptr<detail::Deflater>>> zipped_load;
+    if (zip)
+        zipped_load = std::async(std::launch::async,
+                                 [&dir] { return detail::deflate_file(dir / kLoadFile, dir / kStateDir); });
     auto scanned = scan_load_file(
         load, [&](const LoadRow& row, std::uint64_t, std::uint64_t, std::uint64_t) -> Result<void> {
             ++report.rows;
@@ -657,7 +746,6 @@ Result<void> finish(const fs::path& dir, ExportReport& report)
             ++c.files;
             report.bytes += row.size;
             c.bytes += row.size;
-            files.push_back(row.path);
             mbuf += manifest_line(row.sha256, row.path);
             if (mbuf.size() >= kBufferBytes) {
                 CV_TRY_VOID(write_all(mfd, mbuf, manifest_temp));
@@ -667,9 +755,24 @@ Result<void> finish(const fs::path& dir, ExportReport& report)
         });
     auto done = [&]() -> Result<void> {
         CV_TRY_VOID(scanned);
+        std::vector<std::string_view> extra{kLoadFile};
+        if (report.failed > 0) {
+            CV_TRY_VOID(write_file_atomic(dir / kErrorsFile, errors_text(report), false));
+            extra.push_back(kErrorsFile);
+        } else {
+            ::unlink((dir / kErrorsFile).c_str());  // an earlier run's, whose items are now exported
+        }
         CV_TRY_VOID(write_file_atomic(dir / kSummaryJson, summary_json(report), false));
         CV_TRY_VOID(write_file_atomic(dir / kSummaryText, summary_text(report), false));
-        for (const auto name : {kLoadFile, kSummaryJson, kSummaryText}) {
+        extra.push_back(kSummaryJson);
+        extra.push_back(kSummaryText);
+        for (const auto name : extra) {
+            if (zip && name == kLoadFile) {
+                CV_TRY(const auto d, zipped_load.get());
+                CV_TRY_VOID(zip->add(name, *d));
+            } else if (zip) {
+                CV_TRY_VOID(zip->add_file(name, dir / name));
+            }
             std::uint64_t size = 0;
             CV_TRY(const auto digest, hash_file(dir / name, size));
             mbuf += manifest_line(to_hex(digest), name);
@@ -686,15 +789,9 @@ Result<void> finish(const fs::path& dir, ExportReport& report)
         ::unlink(manifest_temp.c_str());
         return done;
     }
-    if (report.zip) {
-        // The zip is made afresh from the finished folder each time: only the folder phase is
-        // resumable (an interrupted packaging leaves no zip, libzip writes to a temporary name
-        // and renames, and runs again whole).
-        files.emplace_back(kLoadFile);
-        files.emplace_back(kSummaryJson);
-        files.emplace_back(kSummaryText);
-        files.emplace_back(kManifest);
-        CV_TRY_VOID(detail::write_zip(dir, files, *report.zip));
+    if (zip) {
+        CV_TRY_VOID(zip->add_file(kManifest, dir / kManifest));
+        CV_TRY_VOID(zip->finish());
     }
     return {};
 }
@@ -751,55 +848,65 @@ Result<ExportReport> export_items(archive::Archive& archive,
     report.dedupe = job.settings.dedupe;
     report.started = job.started;
 
-    // 2. What an earlier run left: the load file's complete item groups, in list order, each
-    // file present with its size. The last group is always redone (it may be short of rows).
+    // 2. What an earlier run left: the load file's complete item groups, each an item of the
+    // list not seen before, each file present with its size. Groups follow the list except
+    // where a run retried items an earlier one could not export (appended after the others).
+    // The last group is always redone (it may be short of rows). A zip export starts over: its
+    // items are in no file a run could resume from.
     const fs::path load = dir / kLoadFile;
-    std::size_t next = 0;  // index into job.ids of the first item to write
+    std::vector<bool> done(job.ids.size(), false);
+    std::size_t resumed = 0;
     if (fs::exists(load, ec)) {
         std::size_t group = 0;  // index of the item of the current group (valid when have_group)
         bool have_group = false;
         std::uint64_t group_start = 0;
-        auto scanned = scan_load_file(
-            load,
-            [&](const LoadRow& row, std::uint64_t begin, std::uint64_t, std::uint64_t line) -> Result<void> {
-                if (!have_group || row.item != job.ids[group]) {
-                    const std::size_t want = have_group ? group + 1 : 0;
-                    if (want >= job.ids.size() || row.item != job.ids[want])
-                        return fail(
-                            ErrorCode::Parse,
-                            fmt::format("{} line {}: item {} is not the next item of this export ({}); the "
-                                        "load file was changed: remove the folder to export again",
-                                        load.string(), line, row.item,
-                                        want < job.ids.size() ? std::to_string(job.ids[want]) : "none left"));
-                    group = want;
-                    have_group = true;
-                    group_start = begin;
-                }
-                if (row.duplicate_of.empty()) {
-                    struct stat st {};
-                    const fs::path f = dir / row.path;
-                    if (::stat(f.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != row.size)
-                        return fail(
-                            ErrorCode::Parse,
-                            fmt::format("{} line {}: {} is missing or not {} bytes; the export was changed: "
-                                        "remove the folder to export again",
-                                        load.string(), line, f.string(), row.size));
-                }
-                return {};
-            });
-        if (!scanned)
-            return fail(scanned.error());
-        std::uint64_t keep = *scanned;
-        if (have_group) {
-            keep = group_start;
-            next = group;
+        std::uint64_t keep = 0;
+        if (!request.zip) {
+            auto scanned = scan_load_file(
+                load,
+                [&](const LoadRow& row, std::uint64_t begin, std::uint64_t,
+                    std::uint64_t line) -> Result<void> {
+                    if (!have_group || row.item != job.ids[group]) {
+                        const auto at = std::lower_bound(job.ids.begin(), job.ids.end(), row.item);
+                        const auto want = static_cast<std::size_t>(at - job.ids.begin());
+                        if (at == job.ids.end() || *at != row.item || done[want])
+                            return fail(
+                                ErrorCode::Parse,
+                                fmt::format("{} line {}: item {} is {}; the load file was changed: remove "
+                                            "the folder to export again",
+                                            load.string(), line, row.item,
+                                            at == job.ids.end() || *at != row.item
+                                                ? "not an item of this export"
+                                                : "listed twice"));
+                        if (have_group)
+                            done[group] = true;
+                        group = want;
+                        have_group = true;
+                        group_start = begin;
+                    }
+                    if (row.duplicate_of.empty()) {
+                        struct stat st {};
+                        const fs::path f = dir / row.path;
+                        if (::stat(f.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != row.size)
+                            return fail(
+                                ErrorCode::Parse,
+                                fmt::format("{} line {}: {} is missing or not {} bytes; the export was "
+                                            "changed: remove the folder to export again",
+                                            load.string(), line, f.string(), row.size));
+                    }
+                    return {};
+                });
+            if (!scanned)
+                return fail(scanned.error());
+            keep = have_group ? group_start : *scanned;
         }
         if (keep < load_file_header().size())
             keep = 0;
         if (::truncate(load.c_str(), static_cast<off_t>(keep)) != 0)
             return fail(io_error("truncate", load, errno));
+        resumed = static_cast<std::size_t>(std::count(done.begin(), done.end(), true));
     }
-    report.resumed_from = next;
+    report.resumed_from = resumed;
 
     const int lfd = ::open(load.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (lfd < 0)
@@ -813,19 +920,37 @@ Result<ExportReport> export_items(archive::Archive& archive,
         if (::fstat(lfd, &st) == 0 && st.st_size == 0)
             CV_TRY_VOID(write_all(lfd, load_file_header(), load));
     }
+    std::unique_ptr<detail::ZipWriter> zip;
+    if (request.zip) {
+        CV_TRY(zip, detail::ZipWriter::create(*request.zip));
+    }
 
     // 3. The items: read here in list order (the archive is read on this thread only),
     // rendered and written by the workers, their rows appended here in list order so that the
-    // load file is always a prefix of the list.
+    // load file holds whole items only. An item that cannot be read or rendered is listed in
+    // the report and left out; an error of the folder or zip (the disk) stops the export.
     {
         const unsigned threads =
             request.threads > 0 ? request.threads : std::max(1u, std::thread::hardware_concurrency());
         const std::size_t window = 64 * threads;
-        Workers workers(threads, dir, render);
+        Workers workers(threads, dir, render, zip != nullptr);
         std::deque<std::shared_ptr<Task>> inflight;
         std::set<std::string> made_dirs;
         std::string pending;
-        Progress progress{next, job.ids.size()};
+        Progress progress{resumed, job.ids.size()};
+        const auto failed = [&](std::int64_t id, std::string message_id, const ItemPlan* plan,
+                                const Error& e) {
+            FailedItem f;
+            f.item = id;
+            f.message_id = std::move(message_id);
+            if (plan)
+                for (const auto& row : plan->rows)
+                    if (!row.mailbox.empty())
+                        f.mailboxes.push_back(row.mailbox);
+            f.reason = e.describe();
+            report.failures.push_back(std::move(f));
+            ++progress.done;
+        };
         const auto flush = [&]() -> Result<void> {
             if (pending.empty())
                 return {};
@@ -846,10 +971,18 @@ Result<ExportReport> export_items(archive::Archive& archive,
                 }
                 auto t = std::move(inflight.front());
                 inflight.pop_front();
-                if (t->error) {
-                    CV_TRY_VOID(flush());
+                if (t->error && t->fatal) {
+                    if (!zip)
+                        CV_TRY_VOID(flush());
                     return fail(*t->error);
                 }
+                if (t->error) {
+                    failed(t->stored.id, t->stored.message_id, &t->plan, *t->error);
+                    continue;
+                }
+                if (zip)
+                    for (const auto& f : t->plan.files)
+                        CV_TRY_VOID(zip->add(f, *t->zipped));
                 pending += t->rows;
                 ++report.written_now;
                 ++progress.done;
@@ -862,28 +995,45 @@ Result<ExportReport> export_items(archive::Archive& archive,
             }
             return {};
         };
-        const std::span<const std::int64_t> todo = std::span<const std::int64_t>(job.ids).subspan(next);
-        auto walked = archive.items(todo, [&](archive::StoredItem& stored) -> Result<void> {
-            auto t = std::make_shared<Task>();
-            t->stored = std::move(stored);
-            CV_TRY(t->plan, plan_rows(t->stored, job.settings));
-            for (const auto& f : t->plan.files) {
-                std::string parent = f.substr(0, f.rfind('/'));
-                if (made_dirs.insert(parent).second) {
-                    fs::create_directories(dir / parent, ec);
-                    if (ec)
-                        return fail(ErrorCode::Io,
-                                    fmt::format("create {}: {}", (dir / parent).string(), ec.message()));
+        std::vector<std::int64_t> todo;
+        todo.reserve(job.ids.size() - resumed);
+        for (std::size_t i = 0; i < job.ids.size(); ++i)
+            if (!done[i])
+                todo.push_back(job.ids[i]);
+        std::vector<bool>().swap(done);
+        auto walked = archive.items(
+            todo,
+            [&](archive::StoredItem& stored) -> Result<void> {
+                auto t = std::make_shared<Task>();
+                t->stored = std::move(stored);
+                auto plan = plan_rows(t->stored, job.settings);
+                if (!plan) {
+                    failed(t->stored.id, t->stored.message_id, nullptr, plan.error());
+                    return {};
                 }
-            }
-            for (const auto& a : t->stored.item.attachments)
-                t->media = t->media || a.locator.starts_with("blob:");
-            workers.submit(t);
-            inflight.push_back(std::move(t));
-            return commit_done(inflight.size() >= window);
-        });
+                t->plan = std::move(*plan);
+                for (const auto& f : t->plan.files) {
+                    std::string parent = f.substr(0, f.rfind('/'));
+                    if (!zip && made_dirs.insert(parent).second) {
+                        fs::create_directories(dir / parent, ec);
+                        if (ec)
+                            return fail(ErrorCode::Io,
+                                        fmt::format("create {}: {}", (dir / parent).string(), ec.message()));
+                    }
+                }
+                for (const auto& a : t->stored.item.attachments)
+                    t->media = t->media || a.locator.starts_with("blob:");
+                workers.submit(t);
+                inflight.push_back(std::move(t));
+                return commit_done(inflight.size() >= window);
+            },
+            [&](std::int64_t id, const Error& e) -> Result<void> {
+                failed(id, {}, nullptr, e);
+                return {};
+            });
         if (!walked) {
-            (void)flush();  // keep what is done for the next run
+            if (!zip)
+                (void)flush();  // keep what is done for the next run
             return fail(walked.error());
         }
         while (!inflight.empty())
@@ -894,10 +1044,13 @@ Result<ExportReport> export_items(archive::Archive& archive,
     }
     if (::fdatasync(lfd) != 0)
         return fail(io_error("sync", load, errno));
+    std::sort(report.failures.begin(), report.failures.end(),
+              [](const FailedItem& a, const FailedItem& b) { return a.item < b.item; });
+    report.failed = report.failures.size();
 
     // 4. Manifest, summary, zip: redone whole by every run that gets this far.
     report.finished = static_cast<std::int64_t>(std::time(nullptr));
-    CV_TRY_VOID(finish(dir, report));
+    CV_TRY_VOID(finish(dir, report, zip.get()));
     return report;
 }
 

@@ -54,8 +54,10 @@ struct ExportRequest {
     bool dedupe = false;  ///< one file per item; the item's other rows carry duplicate-of
     std::string title;
     std::string description;
-    std::optional<std::filesystem::path> zip;  ///< also package the finished folder here
-    unsigned threads = 0;                      ///< rendering/writing threads; 0: one per core
+    /// Write the items' files into this zip instead of the folder (which then holds the load
+    /// file, manifest, summaries and errors file, all of which the zip holds too).
+    std::optional<std::filesystem::path> zip;
+    unsigned threads = 0;  ///< rendering/writing threads; 0: one per core
     std::function<void(const Progress&)> progress;
 };
 
@@ -63,6 +65,15 @@ struct CustodianCounts {
     std::uint64_t rows = 0;   ///< load-file rows (placements)
     std::uint64_t files = 0;  ///< files written for them (fewer with dedupe)
     std::uint64_t bytes = 0;  ///< bytes of those files
+};
+
+/// An item that could not be exported (its blob missing or failing authentication, its
+/// rendering failing): the export goes on without it and lists it in errors.csv.
+struct FailedItem {
+    std::int64_t item = 0;
+    std::string message_id;              ///< empty when the item could not be read at all
+    std::vector<std::string> mailboxes;  ///< its placements in the export; empty: quarantine or unknown
+    std::string reason;
 };
 
 struct ExportReport {
@@ -73,25 +84,29 @@ struct ExportReport {
     std::string title;
     std::string description;
     bool dedupe = false;
-    std::uint64_t items = 0;         ///< distinct items
-    std::uint64_t rows = 0;          ///< load-file rows: one per item per mailbox placement
-    std::uint64_t files = 0;         ///< `.eml` files
-    std::uint64_t duplicates = 0;    ///< rows with duplicate-of (dedupe)
-    std::uint64_t quarantined = 0;   ///< items in quarantine (rows under quarantine/)
-    std::uint64_t bytes = 0;         ///< bytes of the `.eml` files
-    std::uint64_t resumed_from = 0;  ///< items found already written when this run started
-    std::uint64_t written_now = 0;   ///< items written by this run
-    std::int64_t started = 0;        ///< unix seconds: when the export was first started
-    std::int64_t finished = 0;       ///< unix seconds: when this run finished it
+    std::uint64_t items = 0;           ///< distinct items
+    std::uint64_t rows = 0;            ///< load-file rows: one per item per mailbox placement
+    std::uint64_t files = 0;           ///< `.eml` files
+    std::uint64_t duplicates = 0;      ///< rows with duplicate-of (dedupe)
+    std::uint64_t quarantined = 0;     ///< items in quarantine (rows under quarantine/)
+    std::uint64_t bytes = 0;           ///< bytes of the `.eml` files
+    std::uint64_t failed = 0;          ///< items that could not be exported (in `failures`)
+    std::vector<FailedItem> failures;  ///< by item number; also in DIR/errors.csv
+    std::uint64_t resumed_from = 0;    ///< items found already written when this run started
+    std::uint64_t written_now = 0;     ///< items written by this run
+    std::int64_t started = 0;          ///< unix seconds: when the export was first started
+    std::int64_t finished = 0;         ///< unix seconds: when this run finished it
     std::map<std::string, CustodianCounts> per_custodian;
 };
 
-/// Exports the items `find_ids` returns (called only for a new export: a resumed one exports
-/// the list it froze when it started, so items archived since do not join it midway).
+/// Exports the items `find_ids` returns. An item that cannot be read or rendered does not stop
+/// the export: it is left out, listed in the report's `failures` and in DIR/errors.csv (covered
+/// by the manifest), and tried again by the next run of the same export. (called only for a new export: a
+/// resumed one exports the list it froze when it started, so items archived since do not join it midway).
 /// Errors: InvalidArgument (DIR is not empty and holds no export, or holds one made with
 /// another query, zone, mailboxes, custodians or dedupe setting — the message says which),
 /// Parse (the export's state or load file is damaged: file and line named), Io (file and
-/// operation named), the archive's and the renderer's (item named).
+/// operation named; writing the folder, not reading an item), the archive's (the search).
 /// Thread safety: reads items from `archive` on the calling thread only; the RenderFns (on
 /// worker threads) may read its blobs, one at a time. Nothing else may use `archive` meanwhile.
 Result<ExportReport> export_items(archive::Archive& archive,

@@ -312,15 +312,16 @@ Result<void> Governance::close_case(std::string_view id, const Actor& actor)
 Result<Estimate> Governance::estimate(std::string_view query_text, std::string_view zone,
                                       const std::vector<std::string>& mailboxes, std::int64_t now)
 {
-    CV_TRY(const auto ids, query_ids(archive_, query_text, zone, now));
-    const std::set<std::int64_t> found(ids.begin(), ids.end());
+    CV_TRY(auto found, query_ids(archive_, query_text, zone, now));
+    std::sort(found.begin(), found.end());
     const std::set<std::string> wanted(mailboxes.begin(), mailboxes.end());
-    CV_TRY(const auto placements, archive_.placements());
+    // Streamed: the archive's placements are never all in memory, only the query's ids.
     Estimate e;
     std::int64_t last = -1;
-    for (const auto& p : placements) {
-        if (!found.contains(p.item) || (!wanted.empty() && !wanted.contains(p.mailbox)))
-            continue;
+    CV_TRY_VOID(archive_.placements([&](const archive::Placement& p) -> Result<void> {
+        if (!std::binary_search(found.begin(), found.end(), p.item) ||
+            (!wanted.empty() && !wanted.contains(p.mailbox)))
+            return {};
         auto& m = e.mailboxes[p.mailbox];
         ++m.items;
         m.bytes += p.size;
@@ -329,7 +330,8 @@ Result<Estimate> Governance::estimate(std::string_view query_text, std::string_v
             e.bytes += p.size;
             last = p.item;
         }
-    }
+        return {};
+    }));
     return e;
 }
 
@@ -360,11 +362,22 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
     CV_TRY(const auto all_holds, holds());
     CV_TRY(const auto all_policies, policies());
     CV_TRY(const auto matches, hold_matches(all_holds, actor.now));
-    CV_TRY(const auto placements, archive_.placements());
-
+    // Streamed, one item's placements at a time (they come in item order): a plan's only
+    // cross-placement fact, last_placement, is per item, so planning item by item gives the
+    // whole run's plan, and memory holds one item and what is due, not every placement.
+    RunReport report;
     std::vector<ItemFacts> facts;
-    facts.reserve(placements.size());
-    for (const auto& p : placements) {
+    const auto plan_item = [&]() {
+        for (const auto& d : plan_disposition(facts, all_holds, all_policies, actor.now))
+            report.dispose.push_back(
+                RunEntry{std::stoll(d.item_id), d.mailbox, d.decision, d.last_placement});
+        facts.clear();
+    };
+    std::int64_t current = -1;
+    CV_TRY_VOID(archive_.placements([&](const archive::Placement& p) -> Result<void> {
+        if (p.item != current && !facts.empty())
+            plan_item();
+        current = p.item;
         ItemFacts f;
         f.id = std::to_string(p.item);
         f.mailbox = p.mailbox;
@@ -375,19 +388,17 @@ Result<RunReport> Governance::run_retention(bool apply, const Actor& actor,
         for (const auto& [hold, ids] : matches)
             if (std::binary_search(ids.begin(), ids.end(), p.item))
                 f.matching_holds.insert(hold);
-        facts.push_back(std::move(f));
-    }
-    RunReport report;
-    report.placements = facts.size();
-    for (const auto& f : facts)
+        ++report.placements;
         for (const auto& h : all_holds)
             if (protects(h, f, actor.now)) {
                 ++report.held;
                 break;
             }
-    const auto plan = plan_disposition(facts, all_holds, all_policies, actor.now);
-    for (const auto& d : plan)
-        report.dispose.push_back(RunEntry{std::stoll(d.item_id), d.mailbox, d.decision, d.last_placement});
+        facts.push_back(std::move(f));
+        return {};
+    }));
+    if (!facts.empty())
+        plan_item();
     const std::size_t due = report.dispose.size();
     if (apply && select)
         std::erase_if(report.dispose, [&](const RunEntry& e) { return !select(e); });

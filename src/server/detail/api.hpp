@@ -137,7 +137,8 @@ struct Context {
         std::string state = "running";  ///< running, done, failed
         std::string error;
         std::uint64_t items = 0;
-        std::uint64_t bytes = 0;  ///< of the zip, once done
+        std::uint64_t failed = 0;  ///< items left out (listed in the zip's errors.csv)
+        std::uint64_t bytes = 0;   ///< of the zip, once done
         std::int64_t started = 0;
         std::int64_t ended = 0;
         std::filesystem::path zip;

@@ -51,6 +51,7 @@ nlohmann::json job_json(const Context::ExportJob& j)
             {"search", j.search},
             {"state", j.state},
             {"items", j.items},
+            {"failed", j.failed},
             {"bytes", j.bytes},
             {"started", format_utc(j.started)},
             {"ended", j.ended ? nlohmann::json(format_utc(j.ended)) : nlohmann::json()},
@@ -104,11 +105,12 @@ void run_export(Context& ctx, std::string id, exports::ExportRequest request, co
             actor = ctx.exports[id].actor;
             case_id = ctx.exports[id].case_id;
         }
-        const nlohmann::json parameters{
-            {"case", case_id},    {"search", search},   {"query", rep.query},
-            {"zone", rep.zone},   {"export", id},       {"dedupe", rep.dedupe},
-            {"files", rep.files}, {"bytes", rep.bytes}, {"mailboxes", request.mailboxes},
-            {"via", "api"}};
+        const nlohmann::json parameters{{"case", case_id},      {"search", search},
+                                        {"query", rep.query},   {"zone", rep.zone},
+                                        {"export", id},         {"dedupe", rep.dedupe},
+                                        {"files", rep.files},   {"bytes", rep.bytes},
+                                        {"failed", rep.failed}, {"mailboxes", request.mailboxes},
+                                        {"via", "api"}};
         CV_TRY_VOID(
             ar.audit(archive::AuditEvent{actor, now_utc(), "case.export", parameters.dump(), rep.items}));
         return rep;
@@ -132,6 +134,7 @@ void run_export(Context& ctx, std::string id, exports::ExportRequest request, co
     }
     job.state = "done";
     job.items = report->items;
+    job.failed = report->failed;
     job.bytes = fs::file_size(job.zip, ec);
     ::chmod(job.zip.c_str(), 0600);
 }
