@@ -786,6 +786,28 @@ Result<std::vector<bool>> Archive::contains(std::span<const ItemKey> keys)
     return found;
 }
 
+Result<std::uint64_t> Archive::key_count()
+{
+    CV_TRY(auto st,
+           impl_->read_db.prepare(
+               "SELECT (SELECT coalesce(max(id), 0) FROM items) + (SELECT count(*) FROM disposed_items)"));
+    CV_TRY_VOID(st.step());
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, st.column_int(0)));
+}
+
+Result<void> Archive::for_each_key(const std::function<void(const ItemKey&)>& each)
+{
+    Impl& a = *impl_;
+    CV_TRY(auto st, a.read_db.prepare("SELECT key FROM items UNION ALL SELECT key FROM disposed_items"));
+    ItemKey key{};
+    return for_each_row(st, [&] {
+        const auto b = st.column_blob(0);
+        key.fill(0);
+        std::copy_n(b.begin(), std::min(b.size(), key.size()), key.begin());
+        each(key);
+    });
+}
+
 Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& items)
 {
     return commit(source, items, take_blobs());
