@@ -892,7 +892,13 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     // more than the item's rows): [[id,"sha"],…] and [id,…].
     std::string journal_items = "[";
     std::string journal_held = "[";
-    records.reserve(64 * 1024);
+    {
+        // The chunk's size at once: grown as it fills, the megabytes were copied again and again.
+        std::size_t bytes = 0;
+        for (const auto& n : items)
+            bytes += 4 + n.record.size();
+        records.reserve(std::max<std::size_t>(bytes, 64 * 1024));
+    }
 
     // Inserts a new item row; false when its key is there already.
     auto insert_new = [&](const NewItem& n, const ItemKey& key, std::int64_t at_slot) -> Result<bool> {
