@@ -971,7 +971,9 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         records.insert(records.end(),
                        {static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8),
                         static_cast<std::uint8_t>(len >> 16), static_cast<std::uint8_t>(len >> 24)});
-        records.insert(records.end(), record.begin(), record.end());
+        // As bytes of the vector's own type: from the string's chars it was a loop a byte at a time.
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(record.data());
+        records.insert(records.end(), bytes, bytes + record.size());
         const std::int64_t id = a.db.last_insert_rowid();
         ++report.added;
         if (journal_items.size() > 1)
