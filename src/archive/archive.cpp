@@ -786,6 +786,28 @@ Result<std::vector<bool>> Archive::contains(std::span<const ItemKey> keys)
     return found;
 }
 
+Result<std::uint64_t> Archive::key_count()
+{
+    CV_TRY(auto st,
+           impl_->read_db.prepare(
+               "SELECT (SELECT coalesce(max(id), 0) FROM items) + (SELECT count(*) FROM disposed_items)"));
+    CV_TRY_VOID(st.step());
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, st.column_int(0)));
+}
+
+Result<void> Archive::for_each_key(const std::function<void(const ItemKey&)>& each)
+{
+    Impl& a = *impl_;
+    CV_TRY(auto st, a.read_db.prepare("SELECT key FROM items UNION ALL SELECT key FROM disposed_items"));
+    ItemKey key{};
+    return for_each_row(st, [&] {
+        const auto b = st.column_blob(0);
+        key.fill(0);
+        std::copy_n(b.begin(), std::min(b.size(), key.size()), key.begin());
+        each(key);
+    });
+}
+
 Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& items)
 {
     return commit(source, items, take_blobs());
@@ -870,7 +892,13 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
     // more than the item's rows): [[id,"sha"],…] and [id,…].
     std::string journal_items = "[";
     std::string journal_held = "[";
-    records.reserve(64 * 1024);
+    {
+        // The chunk's size at once: grown as it fills, the megabytes were copied again and again.
+        std::size_t bytes = 0;
+        for (const auto& n : items)
+            bytes += 4 + n.record.size();
+        records.reserve(std::max<std::size_t>(bytes, 64 * 1024));
+    }
 
     // Inserts a new item row; false when its key is there already.
     auto insert_new = [&](const NewItem& n, const ItemKey& key, std::int64_t at_slot) -> Result<bool> {
@@ -943,7 +971,9 @@ Result<CommitReport> Archive::commit(std::int64_t source, std::vector<NewItem>& 
         records.insert(records.end(),
                        {static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8),
                         static_cast<std::uint8_t>(len >> 16), static_cast<std::uint8_t>(len >> 24)});
-        records.insert(records.end(), record.begin(), record.end());
+        // As bytes of the vector's own type: from the string's chars it was a loop a byte at a time.
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(record.data());
+        records.insert(records.end(), bytes, bytes + record.size());
         const std::int64_t id = a.db.last_insert_rowid();
         ++report.added;
         if (journal_items.size() > 1)

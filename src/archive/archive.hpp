@@ -280,6 +280,11 @@ public:
     Result<bool> contains(std::string_view message_id);
     /// contains() for many items at once, in one read transaction: found[i] is keys[i]'s.
     Result<std::vector<bool>> contains(std::span<const ItemKey> keys);
+    /// About how many keys contains() knows (cheap: an upper bound).
+    Result<std::uint64_t> key_count();
+    /// Every key contains() knows (archived items, and those a retention run disposed of), in
+    /// one read transaction, in no particular order. On contains()'s thread.
+    Result<void> for_each_key(const std::function<void(const ItemKey&)>& each);
 
     /// The blobs put_blob() stored since the last call: they belong to the next commit.
     std::vector<StoredBlob> take_blobs();

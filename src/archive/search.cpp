@@ -378,8 +378,17 @@ Result<void> SearchFacts::add(std::int64_t item, std::int64_t conversation, cons
                                     "VALUES(?1, ?2, ?3, ?4)"));
         insert_.emplace(std::move(st));
     }
-    drop_->bind(1, item);
-    CV_TRY_VOID(drop_->run());
+    // Only an id at most the highest one indexed before this commit can have left a row: a new
+    // item's id is above it, and its DELETE (a B-tree search per item) is skipped.
+    if (!highest_) {
+        CV_TRY(auto st, db_.prepare("SELECT coalesce(max(item), 0) FROM search_items"));
+        CV_TRY_VOID(st.step());
+        highest_ = st.column_int(0);
+    }
+    if (item <= *highest_) {
+        drop_->bind(1, item);
+        CV_TRY_VOID(drop_->run());
+    }
     // Items come in id order: a new block means the ones before it are whole for this commit.
     const std::int64_t block = item / kPreviewBlockItems;
     if (!previews_.empty() && previews_.rbegin()->first != block)

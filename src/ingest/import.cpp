@@ -616,6 +616,32 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
     static_assert(Committer::kDepth == 2, "one key set per batch that may be uncommitted");
 
     KeySet batch_ids, previous_ids, earlier_ids;
+    // Keys the archive may hold (KeyFilter): each key this import hands over goes in from the
+    // start; the archive's own keys once the import has seen a thirty-second of their number
+    // (reading them all costs about as much as asking about that many), and from then on the
+    // archive is asked only about keys the filter may hold.
+    KeyFilter filter;
+    bool filtering = false;
+    CV_TRY(const std::uint64_t archived_keys, archive.key_count());
+    auto ask = [&](std::span<const archive::ItemKey> asked) -> Result<std::vector<bool>> {
+        if (!filtering)
+            return archive.contains(asked);
+        std::vector<bool> found(asked.size(), false);
+        std::vector<archive::ItemKey> maybe;
+        std::vector<std::size_t> where;
+        for (std::size_t i = 0; i < asked.size(); ++i) {
+            if (filter.may_contain(asked[i])) {
+                maybe.push_back(asked[i]);
+                where.push_back(i);
+            }
+        }
+        if (maybe.empty())
+            return found;
+        CV_TRY(const auto answers, archive.contains(maybe));
+        for (std::size_t k = 0; k < where.size(); ++k)
+            found[where[k]] = answers[k];
+        return found;
+    };
     // Items are read a window ahead, so that the archive is asked about all of them in one
     // read transaction rather than one each.
     std::vector<Ahead> window(kLookahead);
@@ -639,7 +665,12 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
         keys.clear();
         for (std::size_t i = 0; i < count; ++i)
             keys.push_back(window[i].key);
-        CV_TRY(auto known, archive.contains(keys));
+        if (!filtering && count > 0 && archived_keys <= 32 * report.seen) {
+            filter.reserve(archived_keys);
+            CV_TRY_VOID(archive.for_each_key([&](const archive::ItemKey& k) { filter.insert(k); }));
+            filtering = true;
+        }
+        CV_TRY(auto known, ask(keys));
         for (std::size_t i = 0; i < count; ++i) {
             Ahead& ahead = window[i];
             ConversationState& state = states.at(ahead.which);
@@ -683,6 +714,7 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
                     batch.push_back(std::move(n));
                 }
                 batch_ids.insert(ahead.key);
+                filter.insert(ahead.key);
             }
             // Long messages make a batch heavy: bound it by bytes as well, so that memory stays
             // bounded whatever the messages' size (three batches are alive at a time).
@@ -696,8 +728,7 @@ Result<ImportReport> run_import(archive::Archive& archive, const fs::path& path,
                 // A batch committed since the window was asked about is forgotten now: ask
                 // again about the rest of the window.
                 if (i + 1 < count) {
-                    CV_TRY(const auto again,
-                           archive.contains(std::span<const archive::ItemKey>(keys).subspan(i + 1)));
+                    CV_TRY(const auto again, ask(std::span<const archive::ItemKey>(keys).subspan(i + 1)));
                     for (std::size_t k = 0; k < again.size(); ++k)
                         known[i + 1 + k] = again[k];
                 }

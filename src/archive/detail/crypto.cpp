@@ -426,7 +426,11 @@ Result<const Bytes*> StreamOpener::pull(std::span<const std::uint8_t> sealed, bo
 Result<Bytes> compress(std::span<const std::uint8_t> plain)
 {
     Bytes out(ZSTD_compressBound(plain.size()));
-    const std::size_t n = ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3);
+    // The thread's context: ZSTD_compress() makes and frees one (megabytes of tables, faulted
+    // in afresh) on every call, and a commit compresses its chunk and a preview block per 256
+    // items. The output is the same: the level sets every parameter.
+    const std::size_t n =
+        ZSTD_compressCCtx(thread_zstd(), out.data(), out.size(), plain.data(), plain.size(), 3);
     if (ZSTD_isError(n))
         return fail(ErrorCode::Internal, fmt::format("zstd: {}", ZSTD_getErrorName(n)));
     out.resize(n);

@@ -45,6 +45,7 @@ private:
     const Key& key_;
     std::optional<sqlite::Statement> drop_;
     std::optional<sqlite::Statement> insert_;
+    std::optional<std::int64_t> highest_;  // the highest item indexed when the first add() came
     /// Preview records not yet written, by block (item id / kPreviewBlockItems).
     std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::string>>> previews_;
     std::map<std::int64_t, Conversation> conversations_;

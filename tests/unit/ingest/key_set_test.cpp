@@ -49,5 +49,32 @@ TEST(KeySet, AgreesWithAnOrderedSet)
     }
 }
 
+// KeyFilter: never "no" for a key it was given, however far it grew (the import then skips
+// asking the archive), and rarely "maybe" for one it was not.
+TEST(KeyFilter, NeverForgetsAndRarelyGuesses)
+{
+    std::mt19937_64 rng(7);
+    auto random_key = [&] {
+        archive::ItemKey k{};
+        for (auto& b : k)
+            b = static_cast<std::uint8_t>(rng());
+        return k;
+    };
+    KeyFilter filter;
+    EXPECT_FALSE(filter.may_contain(random_key())) << "empty";
+    filter.reserve(1000);
+    std::vector<archive::ItemKey> given;
+    for (int i = 0; i < 300000; ++i) {  // several filters: it grows past 65,536 keys twice
+        given.push_back(random_key());
+        filter.insert(given.back());
+    }
+    for (const auto& k : given)
+        ASSERT_TRUE(filter.may_contain(k));
+    int maybe = 0;
+    for (int i = 0; i < 100000; ++i)
+        maybe += filter.may_contain(random_key()) ? 1 : 0;
+    EXPECT_LT(maybe, 2000);  // about 0.25% for each filter it holds
+}
+
 }  // namespace
 }  // namespace cv::ingest
