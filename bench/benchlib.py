@@ -14,17 +14,8 @@ from pathlib import Path
 def run_measured(argv: list[str], cpus: str | None) -> tuple[float, int, str]:
     """Runs argv under GNU time (pinned to `cpus` with taskset when given); returns (wall
     seconds, peak RSS in KiB, stdout). Raises RuntimeError when the command fails."""
-    with tempfile.NamedTemporaryFile("r") as rss_file:
-        full = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *argv]
-        if cpus and shutil.which("taskset"):
-            full = ["taskset", "-c", cpus, *full]
-        start = time.perf_counter()
-        proc = subprocess.run(full, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr[-2000:]}")
-        rss = int(rss_file.read().strip().splitlines()[-1])
-    return wall, rss, proc.stdout
+    wall, rss, _, stdout = run_measured_cpu(argv, cpus)
+    return wall, rss, stdout
 
 
 def run_measured_cpu(argv: list[str], cpus: str | None) -> tuple[float, int, float, str]:
