@@ -1084,7 +1084,8 @@ Result<ExportReport> export_items(archive::Archive& archive,
               [](const FailedItem& a, const FailedItem& b) { return a.item < b.item; });
     report.failed = report.failures.size();
 
-    // 4. Manifest, summary, zip: redone whole by every run that gets this far.
+    // 4. Manifest, summary, the zip's last entries and central directory: redone whole by every
+    // run that gets this far.
     report.finished = static_cast<std::int64_t>(std::time(nullptr));
     CV_TRY_VOID(finish(dir, report, zip.get()));
     return report;
