@@ -290,5 +290,62 @@ TEST(ExportZip, Zip64EntryCountAndEveryEntryKindReadBack)
     fs::remove_all(dir);
 }
 
+// A killed zip export's part files: the spool's torn last record is ignored, open() keeps the
+// entries asked for and drops the rest (their bytes and records), and appending then finishing
+// gives a valid zip holding the kept entries and the new ones, once each.
+TEST(ExportZip, ResumeKeepsWholeEntriesAndIgnoresATornRecord)
+{
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / fmt::format("cv-zip-resume-{}", ::getpid());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path zip = dir / "t.zip";
+    const auto add = [&](detail::ZipWriter& w, const std::string& name) {
+        auto d = detail::Deflater::create(dir, detail::Deflater::Mode::Deflate);
+        ASSERT_TRUE(d);
+        ASSERT_TRUE((*d)->write(fmt::format("Subject: {}\r\n\r\nbody\r\n", name)));
+        ASSERT_TRUE((*d)->finish());
+        ASSERT_TRUE(w.add(name, **d));
+    };
+    {
+        auto w = detail::ZipWriter::create(zip);
+        ASSERT_TRUE(w) << w.error().describe();
+        for (int i = 0; i < 5; ++i)
+            add(**w, fmt::format("{}.eml", i));
+        ASSERT_TRUE((*w)->flush());
+        // Destroyed without finish(), as a killed run: the part files stay.
+    }
+    ASSERT_TRUE(fs::exists(dir / "t.zip.part"));
+    {
+        // Half of a sixth record: a kill while the spool was written.
+        std::ofstream spool(dir / "t.zip.dir.part", std::ios::app | std::ios::binary);
+        spool.write("PK\x01\x02\x14\x03", 6);
+    }
+    auto names = detail::ZipWriter::spooled(zip);
+    ASSERT_TRUE(names) << names.error().describe();
+    ASSERT_EQ(names->size(), 5u);
+    EXPECT_EQ(names->back(), "4.eml");
+    {
+        auto w = detail::ZipWriter::open(zip, 3);  // the load file lists the first three
+        ASSERT_TRUE(w) << w.error().describe();
+        add(**w, "3.eml");
+        add(**w, "new.eml");
+        ASSERT_TRUE((*w)->finish());
+    }
+    EXPECT_FALSE(fs::exists(dir / "t.zip.part"));
+    EXPECT_FALSE(fs::exists(dir / "t.zip.dir.part"));
+    const fs::path script = dir / "check.py";
+    std::ofstream(script)
+        << "import sys, zipfile\n"
+           "z = zipfile.ZipFile(sys.argv[1])\n"
+           "assert z.namelist() == ['0.eml', '1.eml', '2.eml', '3.eml', 'new.eml'], z.namelist()\n"
+           "assert z.testzip() is None\n"
+           "assert z.read('3.eml') == b'Subject: 3.eml\\r\\n\\r\\nbody\\r\\n'\n";
+    EXPECT_EQ(std::system(fmt::format("python3 {} {}", script.string(), zip.string()).c_str()), 0);
+    if (std::system("command -v unzip >/dev/null 2>&1") == 0)
+        EXPECT_EQ(std::system(fmt::format("unzip -tq {} >/dev/null", zip.string()).c_str()), 0);
+    fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cv::compliance::exports

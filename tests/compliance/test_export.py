@@ -15,10 +15,12 @@ Two archives built from generated Android exports through the real CLI:
   `chatvault show --eml`, its Message-ID and Subject against the load file; --dedupe, custodians,
   --mailbox, the zip against the folder, the refusals.
 * big (--big messages, default 12000, 2% attachments): the export, with --dedupe and without
-  (hard-linked files), killed with SIGKILL at several points (after a delay, once files exist,
+  (hard-linked files), and with --zip (and --dedupe), killed with SIGKILL at several points (after a delay, once files exist,
   once the load file has rows) and run again until it finishes; the result must equal an
   uninterrupted export's load file byte for byte (no duplicate, no gap), pass every check
-  above, and hold exactly the placements `ls` and `quarantine ls` list.
+  above, and hold exactly the placements `ls` and `quarantine ls` list; a resumed zip must pass
+  zipfile and `unzip -t`, hold one entry per load-file file hashing to its row and the manifest,
+  and equal the uninterrupted zip's entries (names, order, bytes).
 
 Exit 0 when every check holds, 1 otherwise. Standard library only.
 """
@@ -352,6 +354,12 @@ def body(tmp, f, args):
                                               "delay:0.8", "loadfile", "delay:0.3"]),
                               ([], ["files", "delay:0.25", "loadfile", "delay:0.6"])):
         kill_and_resume(f, big, tmp, expected, extra, conditions)
+    # The same with --zip: kills while entries stream into the zip, then a run to completion.
+    # (A zip export of this archive takes well under a second: short delays land mid-stream.)
+    for extra, conditions in ((["--zip"], ["zippart", "delay:0.1", "loadfile", "delay:0.2", "delay:0.05"]),
+                              (["--zip", "--dedupe"], ["delay:0.1", "zippart", "loadfile", "delay:0.25",
+                                                       "delay:0.15"])):
+        kill_and_resume(f, big, tmp, expected, extra, conditions)
 
 
 def failed_items(f, v: Vault, tmp: str, everything: dict[int, list[str]]) -> None:
@@ -428,11 +436,16 @@ def kill_and_resume(f, big: Vault, tmp: str, expected: dict, extra: list[str], c
     label = "big" + "".join(f" {e}" for e in extra)
     name = "".join(e.strip("-") for e in extra) or "plain"
     clean = os.path.join(tmp, f"clean-{name}")
+    zipped = "--zip" in extra
+    args = [a for a in extra if a != "--zip"]
+    clean_zip = os.path.join(tmp, f"clean-{name}.zip")
+    out_zip = os.path.join(tmp, f"killed-{name}.zip")
     t0 = time.time()
-    big.must("export", "kind:whatsapp", "--to", clean, *extra)
+    big.must("export", "kind:whatsapp", "--to", clean, *args, *(["--zip", clean_zip] if zipped else []))
     print(f"{label}: uninterrupted export of {len(expected)} items in {time.time() - t0:.2f} s")
     out = os.path.join(tmp, f"killed-{name}")
-    argv = [big.exe, "export", "kind:whatsapp", "--to", out, *extra, "--archive", big.archive, "--json"]
+    argv = [big.exe, "export", "kind:whatsapp", "--to", out, *args, *(["--zip", out_zip] if zipped else []),
+            "--archive", big.archive, "--json"]
     kills = 0
     finished = None
     for cond in conditions + ["none"] * 3:
@@ -447,6 +460,9 @@ def kill_and_resume(f, big: Vault, tmp: str, expected: dict, extra: list[str], c
                         os.path.getsize(os.path.join(out, "loadfile.csv")) > 20000:
                     break
                 if cond == "files" and os.path.isdir(os.path.join(out, "custodians")):
+                    break
+                if cond == "zippart" and os.path.exists(out_zip + ".part") and \
+                        os.path.getsize(out_zip + ".part") > 200000:
                     break
                 time.sleep(0.005)
             if p.poll() is None:
@@ -463,7 +479,27 @@ def kill_and_resume(f, big: Vault, tmp: str, expected: dict, extra: list[str], c
         f.check(finished["resumed_from"] > 0, f"{label}: the last run resumed from what earlier runs wrote", str(finished))
     f.check(open(os.path.join(out, "loadfile.csv"), "rb").read() == open(os.path.join(clean, "loadfile.csv"), "rb").read(),
             f"{label}: the killed-and-resumed load file equals the uninterrupted one byte for byte")
-    check_export(f, big, out, expected, {}, "--dedupe" in extra, f"{label} resumed", eml_check=False)
+    if not zipped:
+        check_export(f, big, out, expected, {}, "--dedupe" in extra, f"{label} resumed", eml_check=False)
+        return
+    # The zip: valid (zipfile CRCs, unzip -t), every entry hashing to the manifest, one entry per
+    # load-file file, none twice, the same entries (names, bytes, order) as the uninterrupted one.
+    f.check(not os.path.exists(out_zip + ".part") and not os.path.exists(out_zip + ".dir.part"),
+            f"{label}: no part file is left")
+    want = check_zip(f, out_zip, out)
+    rows = read_load_file(f, out)
+    paths = {r["Path"] for r in rows}
+    with zipfile.ZipFile(out_zip) as z, zipfile.ZipFile(clean_zip) as c:
+        got = z.namelist()
+        emails = [n for n in got if n.endswith(".eml")]
+        f.check(len(emails) == len(set(emails)) == len(paths) and set(emails) == paths,
+                f"{label}: one entry per load-file file ({len(paths)}), none twice, none missing",
+                f"{len(emails)} entries, {len(set(emails))} names, {len(paths)} paths")
+        f.check(all(hashlib.sha256(z.read(r["Path"])).hexdigest() == r["SHA256"] for r in rows if r["Path"] in want),
+                f"{label}: every row's entry hashes to its SHA256")
+        f.check(got == c.namelist(), f"{label}: the same entries in the same order as the uninterrupted zip "
+                f"({len(c.namelist())})", f"{len(got)} vs {len(c.namelist())}")
+        f.check(all(z.read(n) == c.read(n) for n in emails), f"{label}: every email entry equals the uninterrupted one")
 
 
 def main() -> int:

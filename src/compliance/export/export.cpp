@@ -851,21 +851,37 @@ Result<ExportReport> export_items(archive::Archive& archive,
     // 2. What an earlier run left: the load file's complete item groups, each an item of the
     // list not seen before, each file present with its size. Groups follow the list except
     // where a run retried items an earlier one could not export (appended after the others).
-    // The last group is always redone (it may be short of rows). A zip export starts over: its
-    // items are in no file a run could resume from.
+    // The last group is always redone (it may be short of rows). For a zip export a row's
+    // file must be the zip's next entry instead: the spool (ZipWriter::spooled) lists the
+    // entries whose bytes and central records are on disk, in the order their rows were
+    // committed. Rule: the load file decides. Its groups are kept while their files are the
+    // spool's next entries; the first group that is not (its entry torn, or never written) and
+    // all after it are cut and redone, and the zip is cut after the entries of the groups kept
+    // (entries of items the load file does not list are dropped).
     const fs::path load = dir / kLoadFile;
     std::vector<bool> done(job.ids.size(), false);
     std::size_t resumed = 0;
+    std::uint64_t zip_keep = 0;  // a zip export's entries kept from an earlier run
     if (fs::exists(load, ec)) {
         std::size_t group = 0;  // index of the item of the current group (valid when have_group)
         bool have_group = false;
         std::uint64_t group_start = 0;
         std::uint64_t keep = 0;
-        if (!request.zip) {
+        std::vector<std::string> spooled;
+        if (request.zip) {
+            CV_TRY(spooled, detail::ZipWriter::spooled(*request.zip));
+        }
+        std::size_t entries = 0;        // entries named by the rows so far
+        std::size_t group_entries = 0;  // entries of the groups before the current one
+        bool cut = false;               // a row whose entry is not in the spool was seen
+        std::vector<std::string> group_paths;
+        {
             auto scanned = scan_load_file(
                 load,
                 [&](const LoadRow& row, std::uint64_t begin, std::uint64_t,
                     std::uint64_t line) -> Result<void> {
+                    if (cut)
+                        return {};
                     if (!have_group || row.item != job.ids[group]) {
                         const auto at = std::lower_bound(job.ids.begin(), job.ids.end(), row.item);
                         const auto want = static_cast<std::size_t>(at - job.ids.begin());
@@ -883,6 +899,21 @@ Result<ExportReport> export_items(archive::Archive& archive,
                         group = want;
                         have_group = true;
                         group_start = begin;
+                        group_entries = entries;
+                        group_paths.clear();
+                    }
+                    if (request.zip) {
+                        // One entry per file of the item (ItemPlan::files): rows sharing a
+                        // path (DuplicateOf, or two mailboxes' names made the same) share it.
+                        if (std::find(group_paths.begin(), group_paths.end(), row.path) != group_paths.end())
+                            return {};
+                        group_paths.push_back(row.path);
+                        if (entries >= spooled.size() || spooled[entries] != row.path) {
+                            cut = true;  // this group and the rest are redone
+                            return {};
+                        }
+                        ++entries;
+                        return {};
                     }
                     if (row.duplicate_of.empty()) {
                         struct stat st {};
@@ -900,6 +931,8 @@ Result<ExportReport> export_items(archive::Archive& archive,
                 return fail(scanned.error());
             keep = have_group ? group_start : *scanned;
         }
+        zip_keep = have_group ? group_entries : 0;
+        std::vector<std::string>().swap(spooled);
         if (keep < load_file_header().size())
             keep = 0;
         if (::truncate(load.c_str(), static_cast<off_t>(keep)) != 0)
@@ -922,7 +955,7 @@ Result<ExportReport> export_items(archive::Archive& archive,
     }
     std::unique_ptr<detail::ZipWriter> zip;
     if (request.zip) {
-        CV_TRY(zip, detail::ZipWriter::create(*request.zip));
+        CV_TRY(zip, detail::ZipWriter::open(*request.zip, zip_keep));
     }
 
     // 3. The items: read here in list order (the archive is read on this thread only),
@@ -954,6 +987,11 @@ Result<ExportReport> export_items(archive::Archive& archive,
         const auto flush = [&]() -> Result<void> {
             if (pending.empty())
                 return {};
+            // The zip's entries and their central records before the rows naming them: a row
+            // on disk means its entry is (write() order survives a kill, like the files'
+            // renames before their rows).
+            if (zip)
+                CV_TRY_VOID(zip->flush());
             CV_TRY_VOID(write_all(lfd, pending, load));
             pending.clear();
             return {};
@@ -972,8 +1010,7 @@ Result<ExportReport> export_items(archive::Archive& archive,
                 auto t = std::move(inflight.front());
                 inflight.pop_front();
                 if (t->error && t->fatal) {
-                    if (!zip)
-                        CV_TRY_VOID(flush());
+                    CV_TRY_VOID(flush());
                     return fail(*t->error);
                 }
                 if (t->error) {
@@ -1032,8 +1069,7 @@ Result<ExportReport> export_items(archive::Archive& archive,
                 return {};
             });
         if (!walked) {
-            if (!zip)
-                (void)flush();  // keep what is done for the next run
+            (void)flush();  // keep what is done for the next run
             return fail(walked.error());
         }
         while (!inflight.empty())
@@ -1048,7 +1084,8 @@ Result<ExportReport> export_items(archive::Archive& archive,
               [](const FailedItem& a, const FailedItem& b) { return a.item < b.item; });
     report.failed = report.failures.size();
 
-    // 4. Manifest, summary, zip: redone whole by every run that gets this far.
+    // 4. Manifest, summary, the zip's last entries and central directory: redone whole by every
+    // run that gets this far.
     report.finished = static_cast<std::int64_t>(std::time(nullptr));
     CV_TRY_VOID(finish(dir, report, zip.get()));
     return report;

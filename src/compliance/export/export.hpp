@@ -55,7 +55,8 @@ struct ExportRequest {
     std::string title;
     std::string description;
     /// Write the items' files into this zip instead of the folder (which then holds the load
-    /// file, manifest, summaries and errors file, all of which the zip holds too).
+    /// file, manifest, summaries and errors file, all of which the zip holds too). Resumable:
+    /// written as `<zip>.part` with its central directory spooled to `<zip>.dir.part`.
     std::optional<std::filesystem::path> zip;
     unsigned threads = 0;  ///< rendering/writing threads; 0: one per core
     std::function<void(const Progress&)> progress;

@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <libdeflate.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -255,15 +256,166 @@ Result<void> Deflater::stream(const char* in, std::size_t n, bool end)
 
 Result<std::unique_ptr<ZipWriter>> ZipWriter::create(const fs::path& zip)
 {
+    return start(zip, false, 0);
+}
+
+namespace {
+
+std::uint16_t rd16(const char* p)
+{
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(p[0]) |
+                                      (static_cast<unsigned char>(p[1]) << 8));
+}
+
+std::uint32_t rd32(const char* p)
+{
+    return static_cast<std::uint32_t>(rd16(p)) | (static_cast<std::uint32_t>(rd16(p + 2)) << 16);
+}
+
+std::uint64_t rd64(const char* p)
+{
+    return static_cast<std::uint64_t>(rd32(p)) | (static_cast<std::uint64_t>(rd32(p + 4)) << 32);
+}
+
+fs::path spool_path(const fs::path& zip)
+{
+    fs::path p = zip;
+    p += ".dir.part";
+    return p;
+}
+
+// One central record of the spool, as this writer makes them.
+struct Spooled {
+    std::string name;
+    std::uint64_t record_end = 0;  // in the spool
+    std::uint64_t entry_end = 0;   // in the zip: local header, name, local Zip64 field, data
+};
+
+// Reads the spool's complete records in order, calling `on` for each until it returns false.
+// A torn last record (the run was killed while writing it) is not complete and ends the scan.
+template <class On> Result<void> read_spool(const fs::path& path, On&& on)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return {};
+        return fail(io_error("open", path, errno));
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    std::string buf;
+    std::size_t at = 0;      // parse position in buf
+    std::uint64_t base = 0;  // spool offset of buf[0]
+    std::string chunk(kFlushBytes, '\0');
+    bool eof = false;
+    while (true) {
+        // A record: 46 fixed bytes, then name, extra and comment of the lengths they give.
+        const auto need = [&]() -> std::size_t {
+            if (buf.size() - at < 46)
+                return 46;
+            const char* r = buf.data() + at;
+            return 46 + rd16(r + 28) + rd16(r + 30) + rd16(r + 32);
+        };
+        while (!eof && buf.size() - at < need()) {
+            buf.erase(0, at);
+            base += at;
+            at = 0;
+            const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return fail(io_error("read", path, errno));
+            if (n == 0)
+                eof = true;
+            buf.append(chunk.data(), static_cast<std::size_t>(n));
+        }
+        if (buf.size() - at < need())
+            return {};  // the end, or a torn last record
+        const char* r = buf.data() + at;
+        if (rd32(r) != 0x02014b50)
+            return fail(ErrorCode::Parse,
+                        fmt::format("{}: no central record at byte {}; remove the part files to export the "
+                                    "zip again",
+                                    path.string(), base + at));
+        const std::size_t n = rd16(r + 28), m = rd16(r + 30);
+        std::uint64_t csize = rd32(r + 20), usize = rd32(r + 24), offset = rd32(r + 42);
+        const char* x = r + 46 + n;
+        if (m >= 4 && rd16(x) == 0x0001) {  // Zip64 field: the values that did not fit, in order
+            const char* v = x + 4;
+            if (usize == kMax32)
+                usize = rd64(v), v += 8;
+            if (csize == kMax32)
+                csize = rd64(v), v += 8;
+            if (offset == kMax32)
+                offset = rd64(v);
+        }
+        Spooled s;
+        s.name.assign(r + 46, n);
+        const bool big = csize >= kMax32 || usize >= kMax32;  // as entry() decides
+        s.entry_end = offset + 30 + n + (big ? 20 : 0) + csize;
+        at += need();
+        s.record_end = base + at;
+        if (!on(s))
+            return {};
+    }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ZipWriter::spooled(const fs::path& zip)
+{
+    std::vector<std::string> names;
+    CV_TRY_VOID(read_spool(spool_path(zip), [&](Spooled& s) {
+        names.push_back(std::move(s.name));
+        return true;
+    }));
+    return names;
+}
+
+Result<std::unique_ptr<ZipWriter>> ZipWriter::open(const fs::path& zip, std::uint64_t keep)
+{
+    return start(zip, true, keep);
+}
+
+Result<std::unique_ptr<ZipWriter>> ZipWriter::start(const fs::path& zip, bool resume, std::uint64_t keep)
+{
     std::unique_ptr<ZipWriter> w(new ZipWriter());
     w->final_ = zip;
     w->temp_ = zip;
     w->temp_ += ".part";
-    w->fd_ = ::open(w->temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    w->dir_path_ = spool_path(zip);
+    if (resume && keep > 0) {
+        CV_TRY_VOID(read_spool(w->dir_path_, [&](const Spooled& s) {
+            ++w->count_;
+            w->dir_size_ = s.record_end;
+            w->offset_ = s.entry_end;
+            return w->count_ < keep;
+        }));
+        if (w->count_ < keep)
+            return fail(ErrorCode::Internal, fmt::format("{}: {} entries to keep, {} spooled",
+                                                         w->dir_path_.string(), keep, w->count_));
+        struct stat st {};
+        if (::stat(w->temp_.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) < w->offset_)
+            return fail(ErrorCode::Parse,
+                        fmt::format("{} is missing or shorter than its {} entries; remove it and {} to "
+                                    "export the zip again",
+                                    w->temp_.string(), w->count_, w->dir_path_.string()));
+    }
+    // Both files are cut after the entries kept (all of them when starting over) and appended
+    // to: what a killed run wrote past them is written again.
+    const int flags = w->count_ > 0 ? O_APPEND : O_TRUNC;
+    w->fd_ = ::open(w->temp_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
     if (w->fd_ < 0)
         return fail(io_error("create", w->temp_, errno));
-    const fs::path parent = zip.has_parent_path() ? zip.parent_path() : fs::path(".");
-    CV_TRY(w->dir_fd_, temp_file(parent));
+    if (::ftruncate(w->fd_, static_cast<off_t>(w->offset_)) != 0)
+        return fail(io_error("truncate", w->temp_, errno));
+    w->dir_fd_ = ::open(w->dir_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | flags, 0600);
+    if (w->dir_fd_ < 0)
+        return fail(io_error("create", w->dir_path_, errno));
+    if (::ftruncate(w->dir_fd_, static_cast<off_t>(w->dir_size_)) != 0)
+        return fail(io_error("truncate", w->dir_path_, errno));
     const std::time_t now = std::time(nullptr);
     std::tm t{};
     ::localtime_r(&now, &t);
@@ -279,8 +431,6 @@ ZipWriter::~ZipWriter()
         ::close(fd_);
     if (dir_fd_ >= 0)
         ::close(dir_fd_);
-    if (!finished_ && !temp_.empty())
-        ::unlink(temp_.c_str());
 }
 
 Result<void> ZipWriter::put(std::string_view bytes)
@@ -300,15 +450,24 @@ Result<void> ZipWriter::put_directory(std::string_view bytes)
 {
     dir_size_ += bytes.size();
     dir_buffer_.append(bytes);
-    if (dir_buffer_.size() >= kFlushBytes) {
-        CV_TRY_VOID(write_all(dir_fd_, dir_buffer_, final_));
-        dir_buffer_.clear();
-    }
+    if (dir_buffer_.size() >= kFlushBytes)
+        return flush();
     return {};
 }
 
-Result<void> ZipWriter::entry(std::string_view name, std::uint16_t method, std::uint32_t crc,
-                              std::uint64_t csize, std::uint64_t usize)
+Result<void> ZipWriter::flush()
+{
+    // Entries first: a central record reaches the spool only after its entry's bytes reached
+    // the zip, so a resumed run can trust every complete record (write() order survives a kill).
+    CV_TRY_VOID(write_all(fd_, buffer_, temp_));
+    buffer_.clear();
+    CV_TRY_VOID(write_all(dir_fd_, dir_buffer_, dir_path_));
+    dir_buffer_.clear();
+    return {};
+}
+
+Result<std::string> ZipWriter::entry(std::string_view name, std::uint16_t method, std::uint32_t crc,
+                                     std::uint64_t csize, std::uint64_t usize)
 {
     if (name.size() > 0xFFFF)
         return fail(ErrorCode::InvalidArgument,
@@ -369,17 +528,20 @@ Result<void> ZipWriter::entry(std::string_view name, std::uint16_t method, std::
         le16(c, static_cast<std::uint16_t>(extra.size()));
         c.append(extra);
     }
-    ++count_;
-    return put_directory(c);
+    return c;
 }
 
 Result<void> ZipWriter::add(std::string_view name, const Deflater& d)
 {
-    CV_TRY_VOID(entry(name, d.method(), d.crc(), d.compressed_size(), d.size()));
+    CV_TRY(const auto record, entry(name, d.method(), d.crc(), d.compressed_size(), d.size()));
     if (d.spill_fd() < 0)
-        return put(d.held());
-    return copy_from(d.spill_fd(), d.compressed_size(), final_,
-                     [this](std::string_view b) { return put(b); });
+        CV_TRY_VOID(put(d.held()));
+    else
+        CV_TRY_VOID(copy_from(d.spill_fd(), d.compressed_size(), final_,
+                              [this](std::string_view b) { return put(b); }));
+    // The record after the entry's bytes (see flush()).
+    ++count_;
+    return put_directory(record);
 }
 
 Result<std::unique_ptr<Deflater>> deflate_file(const fs::path& path, const fs::path& spill_dir)
@@ -415,8 +577,7 @@ Result<void> ZipWriter::add_file(std::string_view name, const fs::path& path)
 
 Result<void> ZipWriter::finish()
 {
-    CV_TRY_VOID(write_all(dir_fd_, dir_buffer_, final_));
-    dir_buffer_.clear();
+    CV_TRY_VOID(flush());
     const std::uint64_t dir_offset = offset_;
     CV_TRY_VOID(copy_from(dir_fd_, dir_size_, final_, [this](std::string_view b) { return put(b); }));
     std::string e;
@@ -459,6 +620,7 @@ Result<void> ZipWriter::finish()
     if (::rename(temp_.c_str(), final_.c_str()) != 0)
         return fail(io_error("rename into", final_, errno));
     finished_ = true;
+    ::unlink(dir_path_.c_str());  // the zip holds it now
     return {};
 }
 

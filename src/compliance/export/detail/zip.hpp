@@ -73,14 +73,24 @@ Result<std::unique_ptr<Deflater>> deflate_file(const std::filesystem::path& path
                                                const std::filesystem::path& spill_dir);
 
 /// Writes a zip sequentially to `<zip>.part` and renames it to `zip` on finish() (a killed
-/// run leaves no partial zip under the final name). Entries are deflated (method 8) or stored
+/// run leaves no partial zip under the final name). The central directory is spooled to
+/// `<zip>.dir.part`, each entry's record after the entry's bytes (flush() keeps that order on
+/// disk), so a killed run's part files hold whole entries up to the spool's last complete record
+/// and open() can continue them. Entries are deflated (method 8) or stored
 /// (method 0) by a Deflater beforehand; Zip64 records are written where an offset or size passes 4 GiB or the
 /// entry count 65,535. Names are stored as UTF-8 (flag bit 11). Not thread-safe.
 class ZipWriter {
 public:
-    /// Errors: Io (cannot create the file).
+    /// Starts a new zip (any part files of an earlier run are overwritten). Errors: Io.
     static Result<std::unique_ptr<ZipWriter>> create(const std::filesystem::path& zip);
-    ~ZipWriter();  ///< without finish(): removes the .part file
+    /// The names of the entries an earlier run's spool records completely (a torn last record
+    /// is ignored), in order; none without a spool. Errors: Io.
+    static Result<std::vector<std::string>> spooled(const std::filesystem::path& zip);
+    /// Continues an earlier run's part files keeping their first `keep` entries (at most
+    /// spooled().size()): both files are cut after them and new entries appended. Errors: Io,
+    /// Parse (the zip part is shorter than its spool says).
+    static Result<std::unique_ptr<ZipWriter>> open(const std::filesystem::path& zip, std::uint64_t keep);
+    ~ZipWriter();  ///< without finish(): keeps the part files (a later run continues them)
     ZipWriter(const ZipWriter&) = delete;
     ZipWriter& operator=(const ZipWriter&) = delete;
 
@@ -88,23 +98,31 @@ public:
     Result<void> add(std::string_view name, const Deflater& d);
     /// Deflates the file `path` on this thread and appends it as `name`. Errors: Io.
     Result<void> add_file(std::string_view name, const std::filesystem::path& path);
-    /// Writes the central directory and renames the file into place. Errors: Io.
+    /// Writes the buffered entries, then their central records (in that order: a record on disk
+    /// means its entry's bytes are). Errors: Io.
+    Result<void> flush();
+    /// Writes the central directory, renames the file into place, removes the spool. Errors: Io.
     Result<void> finish();
 
 private:
     ZipWriter() = default;
+    static Result<std::unique_ptr<ZipWriter>> start(const std::filesystem::path& zip, bool resume,
+                                                    std::uint64_t keep);
     Result<void> put(std::string_view bytes);
     Result<void> put_directory(std::string_view bytes);
-    Result<void> entry(std::string_view name, std::uint16_t method, std::uint32_t crc, std::uint64_t csize,
-                       std::uint64_t usize);
+    /// Puts the local header and returns the central record. Errors: InvalidArgument, Io.
+    Result<std::string> entry(std::string_view name, std::uint16_t method, std::uint32_t crc,
+                              std::uint64_t csize, std::uint64_t usize);
 
     std::filesystem::path final_;
     std::filesystem::path temp_;
     int fd_ = -1;
     std::string buffer_;
     std::uint64_t offset_ = 0;
-    // The central directory is written as the entries are, to an unnamed temporary file beside
-    // the zip, and copied after the last entry: memory stays flat whatever the entry count.
+    // The central directory is written as the entries are, to `<zip>.dir.part`, and copied
+    // after the last entry: memory stays flat whatever the entry count, and a resumed run finds
+    // the records of the entries already written.
+    std::filesystem::path dir_path_;
     int dir_fd_ = -1;
     std::string dir_buffer_;
     std::uint64_t dir_size_ = 0;
