@@ -23,7 +23,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 
-import { CONSOLE_CSP, EXAMPLES, PASSWORD, Run, chatvault, expect, sleep } from "./harness.mjs";
+import { CONSOLE_CSP, EXAMPLES, PASSWORD, Run, apiSession, chatvault, expect, sleep } from "./harness.mjs";
 
 const run = new Run("cv-console-");
 const { work } = run;
@@ -57,24 +57,6 @@ async function until(what, predicate, timeout = 30_000, interval = 100) {
     await sleep(interval);
   }
   throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}`);
-}
-
-// The API as a script would call it (the connector is made this way, not through the page).
-async function apiSession(base, user) {
-  const r = await fetch(`${base}/api/v1/session`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ user, password: PASSWORD }),
-  });
-  if (r.status !== 200) throw new Error(`API sign-in of ${user}: ${r.status}`);
-  const cookie = /cv_session=[^;]*/.exec(r.headers.get("set-cookie"))[0];
-  const { csrf_token } = await r.json();
-  return (method, p, body) =>
-    fetch(`${base}${p}`, {
-      method,
-      headers: { Cookie: cookie, "X-CSRF-Token": csrf_token, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
 }
 
 // ---- the test -------------------------------------------------------------------------------
