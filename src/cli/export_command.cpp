@@ -53,6 +53,14 @@ int run_discovery_export(const DiscoveryExportArgs& args)
     request.dedupe = args.dedupe;
     request.title = args.title;
     request.description = args.description;
+    if (args.zip.starts_with('-')) {
+        // `--zip --dedupe` would otherwise write a zip named "--dedupe" and export without dedupe.
+        fmt::print(
+            stderr,
+            "chatvault: error: --zip wants the zip file's path, not \"{}\" (use ./{} for such a name)\n",
+            args.zip, args.zip);
+        return exit_code(ErrorCode::InvalidArgument);
+    }
     if (!args.zip.empty())
         request.zip = args.zip;
     request.threads = args.threads;

@@ -283,6 +283,12 @@ def body(tmp, f, args):
     f.equal((j["items"], j["resumed_from"]), (len(ledger), 0), "export reports its items")
     check_export(f, v, out1, ledger, {}, False, "ledger")
 
+    # An option where --zip's path belongs is refused, not taken for a file name.
+    r = v.run("export", "ledger", "--to", os.path.join(tmp, "out-bad-zip"), "--zip", "--dedupe")
+    f.check(r.rc == 64 and "--zip wants the zip file's path" in r.err and not os.path.exists("--dedupe")
+            and not os.path.exists(os.path.join(tmp, "out-bad-zip")), "--zip --dedupe: a usage error, nothing written",
+            r.err[-300:])
+
     # --dedupe, custodians, a title, a zip.
     out2 = os.path.join(tmp, "out2")
     zpath = os.path.join(tmp, "case.zip")

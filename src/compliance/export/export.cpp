@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "compliance/export/detail/fd_io.hpp"
 #include "compliance/export/detail/job.hpp"
 #include "compliance/export/detail/zip.hpp"
 #include "compliance/search/search.hpp"
@@ -34,8 +35,10 @@
 namespace cv::compliance::exports {
 
 namespace fs = std::filesystem;
+using detail::io_error;
 using detail::Job;
 using detail::Settings;
+using detail::write_all;
 using nlohmann::json;
 
 namespace {
@@ -51,25 +54,6 @@ constexpr std::string_view kQuarantineCustodian = "(quarantine)";
 constexpr std::string_view kQuarantineFolder = "Quarantine";
 constexpr std::size_t kBufferBytes = 64 * 1024;
 constexpr std::size_t kHeaderCap = 256 * 1024;  // headers past this are not read for the load file
-
-Error io_error(std::string_view what, const fs::path& path, int err)
-{
-    return Error(ErrorCode::Io, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
-}
-
-Result<void> write_all(int fd, std::string_view bytes, const fs::path& path)
-{
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return fail(io_error("write", path, errno));
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-}
 
 // A small file written whole through a temporary name, so that a reader (or a resume) sees the
 // old content or the new, never half of it.

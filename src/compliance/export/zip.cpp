@@ -11,6 +11,7 @@
 // central directory (4.3.12), Zip64 extra fields (4.5.3), end records (4.3.14–4.3.16).
 
 #include "compliance/export/detail/zip.hpp"
+#include "compliance/export/detail/fd_io.hpp"
 
 #include <fcntl.h>
 #include <libdeflate.h>
@@ -36,25 +37,6 @@ constexpr std::size_t kChunk = 64 * 1024;
 constexpr std::size_t kFlushBytes = 1 << 20;
 constexpr std::uint32_t kMax32 = 0xFFFFFFFFu;
 constexpr std::uint16_t kUtf8Flag = 0x0800;
-
-Error io_error(std::string_view what, const fs::path& path, int err)
-{
-    return Error(ErrorCode::Io, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
-}
-
-Result<void> write_all(int fd, std::string_view bytes, const fs::path& path)
-{
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return fail(io_error("write", path, errno));
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-}
 
 // An unnamed file in `dir` (O_TMPFILE), or a named one unlinked at once where the file system
 // has no O_TMPFILE.
