@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { CASE_ROUTES, Case, Estimate, ExportJob, ROUTES, Session, cases, hasRoute, search } from "./api";
 import { linkHandler, navigate } from "./router";
-import { ErrorText, EstimateTable, Notice, bytes, message, when } from "./ui";
+import { ErrorText, EstimateTable, Notice, bytes, message, useLoaded, when } from "./ui";
 
 // eDiscovery cases: the list and a new case (cases.manage); a case's custodians, case holds,
 // reviewers and saved searches with their estimate (cases.manage changes them while the case is
@@ -72,19 +72,7 @@ function CreateCase() {
 }
 
 export function CasesPage({ session }: { session: Session }) {
-  const [list, setList] = useState<Case[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let stop = false;
-    cases
-      .list()
-      .then((l) => !stop && setList(l))
-      .catch((e) => !stop && setError(message(e)));
-    return () => {
-      stop = true;
-    };
-  }, []);
+  const { data: list, error } = useLoaded(cases.list, []);
 
   return (
     <>
@@ -622,23 +610,9 @@ function CloseCase({ c, onDone }: { c: Case; onDone: Done }) {
 }
 
 export function CaseDetail({ id, session }: { id: string; session: Session }) {
-  const [c, setCase] = useState<Case | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: c, error, setData: setCase } = useLoaded(() => cases.get(id), [id]);
   const [notice, setNotice] = useState("");
   const may = (p: string) => session.permissions.includes(p);
-
-  useEffect(() => {
-    let stop = false;
-    setCase(null);
-    setError(null);
-    cases
-      .get(id)
-      .then((x) => !stop && setCase(x))
-      .catch((e) => !stop && setError(message(e)));
-    return () => {
-      stop = true;
-    };
-  }, [id]);
 
   // The notice comes with the case read again, so that what it announces is on the page.
   const done: Done = async (text) => {

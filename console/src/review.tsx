@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { Case, ContextEntry, REVIEW_LIMIT, ReviewHit, ReviewItem, SavedSearch, Session, review } from "./api";
+import { Case, ContextEntry, REVIEW_LIMIT, ReviewHit, SavedSearch, Session, review } from "./api";
 import { linkHandler } from "./router";
 import { Bubble, HitsTable } from "./search";
-import { ErrorText, Notice, message, when } from "./ui";
+import { ErrorText, Notice, message, useLoaded, when } from "./ui";
 
 // The Reviewer's view (review.assigned): the cases the user is added to as a reviewer, each
 // case's saved searches, a search's results within the custodians' mailboxes (the route gives
@@ -125,19 +125,7 @@ function CaseFacts({ c }: { c: Case }) {
 // ---- /review: the cases the user reviews ---------------------------------------------------------
 
 export function ReviewCases() {
-  const [list, setList] = useState<Case[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let stop = false;
-    review
-      .cases()
-      .then((l) => !stop && setList(l))
-      .catch((e) => !stop && setError(message(e)));
-    return () => {
-      stop = true;
-    };
-  }, []);
+  const { data: list, error } = useLoaded(review.cases, []);
 
   return (
     <>
@@ -344,8 +332,6 @@ export function ReviewItemView({
   item: number;
   session: Session;
 }) {
-  const [item, setItem] = useState<ReviewItem | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const { c, error: caseError } = useReviewedCase(id);
   const saved = c?.searches.find((s) => s.name === search);
   const { hits } = useResults(session, id, search, saved !== undefined);
@@ -353,19 +339,7 @@ export function ReviewItemView({
   const heading = useRef<HTMLHeadingElement>(null);
 
   // Asked for once the case is known to be the user's (the server would refuse it otherwise).
-  useEffect(() => {
-    let stop = false;
-    setItem(null);
-    setError(null);
-    if (!c) return;
-    review
-      .item(id, itemId)
-      .then((it) => !stop && setItem(it))
-      .catch((e) => !stop && setError(message(e)));
-    return () => {
-      stop = true;
-    };
-  }, [c, itemId]);
+  const { data: item, error } = useLoaded(c ? () => review.item(id, itemId) : null, [c, itemId]);
   useEffect(() => heading.current?.focus(), [itemId]);
 
   // The search's results in the item's conversation, oldest first, a few either side of it.

@@ -1,9 +1,30 @@
 // Small pieces the pages share.
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, Estimate } from "./api";
 import { CsvCheck } from "./mapping";
 
 export function message(e: unknown): string {
   return e instanceof ApiError ? e.message : "The server could not be reached.";
+}
+
+// What `load` answers, read again whenever `deps` change (nothing is asked while `load` is null);
+// the old answer and error are cleared first, and an answer that arrives after the page moved on
+// (deps changed, page closed) is dropped. `setData` lets a page put a fresher answer in place.
+export function useLoaded<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let stop = false;
+    setData(null);
+    setError(null);
+    load?.()
+      .then((d) => !stop && setData(d))
+      .catch((e) => !stop && setError(message(e)));
+    return () => {
+      stop = true;
+    };
+  }, deps);
+  return { data, error, setData };
 }
 
 // An instant from the API (UTC, ISO 8601) in the reader's locale, in `zone` when given, else in
