@@ -4,11 +4,13 @@
 // entries); libarchive's zip writer compresses on the writing thread too and cannot take
 // entries deflated elsewhere; minizip 1.1 takes raw (pre-deflated) entries but patches every
 // local header by seeking back through stdio (a flush and two seeks per entry) and keeps the
-// central directory in memory. The workers deflate each item with zlib as they render it (so
-// compression runs on every core), this writes each finished entry once, sequentially, with
-// its sizes and CRC known up front (no data descriptors, no seeks), and keeps the central
-// directory in a temporary file. The format is APPNOTE.TXT 6.3.x: local headers (4.3.7), the
-// central directory (4.3.12), Zip64 extra fields (4.5.3), end records (4.3.14–4.3.16).
+// central directory in memory. The workers deflate each item as they render it (libdeflate,
+// zlib's streaming deflate for the largest: compression runs on every core), this writes each
+// finished entry once, sequentially, with its sizes and CRC known up front (no data
+// descriptors, no seeks), and spools the central directory to a part file beside the zip (so
+// that memory stays flat and an interrupted export can resume). The format is APPNOTE.TXT
+// 6.3.x: local headers (4.3.7), the central directory (4.3.12), Zip64 extra fields (4.5.3), end
+// records (4.3.14–4.3.16).
 
 #include "compliance/export/detail/zip.hpp"
 #include "compliance/export/detail/fd_io.hpp"
