@@ -572,7 +572,7 @@ export interface ReviewItem {
   sent: string;
   kind: string;
   text: string;
-  attachments: { name: string; present: boolean }[];
+  attachments: Attachment[];
 }
 
 export const REVIEW_LIMIT = 1000;

@@ -71,6 +71,23 @@ function CreateCase() {
   );
 }
 
+// A case's first cells in a list of cases (its name linking to `href`, status, custodians), on
+// the eDiscovery cases page and the reviewer's.
+export function CaseCells({ c, href }: { c: Case; href: string }) {
+  return (
+    <>
+      <th scope="row">
+        <a href={href} onClick={linkHandler(href)}>
+          {c.name || c.id}
+        </a>
+        {c.name && c.name !== c.id && <span class="counts"> ({c.id})</span>}
+      </th>
+      <td class="status">{c.closed_at ? "closed" : "open"}</td>
+      <td>{c.custodians.map((x) => x.name).join(", ") || "—"}</td>
+    </>
+  );
+}
+
 export function CasesPage({ session }: { session: Session }) {
   const { data: list, error } = useLoaded(cases.list, []);
 
@@ -95,14 +112,7 @@ export function CasesPage({ session }: { session: Session }) {
           <tbody>
             {list.map((c) => (
               <tr key={c.id} data-case={c.id}>
-                <th scope="row">
-                  <a href={caseHref(c.id)} onClick={linkHandler(caseHref(c.id))}>
-                    {c.name || c.id}
-                  </a>
-                  {c.name && c.name !== c.id && <span class="counts"> ({c.id})</span>}
-                </th>
-                <td class="status">{c.closed_at ? "closed" : "open"}</td>
-                <td>{c.custodians.map((x) => x.name).join(", ") || "—"}</td>
+                <CaseCells c={c} href={caseHref(c.id)} />
                 <td>
                   {when(c.created_at)}
                   <br />

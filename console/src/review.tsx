@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Case, ContextEntry, REVIEW_LIMIT, ReviewHit, SavedSearch, Session, review } from "./api";
 import { linkHandler } from "./router";
-import { Bubble, HitsTable } from "./search";
+import { CaseCells } from "./cases";
+import { Bubble, HitsTable, MessageBody } from "./search";
 import { ErrorText, Notice, message, useLoaded, when } from "./ui";
 
 // The Reviewer's view (review.assigned): the cases the user is added to as a reviewer, each
@@ -149,14 +150,7 @@ export function ReviewCases() {
           <tbody>
             {list.map((c) => (
               <tr key={c.id} data-case={c.id}>
-                <th scope="row">
-                  <a href={reviewHref(c.id)} onClick={linkHandler(reviewHref(c.id))}>
-                    {c.name || c.id}
-                  </a>
-                  {c.name && c.name !== c.id && <span class="counts"> ({c.id})</span>}
-                </th>
-                <td class="status">{c.closed_at ? "closed" : "open"}</td>
-                <td>{c.custodians.map((x) => x.name).join(", ") || "—"}</td>
+                <CaseCells c={c} href={reviewHref(c.id)} />
                 <td>{c.searches.length}</td>
               </tr>
             ))}
@@ -373,21 +367,7 @@ export function ReviewItemView({
               <dt>Kind</dt>
               <dd>{item.kind}</dd>
             </dl>
-            <div class="message-body" data-testid="item-text">
-              {item.text || <em>(no text)</em>}
-            </div>
-            <h3>Attachments</h3>
-            {item.attachments.length === 0 ? (
-              <p>None.</p>
-            ) : (
-              <ul data-testid="attachments">
-                {item.attachments.map((a) => (
-                  <li>
-                    {a.name || "(unnamed)"} — {a.present ? "stored" : "named in the chat, not in the export"}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <MessageBody text={item.text} attachments={item.attachments} />
           </section>
           <section class="chat" aria-labelledby="chat-title" data-testid="conversation">
             <h2 id="chat-title">In the conversation “{item.conversation}”</h2>

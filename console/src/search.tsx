@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import {
+  Attachment,
   ContextEntry,
   Estimate,
   Explanation,
@@ -356,6 +357,29 @@ function title(c: unknown): string {
 
 // One message of a conversation, shown like a chat; the others link to their item view
 // (`href`: the content search's, or the reviewer's).
+// An item's text and its attachments, as the item views (Content search, Review) show them.
+export function MessageBody({ text, attachments }: { text: string; attachments: Attachment[] }) {
+  return (
+    <>
+      <div class="message-body" data-testid="item-text">
+        {text || <em>(no text)</em>}
+      </div>
+      <h3>Attachments</h3>
+      {attachments.length === 0 ? (
+        <p>None.</p>
+      ) : (
+        <ul data-testid="attachments">
+          {attachments.map((a) => (
+            <li>
+              {a.name || "(unnamed)"} — {a.present ? (a.size != null ? bytes(a.size) : "stored") : "named in the chat, not in the export"}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
 export function Bubble({
   e,
   current,
@@ -466,21 +490,7 @@ export function ItemView({ id }: { id: number }) {
                 <code class="hash">{item.sha256}</code>
               </dd>
             </dl>
-            <div class="message-body" data-testid="item-text">
-              {item.text || <em>(no text)</em>}
-            </div>
-            <h3>Attachments</h3>
-            {item.attachments.length === 0 ? (
-              <p>None.</p>
-            ) : (
-              <ul data-testid="attachments">
-                {item.attachments.map((a) => (
-                  <li>
-                    {a.name || "(unnamed)"} — {a.present ? (a.size != null ? bytes(a.size) : "stored") : "named in the chat, not in the export"}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <MessageBody text={item.text} attachments={item.attachments} />
             {hasRoute(ROUTES.eml) && (
               <p>
                 <a class="button" href={items.emlHref(item.item)} download={`item-${item.item}.eml`}>
