@@ -1152,7 +1152,7 @@ struct Archive::ItemReader {
         return ItemReader{std::move(st), std::move(mb), std::move(src), {}, {}};
     }
 
-    Result<StoredItem> read(Impl& a, std::int64_t id)
+    Result<StoredItem> read(Impl& a, std::int64_t id, RecordParsing parsing = RecordParsing::Now)
     {
         st.reset();
         st.bind(1, id);
@@ -1187,12 +1187,9 @@ struct Archive::ItemReader {
         if (slot >= records->size())
             return fail(ErrorCode::Parse,
                         fmt::format("item {}: its record is missing from chunk {}", id, chunk));
-        RenderContext context;
-        CV_TRY_VOID(parse_item_record((*records)[slot], out.item, context));
-        if (context.message_id != out.message_id)
-            return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", id,
-                                                      context.message_id, out.message_id));
-        out.render = RenderSettings{context.source, context.time_zone, context.domain};
+        out.record = (*records)[slot];
+        if (parsing == RecordParsing::Now)
+            CV_TRY_VOID(parse_record(out));
         mb.reset();
         mb.bind(1, id);
         CV_TRY_VOID(for_each_row(mb, [&] { out.mailboxes.emplace_back(mb.column_text(0)); }));
@@ -1219,13 +1216,58 @@ Result<StoredItem> Archive::item(std::int64_t id)
     return reader.read(*impl_, id);
 }
 
+Result<void> Archive::parse_record(StoredItem& stored)
+{
+    RenderContext context;
+    CV_TRY_VOID(parse_item_record(stored.record, stored.item, context));
+    if (context.message_id != stored.message_id)
+        return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", stored.id,
+                                                  context.message_id, stored.message_id));
+    stored.render = RenderSettings{context.source, context.time_zone, context.domain};
+    std::string().swap(stored.record);
+    return {};
+}
+
 Result<void> Archive::items(std::span<const std::int64_t> ids,
                             const std::function<Result<void>(StoredItem&)>& each,
-                            const std::function<Result<void>(std::int64_t, const Error&)>& unreadable)
+                            const std::function<Result<void>(std::int64_t, const Error&)>& unreadable,
+                            RecordParsing parsing)
 {
     CV_TRY(auto reader, ItemReader::make(impl_->db));
-    for (const std::int64_t id : ids) {
-        auto stored = reader.read(*impl_, id);
+    // The items are read a batch at a time inside one read transaction (a savepoint, which
+    // also nests in a transaction the caller has open): outside one, each of the three
+    // statements per item takes and drops the database's read lock and looks at the WAL, an
+    // eighth of an export's reading thread. Batches, not the whole walk, so that a long export
+    // does not keep the WAL from being checkpointed meanwhile.
+    constexpr std::size_t kBatch = 512;
+    struct ReadTransaction {
+        sqlite::Database& db;
+        bool open = false;
+        ~ReadTransaction()
+        {
+            if (open)
+                (void)db.exec("RELEASE items_read");
+        }
+        Result<void> begin()
+        {
+            CV_TRY_VOID(db.exec("SAVEPOINT items_read"));
+            open = true;
+            return {};
+        }
+        Result<void> end()
+        {
+            open = false;
+            return db.exec("RELEASE items_read");
+        }
+    } tx{impl_->db};
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i % kBatch == 0) {
+            if (tx.open)
+                CV_TRY_VOID(tx.end());
+            CV_TRY_VOID(tx.begin());
+        }
+        const std::int64_t id = ids[i];
+        auto stored = reader.read(*impl_, id, parsing);
         if (!stored) {
             if (!unreadable)
                 return fail(stored.error());
@@ -1234,6 +1276,8 @@ Result<void> Archive::items(std::span<const std::int64_t> ids,
         }
         CV_TRY_VOID(each(*stored));
     }
+    if (tx.open)
+        CV_TRY_VOID(tx.end());
     return {};
 }
 

@@ -123,6 +123,9 @@ struct StoredItem {
     std::vector<std::string> mailboxes;
     std::optional<std::string> quarantine_reason;
     std::vector<std::string> sources;  ///< where it was imported from, first first
+    /// The item's record, when Archive::items() was asked to leave parsing it to the caller
+    /// (Archive::parse_record() fills `item` and `render` from it); empty otherwise.
+    std::string record;
 };
 
 struct QuarantineEntry {
@@ -308,9 +311,19 @@ public:
     /// `unreadable`, an item that cannot be read (e.g. its conversation's blob is missing or
     /// fails authentication) is handed to it with the error and the walk goes on (an error from
     /// `unreadable` stops it); without, the first such error stops the walk and is returned.
+    /// With RecordParsing::Later each item's `item` and `render` are left empty and its
+    /// `record` holds the record, for the caller to parse with parse_record() on another thread
+    /// (an export reads on one thread and feeds the others: parsing was a fifth of that thread's
+    /// work).
+    enum class RecordParsing { Now, Later };
     Result<void> items(std::span<const std::int64_t> ids,
                        const std::function<Result<void>(StoredItem&)>& each,
-                       const std::function<Result<void>(std::int64_t, const Error&)>& unreadable = {});
+                       const std::function<Result<void>(std::int64_t, const Error&)>& unreadable = {},
+                       RecordParsing parsing = RecordParsing::Now);
+    /// Fills `stored.item` and `stored.render` from `stored.record` (left by items() with
+    /// RecordParsing::Later) and empties it; touches no archive state, so any thread may call
+    /// it. Errors: Parse (a damaged record, or one of another message).
+    static Result<void> parse_record(StoredItem& stored);
     Result<std::optional<std::int64_t>> find(std::string_view message_id);
     Result<std::vector<QuarantineEntry>> quarantine();
     /// Files a quarantined item: the conversation snapshot with the new mapping, the new

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "compliance/export/detail/followed_file.hpp"
 #include "compliance/export/detail/job.hpp"
 #include "compliance/export/detail/zip.hpp"
 #include "compliance/export/export.hpp"
@@ -344,6 +346,73 @@ TEST(ExportZip, ResumeKeepsWholeEntriesAndIgnoresATornRecord)
     EXPECT_EQ(std::system(fmt::format("python3 {} {}", script.string(), zip.string()).c_str()), 0);
     // unzip is a test dependency (scripts/install-deps.sh): a second reader besides zipfile.
     EXPECT_EQ(std::system(fmt::format("unzip -tq {} >/dev/null", zip.string()).c_str()), 0);
+    fs::remove_all(dir);
+}
+
+// A load file continued by a resumed run: the follower reads back what the earlier run wrote,
+// then takes what this run appends (more than it lets queue up, so write() has to wait for it),
+// and its digest and zip entry are those of the whole file.
+TEST(ExportFollowedFile, HashesAndDeflatesTheEarlierPartAndWhatIsAppended)
+{
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / fmt::format("cv-followed-{}", ::getpid());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path path = dir / "loadfile.csv";
+    std::string earlier;
+    for (int i = 0; earlier.size() < (3u << 20); ++i)
+        earlier += fmt::format("CV{:010}-01,{},earlier row\r\n", i, i);
+    std::ofstream(path, std::ios::binary) << earlier;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    detail::FollowedFile::Follow follow;
+    follow.sha256 = true;
+    follow.zip_spill_dir = dir;
+    auto f = detail::FollowedFile::start(fd, path, earlier.size(), follow);
+    ASSERT_TRUE(f) << f.error().describe();
+    std::string whole = earlier;
+    for (int piece = 0; piece < 400; ++piece) {
+        std::string rows;
+        for (int i = 0; i < 1000; ++i)
+            rows += fmt::format("CV{:010}-02,{},row {} of piece {}\r\n", piece * 1000 + i, i, i * 7919 % 1013,
+                                piece);
+        whole += rows;
+        ASSERT_TRUE((*f)->write(std::move(rows)));
+    }
+    auto followed = (*f)->finish();
+    ASSERT_TRUE(followed) << followed.error().describe();
+    ::close(fd);
+    EXPECT_EQ(followed->sha256, sha256(whole));
+    std::ifstream in(path, std::ios::binary);
+    const std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(on_disk, whole);
+    ASSERT_TRUE(followed->zipped);
+    EXPECT_EQ(followed->zipped->size(), whole.size());
+    EXPECT_LT(followed->zipped->compressed_size(), whole.size() / 4);
+    {
+        auto w = detail::ZipWriter::create(dir / "t.zip");
+        ASSERT_TRUE(w) << w.error().describe();
+        ASSERT_TRUE((*w)->add("loadfile.csv", *followed->zipped));
+        ASSERT_TRUE((*w)->finish());
+    }
+    const fs::path script = dir / "check.py";
+    std::ofstream(script) << "import sys, zipfile\n"
+                             "z = zipfile.ZipFile(sys.argv[1])\n"
+                             "assert z.read('loadfile.csv') == open(sys.argv[2], 'rb').read()\n";
+    EXPECT_EQ(
+        std::system(fmt::format("python3 {} {} {}", script.string(), (dir / "t.zip").string(), path.string())
+                        .c_str()),
+        0);
+    // A run that fails midway drops its follower without finish(): the thread ends at once.
+    {
+        const int fd2 = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+        ASSERT_GE(fd2, 0);
+        auto g = detail::FollowedFile::start(fd2, path, whole.size(), follow);
+        ASSERT_TRUE(g) << g.error().describe();
+        ASSERT_TRUE((*g)->write(std::string("one more row\r\n")));
+        g->reset();
+        ::close(fd2);
+    }
     fs::remove_all(dir);
 }
 

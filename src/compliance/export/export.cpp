@@ -15,7 +15,6 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -26,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compliance/export/detail/fd_io.hpp"
+#include "compliance/export/detail/followed_file.hpp"
 #include "compliance/export/detail/job.hpp"
 #include "compliance/export/detail/zip.hpp"
 #include "compliance/search/search.hpp"
@@ -435,11 +435,11 @@ private:
     bool finished_ = false;
 };
 
-// One item on its way through the workers.
+// One item on its way through the workers: read by the calling thread, its record parsed, its
+// rows planned, rendered and written by a worker.
 struct Task {
-    archive::StoredItem stored;
+    archive::StoredItem stored;  // after the worker: only id and message_id
     ItemPlan plan;
-    bool media = false;                        // renders from the archive's blobs: one such render at a time
     std::string rows;                          // the load-file text, once written
     std::unique_ptr<detail::Deflater> zipped;  // a zip export's entry, once written
     std::optional<Error> error;
@@ -449,8 +449,8 @@ struct Task {
 
 class Workers {
 public:
-    Workers(unsigned n, const fs::path& dir, const RenderFactory& render, bool zip)
-        : dir_(dir), make_render_(render), zip_(zip)
+    Workers(unsigned n, const fs::path& dir, const Settings& settings, const RenderFactory& render, bool zip)
+        : dir_(dir), settings_(settings), make_render_(render), zip_(zip)
     {
         for (unsigned i = 0; i < n; ++i)
             threads_.emplace_back([this] { loop(); });
@@ -468,13 +468,19 @@ public:
     Workers(const Workers&) = delete;
     Workers& operator=(const Workers&) = delete;
 
-    void submit(std::shared_ptr<Task> t)
+    // Tasks are handed over a few at a time: a wake-up per item cost the calling thread a
+    // system call and, often, its core to the worker it woke.
+    void submit(std::vector<std::shared_ptr<Task>>& batch)
     {
+        if (batch.empty())
+            return;
         {
             std::lock_guard lock(mutex_);
-            queue_.push_back(std::move(t));
+            for (auto& t : batch)
+                queue_.push_back(std::move(t));
         }
-        work_cv_.notify_one();
+        batch.clear();
+        work_cv_.notify_all();
     }
     void wait(const Task& t)
     {
@@ -512,11 +518,59 @@ private:
 
     void run(Task& t, const RenderFn& render)
     {
+        prepare_and_render(t, render);
+        // What the calling thread still needs of the item is its id and Message-ID: the rest
+        // is freed here rather than there.
+        archive::StoredItem rest = std::move(t.stored);
+        t.stored = archive::StoredItem{};
+        t.stored.id = rest.id;
+        t.stored.message_id = std::move(rest.message_id);
+    }
+
+    // Creates the folder a file goes in, once per folder.
+    Result<void> make_parent(const std::string& file)
+    {
+        std::string parent = file.substr(0, file.rfind('/'));
+        std::lock_guard lock(dirs_mutex_);
+        if (made_dirs_.contains(parent))
+            return {};
+        std::error_code ec;
+        fs::create_directories(dir_ / parent, ec);
+        if (ec)
+            return fail(ErrorCode::Io, fmt::format("create {}: {}", (dir_ / parent).string(), ec.message()));
+        made_dirs_.insert(std::move(parent));
+        return {};
+    }
+
+    void prepare_and_render(Task& t, const RenderFn& render)
+    {
+        if (auto parsed = archive::Archive::parse_record(t.stored); !parsed) {
+            t.error = parsed.error();
+            return;
+        }
+        auto plan = plan_rows(t.stored, settings_);
+        if (!plan) {
+            t.error = plan.error();
+            return;
+        }
+        t.plan = std::move(*plan);
+        if (!zip_) {
+            for (const auto& f : t.plan.files) {
+                if (auto made = make_parent(f); !made) {
+                    t.error = made.error();
+                    t.fatal = true;
+                    return;
+                }
+            }
+        }
+        bool media = false;  // renders from the archive's blobs: one such render at a time
+        for (const auto& a : t.stored.item.attachments)
+            media = media || a.locator.starts_with("blob:");
         if (zip_) {
             // Items with stored attachments (photos, voice notes, documents: compressed already,
             // as base64) are stored; deflating them cost five times the CPU for ~20%.
-            auto d = detail::Deflater::create(dir_ / kStateDir, t.media ? detail::Deflater::Mode::Store
-                                                                        : detail::Deflater::Mode::Deflate);
+            auto d = detail::Deflater::create(dir_ / kStateDir, media ? detail::Deflater::Mode::Store
+                                                                      : detail::Deflater::Mode::Deflate);
             if (!d) {
                 t.error = d.error();
                 t.fatal = true;
@@ -527,7 +581,7 @@ private:
         ItemSink sink(dir_, t.plan.files, t.zipped.get());
         auto r = sink.open();
         if (r) {
-            if (t.media) {
+            if (media) {
                 std::lock_guard media_lock(media_mutex_);
                 r = render(t.stored, sink);
             } else {
@@ -570,8 +624,11 @@ private:
     }
 
     fs::path dir_;
+    const Settings& settings_;
     const RenderFactory& make_render_;
     bool zip_ = false;
+    std::mutex dirs_mutex_;
+    std::set<std::string> made_dirs_;
     std::mutex mutex_;
     std::condition_variable work_cv_;
     std::condition_variable done_cv_;
@@ -691,90 +748,113 @@ std::string errors_text(const ExportReport& r)
     return out;
 }
 
-// Manifest, summaries, errors file and, for a zip export, the zip's last entries and central
-// directory.
-Result<void> finish(const fs::path& dir, ExportReport& report, detail::ZipWriter* zip)
+// Counts one item's committed rows into the report (what the summaries give) and adds the
+// manifest lines of its files: done as rows are committed to the load file (and, on a resume,
+// for the rows an earlier run left there), so that the end of an export reads nothing back.
+void count_item(std::span<const LoadRow> rows, ExportReport& report, std::string& manifest)
 {
-    const fs::path load = dir / kLoadFile;
-    fs::path manifest_temp = dir / kManifest;
-    manifest_temp += ".part";
-    const int mfd = ::open(manifest_temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (mfd < 0)
-        return fail(io_error("create", manifest_temp, errno));
-    std::string mbuf;
-    std::int64_t last_item = 0;
-    report.items = report.rows = report.files = report.duplicates = report.quarantined = report.bytes = 0;
-    report.per_custodian.clear();
-    // The load file is the zip's longest file after the emails: deflated on a thread of its own
-    // while this one writes the manifest and summaries (it is complete by now).
-    std::future<Result<std::unique_ptr<detail::Deflater>>> zipped_load;
-    if (zip)
-        zipped_load = std::async(std::launch::async,
-                                 [&dir] { return detail::deflate_file(dir / kLoadFile, dir / kStateDir); });
-    auto scanned = scan_load_file(
-        load, [&](const LoadRow& row, std::uint64_t, std::uint64_t, std::uint64_t) -> Result<void> {
-            ++report.rows;
-            auto& c = report.per_custodian[row.custodian];
-            ++c.rows;
-            if (row.item != last_item) {
-                ++report.items;
-                last_item = row.item;
-                if (row.folder == kQuarantineFolder)
-                    ++report.quarantined;
-            }
-            if (!row.duplicate_of.empty()) {
-                ++report.duplicates;
-                return {};
-            }
-            ++report.files;
-            ++c.files;
-            report.bytes += row.size;
-            c.bytes += row.size;
-            mbuf += manifest_line(row.sha256, row.path);
-            if (mbuf.size() >= kBufferBytes) {
-                CV_TRY_VOID(write_all(mfd, mbuf, manifest_temp));
-                mbuf.clear();
-            }
-            return {};
-        });
-    auto done = [&]() -> Result<void> {
-        CV_TRY_VOID(scanned);
-        std::vector<std::string_view> extra{kLoadFile};
-        if (report.failed > 0) {
-            CV_TRY_VOID(write_file_atomic(dir / kErrorsFile, errors_text(report), false));
-            extra.push_back(kErrorsFile);
-        } else {
-            ::unlink((dir / kErrorsFile).c_str());  // an earlier run's, whose items are now exported
+    if (rows.empty())
+        return;
+    ++report.items;
+    if (rows.front().folder == kQuarantineFolder)
+        ++report.quarantined;
+    for (const auto& row : rows) {
+        ++report.rows;
+        auto& c = report.per_custodian[row.custodian];
+        ++c.rows;
+        if (!row.duplicate_of.empty()) {
+            ++report.duplicates;
+            continue;
         }
-        CV_TRY_VOID(write_file_atomic(dir / kSummaryJson, summary_json(report), false));
-        CV_TRY_VOID(write_file_atomic(dir / kSummaryText, summary_text(report), false));
-        extra.push_back(kSummaryJson);
-        extra.push_back(kSummaryText);
-        for (const auto name : extra) {
-            if (zip && name == kLoadFile) {
-                CV_TRY(const auto d, zipped_load.get());
-                CV_TRY_VOID(zip->add(name, *d));
-            } else if (zip) {
-                CV_TRY_VOID(zip->add_file(name, dir / name));
-            }
-            std::uint64_t size = 0;
-            CV_TRY(const auto digest, hash_file(dir / name, size));
-            mbuf += manifest_line(to_hex(digest), name);
-        }
-        CV_TRY_VOID(write_all(mfd, mbuf, manifest_temp));
-        if (::fdatasync(mfd) != 0)
-            return fail(io_error("sync", manifest_temp, errno));
-        return {};
-    }();
-    ::close(mfd);
-    if (done && ::rename(manifest_temp.c_str(), (dir / kManifest).c_str()) != 0)
-        done = fail(io_error("rename into", dir / kManifest, errno));
-    if (!done) {
-        ::unlink(manifest_temp.c_str());
-        return done;
+        ++report.files;
+        ++c.files;
+        report.bytes += row.size;
+        c.bytes += row.size;
+        manifest += manifest_line(row.sha256, row.path);
     }
+}
+
+// The manifest, written to its part file as items are committed and renamed into place when
+// complete; a run that does not get there removes it (the next one writes it again).
+struct ManifestPart {
+    fs::path temp;
+    int fd = -1;
+    std::unique_ptr<detail::FollowedFile> file;
+    std::string lines;  // not yet written
+    bool done = false;
+
+    ManifestPart() = default;
+    ManifestPart(const ManifestPart&) = delete;
+    ManifestPart& operator=(const ManifestPart&) = delete;
+    ~ManifestPart()
+    {
+        file.reset();
+        if (fd >= 0)
+            ::close(fd);
+        if (!done && fd >= 0)
+            ::unlink(temp.c_str());
+    }
+
+    static Result<void> open(ManifestPart& m, const fs::path& dir, bool zip)
+    {
+        m.temp = dir / kManifest;
+        m.temp += ".part";
+        m.fd = ::open(m.temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (m.fd < 0)
+            return fail(io_error("create", m.temp, errno));
+        detail::FollowedFile::Follow follow;
+        if (zip)
+            follow.zip_spill_dir = dir / kStateDir;
+        CV_TRY(m.file, detail::FollowedFile::start(m.fd, m.temp, 0, std::move(follow)));
+        return {};
+    }
+    Result<void> write_some()
+    {
+        if (lines.size() < kBufferBytes)
+            return {};
+        CV_TRY_VOID(file->write(std::move(lines)));
+        lines.clear();
+        return {};
+    }
+};
+
+// Summaries, errors file and manifest (its lines for the emails are written by now, the
+// load file's digest and zip entry made by its follower), then, for a zip export, the zip's
+// last entries and central directory.
+Result<void> finish(const fs::path& dir, ExportReport& report, detail::FollowedFile& load,
+                    ManifestPart& manifest, detail::ZipWriter* zip)
+{
+    CV_TRY(const auto loaded, load.finish());
+    if (zip)
+        CV_TRY_VOID(zip->add(kLoadFile, *loaded.zipped));
+    manifest.lines += manifest_line(to_hex(loaded.sha256), kLoadFile);
+    std::vector<std::string_view> extra;
+    if (report.failed > 0) {
+        CV_TRY_VOID(write_file_atomic(dir / kErrorsFile, errors_text(report), false));
+        extra.push_back(kErrorsFile);
+    } else {
+        ::unlink((dir / kErrorsFile).c_str());  // an earlier run's, whose items are now exported
+    }
+    CV_TRY_VOID(write_file_atomic(dir / kSummaryJson, summary_json(report), false));
+    CV_TRY_VOID(write_file_atomic(dir / kSummaryText, summary_text(report), false));
+    extra.push_back(kSummaryJson);
+    extra.push_back(kSummaryText);
+    for (const auto name : extra) {
+        if (zip)
+            CV_TRY_VOID(zip->add_file(name, dir / name));
+        std::uint64_t size = 0;
+        CV_TRY(const auto digest, hash_file(dir / name, size));
+        manifest.lines += manifest_line(to_hex(digest), name);
+    }
+    CV_TRY_VOID(manifest.file->write(std::move(manifest.lines)));
+    CV_TRY(const auto listed, manifest.file->finish());
+    if (::fdatasync(manifest.fd) != 0)
+        return fail(io_error("sync", manifest.temp, errno));
+    if (::rename(manifest.temp.c_str(), (dir / kManifest).c_str()) != 0)
+        return fail(io_error("rename into", dir / kManifest, errno));
+    manifest.done = true;
     if (zip) {
-        CV_TRY_VOID(zip->add_file(kManifest, dir / kManifest));
+        CV_TRY_VOID(zip->add(kManifest, *listed.zipped));
         CV_TRY_VOID(zip->finish());
     }
     return {};
@@ -846,6 +926,8 @@ Result<ExportReport> export_items(archive::Archive& archive,
     std::vector<bool> done(job.ids.size(), false);
     std::size_t resumed = 0;
     std::uint64_t zip_keep = 0;  // a zip export's entries kept from an earlier run
+    ManifestPart manifest;
+    CV_TRY_VOID(ManifestPart::open(manifest, dir, request.zip.has_value()));
     if (fs::exists(load, ec)) {
         std::size_t group = 0;  // index of the item of the current group (valid when have_group)
         bool have_group = false;
@@ -859,6 +941,7 @@ Result<ExportReport> export_items(archive::Archive& archive,
         std::size_t group_entries = 0;  // entries of the groups before the current one
         bool cut = false;               // a row whose entry is not in the spool was seen
         std::vector<std::string> group_paths;
+        std::vector<LoadRow> group_rows;  // counted (count_item) once the next group shows it whole
         {
             auto scanned = scan_load_file(
                 load,
@@ -878,14 +961,19 @@ Result<ExportReport> export_items(archive::Archive& archive,
                                             at == job.ids.end() || *at != row.item
                                                 ? "not an item of this export"
                                                 : "listed twice"));
-                        if (have_group)
+                        if (have_group) {
                             done[group] = true;
+                            count_item(group_rows, report, manifest.lines);
+                            CV_TRY_VOID(manifest.write_some());
+                        }
+                        group_rows.clear();
                         group = want;
                         have_group = true;
                         group_start = begin;
                         group_entries = entries;
                         group_paths.clear();
                     }
+                    group_rows.push_back(row);
                     if (request.zip) {
                         // One entry per file of the item (ItemPlan::files): rows sharing a
                         // path (DuplicateOf, or two mailboxes' names made the same) share it.
@@ -937,6 +1025,19 @@ Result<ExportReport> export_items(archive::Archive& archive,
         if (::fstat(lfd, &st) == 0 && st.st_size == 0)
             CV_TRY_VOID(write_all(lfd, load_file_header(), load));
     }
+    // The load file's SHA-256 and zip entry, made as its rows are appended.
+    std::unique_ptr<detail::FollowedFile> load_file;
+    {
+        struct stat st {};
+        if (::fstat(lfd, &st) != 0)
+            return fail(io_error("stat", load, errno));
+        detail::FollowedFile::Follow follow;
+        follow.sha256 = true;
+        if (request.zip)
+            follow.zip_spill_dir = dir / kStateDir;
+        CV_TRY(load_file, detail::FollowedFile::start(lfd, load, static_cast<std::uint64_t>(st.st_size),
+                                                      std::move(follow)));
+    }
     std::unique_ptr<detail::ZipWriter> zip;
     if (request.zip) {
         CV_TRY(zip, detail::ZipWriter::open(*request.zip, zip_keep));
@@ -950,9 +1051,10 @@ Result<ExportReport> export_items(archive::Archive& archive,
         const unsigned threads =
             request.threads > 0 ? request.threads : std::max(1u, std::thread::hardware_concurrency());
         const std::size_t window = 64 * threads;
-        Workers workers(threads, dir, render, zip != nullptr);
+        constexpr std::size_t kHandOver = 8;  // tasks handed to the workers at a time
+        Workers workers(threads, dir, job.settings, render, zip != nullptr);
         std::deque<std::shared_ptr<Task>> inflight;
-        std::set<std::string> made_dirs;
+        std::vector<std::shared_ptr<Task>> unsubmitted;
         std::string pending;
         Progress progress{resumed, job.ids.size()};
         const auto failed = [&](std::int64_t id, std::string message_id, const ItemPlan* plan,
@@ -976,7 +1078,7 @@ Result<ExportReport> export_items(archive::Archive& archive,
             // renames before their rows).
             if (zip)
                 CV_TRY_VOID(zip->flush());
-            CV_TRY_VOID(write_all(lfd, pending, load));
+            CV_TRY_VOID(load_file->write(std::move(pending)));
             pending.clear();
             return {};
         };
@@ -987,7 +1089,9 @@ Result<ExportReport> export_items(archive::Archive& archive,
                 if (!workers.is_done(*inflight.front())) {
                     if (!wait)
                         return {};
-                    // About to wait: what is done goes to disk first.
+                    // About to wait: what is done goes to disk first, what is read to the
+                    // workers.
+                    workers.submit(unsubmitted);
                     CV_TRY_VOID(flush());
                     workers.wait(*inflight.front());
                 }
@@ -1005,6 +1109,8 @@ Result<ExportReport> export_items(archive::Archive& archive,
                     for (const auto& f : t->plan.files)
                         CV_TRY_VOID(zip->add(f, *t->zipped));
                 pending += t->rows;
+                count_item(t->plan.rows, report, manifest.lines);
+                CV_TRY_VOID(manifest.write_some());
                 ++report.written_now;
                 ++progress.done;
                 if (pending.size() >= kBufferBytes)
@@ -1022,36 +1128,26 @@ Result<ExportReport> export_items(archive::Archive& archive,
             if (!done[i])
                 todo.push_back(job.ids[i]);
         std::vector<bool>().swap(done);
+        // This thread is the pipeline's serial stage (the archive allows one reader): it only
+        // reads, hands over and commits; the workers parse each record, plan its rows and files,
+        // render and write.
         auto walked = archive.items(
             todo,
             [&](archive::StoredItem& stored) -> Result<void> {
                 auto t = std::make_shared<Task>();
                 t->stored = std::move(stored);
-                auto plan = plan_rows(t->stored, job.settings);
-                if (!plan) {
-                    failed(t->stored.id, t->stored.message_id, nullptr, plan.error());
-                    return {};
-                }
-                t->plan = std::move(*plan);
-                for (const auto& f : t->plan.files) {
-                    std::string parent = f.substr(0, f.rfind('/'));
-                    if (!zip && made_dirs.insert(parent).second) {
-                        fs::create_directories(dir / parent, ec);
-                        if (ec)
-                            return fail(ErrorCode::Io,
-                                        fmt::format("create {}: {}", (dir / parent).string(), ec.message()));
-                    }
-                }
-                for (const auto& a : t->stored.item.attachments)
-                    t->media = t->media || a.locator.starts_with("blob:");
-                workers.submit(t);
+                unsubmitted.push_back(t);
                 inflight.push_back(std::move(t));
+                if (unsubmitted.size() >= kHandOver)
+                    workers.submit(unsubmitted);
                 return commit_done(inflight.size() >= window);
             },
             [&](std::int64_t id, const Error& e) -> Result<void> {
                 failed(id, {}, nullptr, e);
                 return {};
-            });
+            },
+            archive::Archive::RecordParsing::Later);
+        workers.submit(unsubmitted);
         if (!walked) {
             (void)flush();  // keep what is done for the next run
             return fail(walked.error());
@@ -1071,7 +1167,7 @@ Result<ExportReport> export_items(archive::Archive& archive,
     // 4. Manifest, summary, the zip's last entries and central directory: redone whole by every
     // run that gets this far.
     report.finished = static_cast<std::int64_t>(std::time(nullptr));
-    CV_TRY_VOID(finish(dir, report, zip.get()));
+    CV_TRY_VOID(finish(dir, report, *load_file, manifest, zip.get()));
     return report;
 }
 
