@@ -1128,6 +1128,22 @@ Result<std::optional<std::int64_t>> Archive::find(std::string_view message_id)
     return std::optional<std::int64_t>(st.column_int(0));
 }
 
+namespace {
+
+// Fills a stored item's `item` and `render` from its record.
+Result<void> parse_stored_record(StoredItem& stored, std::string_view record)
+{
+    RenderContext context;
+    CV_TRY_VOID(parse_item_record(record, stored.item, context));
+    if (context.message_id != stored.message_id)
+        return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", stored.id,
+                                                  context.message_id, stored.message_id));
+    stored.render = RenderSettings{context.source, context.time_zone, context.domain};
+    return {};
+}
+
+}  // namespace
+
 // Reads stored items with its statements prepared once and the conversations and source
 // paths it has decrypted kept: item() reads one, items() many (an export reads every item of
 // a search; preparing three statements and decrypting the conversation per item was half of
@@ -1187,9 +1203,10 @@ struct Archive::ItemReader {
         if (slot >= records->size())
             return fail(ErrorCode::Parse,
                         fmt::format("item {}: its record is missing from chunk {}", id, chunk));
-        out.record = (*records)[slot];
         if (parsing == RecordParsing::Now)
-            CV_TRY_VOID(parse_record(out));
+            CV_TRY_VOID(parse_stored_record(out, (*records)[slot]));
+        else
+            out.record = (*records)[slot];
         mb.reset();
         mb.bind(1, id);
         CV_TRY_VOID(for_each_row(mb, [&] { out.mailboxes.emplace_back(mb.column_text(0)); }));
@@ -1218,12 +1235,7 @@ Result<StoredItem> Archive::item(std::int64_t id)
 
 Result<void> Archive::parse_record(StoredItem& stored)
 {
-    RenderContext context;
-    CV_TRY_VOID(parse_item_record(stored.record, stored.item, context));
-    if (context.message_id != stored.message_id)
-        return fail(ErrorCode::Parse, fmt::format("item {}: its record belongs to {}, not {}", stored.id,
-                                                  context.message_id, stored.message_id));
-    stored.render = RenderSettings{context.source, context.time_zone, context.domain};
+    CV_TRY_VOID(parse_stored_record(stored, stored.record));
     std::string().swap(stored.record);
     return {};
 }
