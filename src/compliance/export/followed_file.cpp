@@ -25,13 +25,12 @@ Result<std::unique_ptr<FollowedFile>> FollowedFile::start(int fd, std::filesyste
     std::unique_ptr<FollowedFile> f(new FollowedFile());
     f->fd_ = fd;
     f->path_ = std::move(path);
-    f->follow_ = std::move(follow);
-    if (!f->follow_.sha256 && !f->follow_.zip_spill_dir)
+    if (!follow.sha256 && !follow.zip_spill_dir)
         return f;
-    if (f->follow_.sha256)
+    if (follow.sha256)
         f->sha_.emplace();
-    if (f->follow_.zip_spill_dir) {
-        CV_TRY(f->made_.zipped, Deflater::create(*f->follow_.zip_spill_dir, Deflater::Mode::Deflate));
+    if (follow.zip_spill_dir) {
+        CV_TRY(f->made_.zipped, Deflater::create(*follow.zip_spill_dir, Deflater::Mode::Deflate));
     }
     if (prefix > 0) {
         f->read_fd_ = ::open(f->path_.c_str(), O_RDONLY | O_CLOEXEC);

@@ -61,7 +61,6 @@ private:
 
     int fd_ = -1;
     std::filesystem::path path_;
-    Follow follow_;
     int read_fd_ = -1;  // the prefix is read back through this
     std::optional<Sha256> sha_;
     Followed made_;
